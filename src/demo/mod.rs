@@ -1,0 +1,1 @@
+//! The bundled demo store (to be written).
