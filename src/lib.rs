@@ -1,5 +1,17 @@
 //! pixelaudit: audits the tracking pixels of ecommerce stores in real headless Chromium.
+//!
+//! Data flows one way: a site config ([`config`]) names pages; the [`browser`] visits them and
+//! captures every request from every target; [`vendors`] decode requests into hits; [`checks`]
+//! turn hits into findings; [`report`] renders and saves the result. [`audit`] ties these
+//! together and [`cli`] is the command line on top.
 
+pub mod audit;
+pub mod browser;
+pub mod checks;
+pub mod cli;
+pub mod config;
 pub mod demo;
+pub mod exit;
+pub mod report;
 pub mod request;
 pub mod vendors;

@@ -2,7 +2,10 @@
 
 use serde_json::{json, Value};
 
-use super::params::{host, host_is, json_or_string, non_empty, number_or_string, parse_url, query_and_form, raw_strings};
+use super::params::{
+    host, host_is, json_or_string, non_empty, number_or_string, parse_url, query_and_form,
+    raw_strings,
+};
 use super::{Decoder, EventClass, Hit, Vendor};
 use crate::request::CapturedRequest;
 
@@ -28,7 +31,10 @@ impl Decoder for Meta {
             }
             if let Some(rest) = path.strip_prefix("/signals/config/") {
                 let id = rest.trim_end_matches('/').to_string();
-                return vec![Hit::loader(Vendor::Meta, Some(id).filter(|s| !s.is_empty()))];
+                return vec![Hit::loader(
+                    Vendor::Meta,
+                    Some(id).filter(|s| !s.is_empty()),
+                )];
             }
             return Vec::new();
         }
@@ -49,11 +55,23 @@ impl Decoder for Meta {
             .with_class(class_of(event.as_deref().unwrap_or("")));
         hit.set("value", map.get("cd[value]").map(|v| number_or_string(v)));
         hit.set("currency", map.get("cd[currency]").map(|v| json!(v)));
-        hit.set("content_ids", map.get("cd[content_ids]").map(|v| json_or_string(v)));
-        hit.set("content_type", map.get("cd[content_type]").map(|v| json!(v)));
+        hit.set(
+            "content_ids",
+            map.get("cd[content_ids]").map(|v| json_or_string(v)),
+        );
+        hit.set(
+            "content_type",
+            map.get("cd[content_type]").map(|v| json!(v)),
+        );
         hit.set("items", map.get("cd[contents]").map(|v| json_or_string(v)));
-        hit.set("num_items", map.get("cd[num_items]").map(|v| number_or_string(v)));
-        hit.set("transaction_id", non_empty(&map, "cd[order_id]").map(Value::String));
+        hit.set(
+            "num_items",
+            map.get("cd[num_items]").map(|v| number_or_string(v)),
+        );
+        hit.set(
+            "transaction_id",
+            non_empty(&map, "cd[order_id]").map(Value::String),
+        );
         hit.set("event_id", non_empty(&map, "eid").map(Value::String));
         hit.set("page_url", non_empty(&map, "dl").map(Value::String));
         let consent: serde_json::Map<String, Value> = ["dpo", "dpoco", "dpost"]
@@ -125,17 +143,27 @@ mod tests {
         let hits = decode(
             "POST",
             "https://www.facebook.com/tr/",
-            Some("id=1234567890123456&ev=AddToCart&cd%5Bvalue%5D=%2410&cd%5Bcurrency%5D=USD&rqm=SB"),
+            Some(
+                "id=1234567890123456&ev=AddToCart&cd%5Bvalue%5D=%2410&cd%5Bcurrency%5D=USD&rqm=SB",
+            ),
         );
         assert_eq!(hits[0].event.as_deref(), Some("AddToCart"));
         assert_eq!(hits[0].class, EventClass::AddToCart);
-        assert_eq!(hits[0].params["value"], json!("$10"), "non-numeric value kept as sent");
-        assert!(hits[0].params.get("event_id").is_none());
+        assert_eq!(
+            hits[0].params["value"],
+            json!("$10"),
+            "non-numeric value kept as sent"
+        );
+        assert!(!hits[0].params.contains_key("event_id"));
     }
 
     #[test]
     fn loaders_and_mirror_are_recognised() {
-        let l = decode("GET", "https://connect.facebook.net/en_US/fbevents.js", None);
+        let l = decode(
+            "GET",
+            "https://connect.facebook.net/en_US/fbevents.js",
+            None,
+        );
         assert_eq!(l[0].kind, super::super::HitKind::Loader);
         let c = decode(
             "GET",
@@ -153,7 +181,12 @@ mod tests {
 
     #[test]
     fn microdata_and_unrelated_urls_are_ignored() {
-        assert!(decode("GET", "https://www.facebook.com/tr/?id=1&ev=Microdata", None).is_empty());
+        assert!(decode(
+            "GET",
+            "https://www.facebook.com/tr/?id=1&ev=Microdata",
+            None
+        )
+        .is_empty());
         assert!(decode("GET", "https://www.facebook.com/login", None).is_empty());
         assert!(decode("GET", "https://notfacebook.com/tr/?id=1&ev=PageView", None).is_empty());
     }

@@ -268,7 +268,11 @@ pub fn decoders() -> &'static [&'static dyn Decoder] {
 
 /// Decodes one request with every decoder.
 pub fn decode(request: &CapturedRequest) -> Vec<Hit> {
-    if request.url.starts_with("data:") || request.url.starts_with("blob:") {
+    let not_a_hit = request.url.starts_with("data:")
+        || request.url.starts_with("blob:")
+        // CORS preflights carry no data; the real request follows.
+        || request.method.eq_ignore_ascii_case("OPTIONS");
+    if not_a_hit {
         return Vec::new();
     }
     decoders()
@@ -347,6 +351,13 @@ mod tests {
     }
 
     #[test]
+    fn preflights_are_never_hits() {
+        let preflight =
+            CapturedRequest::new("OPTIONS", "https://analytics.tiktok.com/api/v2/pixel", None);
+        assert!(decode(&preflight).is_empty());
+    }
+
+    #[test]
     fn data_and_blob_urls_are_never_hits() {
         assert!(decode(&get("data:image/gif;base64,R0lGOD")).is_empty());
         assert!(decode(&get("blob:https://shop.test/1234")).is_empty());
@@ -358,5 +369,47 @@ mod tests {
             assert_eq!(Vendor::parse(vendor.as_str()), Some(vendor));
         }
         assert_eq!(Vendor::parse("facebook"), None);
+    }
+    #[test]
+    fn hostile_requests_never_panic() {
+        let urls = [
+            "https://www.google-analytics.com/g/collect?v=2&tid=G-1&en=purchase&pr1=%E2%82%AC~~k~v&epn.value=1e400",
+            "https://www.googleadservices.com/pagead/conversion/1/?data=%3B%3B%3D%3D&label=&tids=AW-~AW-",
+            "https://www.google.com/ccm/collect?tids=~~~&tid=AW-%00",
+            "https://td.doubleclick.net/td/rul/%FF%FE?gcd=%E2%82%AC&gcs=G1",
+            "https://www.googletagmanager.com/gtm.js?id=",
+            "https://analytics.tiktok.com/api/v2/pixel/batch",
+            "https://ct.pinterest.com/v3/?ed=%5B%5D&ad=null&pd=%7B%7D",
+            "https://tr.snapchat.com/p?e_iids=%5B%5B%5B",
+            "https://bat.bing.com/action/0?evt=custom&ea=%E2%82%AC&gv=-0",
+            "https://t.co/1/i/adsct?events=%5B%5B1%2C2%5D%5D&event=%5B%5D",
+            "https://alb.reddit.com/rp.gif?event=Custom&m.products=%7B%22id%22%3A1%7D",
+            "https://a.klaviyo.com/api/track?data=%3D%3D%3D%3D",
+            "https://a.klaviyo.com/client/events/",
+            "https://shop.test/.well-known/shopify/monorail/unstable/produce_batch",
+            "https://static.klaviyo.com/onsite/js//klaviyo.js",
+        ];
+        let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        let huge = "9".repeat(100_000);
+        let bodies = [
+            String::new(),
+            "null".to_string(),
+            "[]".to_string(),
+            "{}".to_string(),
+            deep,
+            format!(r#"{{"events":[{{"schema_id":{huge}}}],"batch":{{}}}}"#),
+            r#"{"batch":[{"event":{},"context":[],"properties":{"contents":{"content_id":1}}}]}"#
+                .to_string(),
+            r#"{"data":{"attributes":{"metric":[],"properties":"x","value":{}}}}"#.to_string(),
+            format!("en=page_view&ep.value={huge}\nen=\n\0"),
+            "\u{0}%%%&&==;;~~".to_string(),
+        ];
+        for url in urls {
+            for body in &bodies {
+                for method in ["GET", "POST"] {
+                    let _ = decode(&CapturedRequest::new(method, url, Some(body)));
+                }
+            }
+        }
     }
 }

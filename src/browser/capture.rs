@@ -1,0 +1,545 @@
+//! Turns CDP network events from every target (page, iframes, workers) into request records,
+//! and decides when a page has gone quiet (network idle).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use super::cdp::{lock, CdpHandle, EventSink};
+use crate::request::{CapturedRequest, Redirect, TargetKind};
+
+/// How long to wait for a page to settle.
+#[derive(Debug, Clone, Copy)]
+pub struct IdleOptions {
+    /// The page is idle after this long with nothing in flight and no network event.
+    pub quiet: Duration,
+    /// Stop waiting after this long, idle or not.
+    pub max_wait: Duration,
+    /// Requests in flight longer than this are treated as stuck and no longer waited for
+    /// (long polls, event streams, hung beacons).
+    pub stuck_after: Duration,
+}
+
+impl Default for IdleOptions {
+    fn default() -> Self {
+        Self {
+            quiet: Duration::from_millis(1500),
+            max_wait: Duration::from_secs(20),
+            stuck_after: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A console error, uncaught exception or browser log error seen while the page loaded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsoleEntry {
+    /// `console`, `exception`, `security` (CSP), `network`, ...
+    pub source: String,
+    /// `error` or `warning`.
+    pub level: String,
+    /// The message.
+    pub text: String,
+    /// The resource the message is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Everything captured for one page load.
+#[derive(Debug, Clone, Default)]
+pub struct PageCapture {
+    /// Requests in the order they were sent.
+    pub requests: Vec<CapturedRequest>,
+    /// Index of the top-level document request, if it was seen.
+    pub document: Option<usize>,
+    /// Console errors and warnings.
+    pub console: Vec<ConsoleEntry>,
+    /// Whether the idle wait hit its hard cap before the page went quiet.
+    pub hit_max_wait: bool,
+    /// URLs still in flight when the page was considered settled (long polls, hung beacons).
+    pub unfinished: Vec<String>,
+}
+
+#[derive(Debug)]
+struct TargetSession {
+    kind: TargetKind,
+    target_id: String,
+}
+
+#[derive(Debug)]
+struct Tracked {
+    index: usize,
+    started: Instant,
+    done: bool,
+    ignore_for_idle: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    sessions: HashMap<String, TargetSession>,
+    page: PageCapture,
+    by_id: HashMap<(String, String), Tracked>,
+    nav_start: Option<f64>,
+    first_ts: Option<f64>,
+    last_activity: Option<Instant>,
+}
+
+/// The shared capture state fed by the CDP reader task.
+#[derive(Default)]
+pub(crate) struct Capture {
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+impl Capture {
+    pub(crate) fn new() -> Arc<Capture> {
+        Arc::new(Capture::default())
+    }
+
+    /// Waits until a page target is attached and returns its CDP session id.
+    pub(crate) async fn wait_for_page_session(&self, limit: Duration) -> Option<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let notified = self.changed.notified();
+            let found = lock(&self.state)
+                .sessions
+                .iter()
+                .find(|(_, t)| t.kind == TargetKind::Page)
+                .map(|(id, _)| id.clone());
+            if found.is_some() {
+                return found;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            let _ = tokio::time::timeout(deadline - now, notified).await;
+        }
+    }
+
+    /// Starts a new page: forgets earlier requests (late events for them are ignored).
+    pub(crate) fn begin_page(&self) {
+        let mut state = lock(&self.state);
+        state.page = PageCapture::default();
+        state.by_id.clear();
+        state.nav_start = None;
+        state.first_ts = None;
+        state.last_activity = Some(Instant::now());
+    }
+
+    /// Ends the page and returns what was captured.
+    pub(crate) fn take_page(&self) -> PageCapture {
+        let mut state = lock(&self.state);
+        let state = &mut *state;
+        let mut unfinished: Vec<(usize, String)> = state
+            .by_id
+            .values()
+            .filter(|t| !t.done && !t.ignore_for_idle)
+            .map(|t| (t.index, state.page.requests[t.index].url.clone()))
+            .collect();
+        unfinished.sort();
+        state.page.unfinished = unfinished.into_iter().map(|(_, url)| url).collect();
+        state.by_id.clear();
+        std::mem::take(&mut state.page)
+    }
+
+    /// Waits until nothing is in flight and no network event arrived for `quiet`, or until
+    /// `max_wait` after `started`. Returns true when the page really went idle.
+    pub(crate) async fn wait_idle(&self, started: Instant, options: IdleOptions) -> bool {
+        let deadline = started + options.max_wait;
+        loop {
+            let notified = self.changed.notified();
+            let now = Instant::now();
+            let wake_at = {
+                let state = lock(&self.state);
+                let busy = state.by_id.values().any(|t| {
+                    !t.done
+                        && !t.ignore_for_idle
+                        && now.duration_since(t.started) < options.stuck_after
+                });
+                let quiet_since = state.last_activity.unwrap_or(started);
+                let quiet_until = quiet_since + options.quiet;
+                if !busy && now >= quiet_until {
+                    return true;
+                }
+                if busy {
+                    // Re-check when the oldest busy request turns stuck.
+                    let stuck_at = state
+                        .by_id
+                        .values()
+                        .filter(|t| !t.done && !t.ignore_for_idle)
+                        .map(|t| t.started + options.stuck_after)
+                        .filter(|at| *at > now)
+                        .min()
+                        .unwrap_or(quiet_until);
+                    stuck_at.max(quiet_until)
+                } else {
+                    quiet_until
+                }
+            };
+            if now >= deadline {
+                lock(&self.state).page.hit_max_wait = true;
+                return false;
+            }
+            let wait = wake_at.min(deadline).saturating_duration_since(now);
+            let _ = tokio::time::timeout(wait.max(Duration::from_millis(5)), notified).await;
+        }
+    }
+
+    fn touch(&self, state: &mut State) {
+        state.last_activity = Some(Instant::now());
+        self.changed.notify_waiters();
+    }
+
+    fn rel_ms(state: &State, ts: Option<f64>) -> f64 {
+        match (ts, state.nav_start.or(state.first_ts)) {
+            (Some(ts), Some(start)) => ((ts - start) * 1000.0 * 10.0).round() / 10.0,
+            _ => 0.0,
+        }
+    }
+
+    fn on_attached(&self, cdp: &CdpHandle, params: &Value) {
+        let session = params["sessionId"].as_str().unwrap_or_default().to_string();
+        let info = &params["targetInfo"];
+        let kind = info["type"].as_str().and_then(TargetKind::from_cdp);
+        let s = Some(session.as_str());
+        if let Some(kind) = kind {
+            lock(&self.state).sessions.insert(
+                session.clone(),
+                TargetSession {
+                    kind,
+                    target_id: info["targetId"].as_str().unwrap_or_default().to_string(),
+                },
+            );
+            if matches!(
+                kind,
+                TargetKind::Worker | TargetKind::SharedWorker | TargetKind::ServiceWorker
+            ) {
+                // The worker's script is fetched for the worker target: the page-side request
+                // for it never finishes, so it must not hold up network idle.
+                if let Some(url) = info["url"].as_str() {
+                    let mut state = lock(&self.state);
+                    let state = &mut *state;
+                    for tracked in state.by_id.values_mut() {
+                        if !tracked.done && state.page.requests[tracked.index].url == url {
+                            tracked.done = true;
+                        }
+                    }
+                }
+            }
+            self.changed.notify_waiters();
+            // Commands on one session are handled in order, so Network is enabled before the
+            // target is released from waiting for the debugger.
+            cdp.send(s, "Network.enable", json!({"maxPostDataSize": 65536}));
+            cdp.send(s, "Runtime.enable", json!({}));
+            cdp.send(s, "Log.enable", json!({}));
+            cdp.send(
+                s,
+                "Target.setAutoAttach",
+                json!({"autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true}),
+            );
+        }
+        if params["waitingForDebugger"].as_bool().unwrap_or(false) || kind.is_some() {
+            cdp.send(s, "Runtime.runIfWaitingForDebugger", json!({}));
+        }
+    }
+
+    fn on_request(self: &Arc<Self>, cdp: &CdpHandle, session: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        let Some(target) = state.sessions.get(session) else {
+            return;
+        };
+        let kind = target.kind;
+        let top_frame = target.target_id.clone();
+        let request_id = params["requestId"].as_str().unwrap_or_default().to_string();
+        let key = (session.to_string(), request_id.clone());
+        let ts = params["timestamp"].as_f64();
+        let resource_type = params["type"].as_str().unwrap_or("Other").to_string();
+        let url = params["request"]["url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let is_main_document = kind == TargetKind::Page
+            && resource_type == "Document"
+            && params["frameId"].as_str() == Some(top_frame.as_str());
+        if state.first_ts.is_none() {
+            state.first_ts = ts;
+        }
+        if is_main_document
+            && state.page.document.is_none()
+            && params.get("redirectResponse").is_none()
+        {
+            state.nav_start = ts;
+        }
+        // A redirect reuses the request id: the earlier hop ends here.
+        if let Some(redirect) = params.get("redirectResponse") {
+            if let Some(tracked) = state.by_id.get(&key) {
+                let index = tracked.index;
+                let record = &mut state.page.requests[index];
+                record.redirects.push(Redirect {
+                    url: redirect["url"].as_str().unwrap_or(&record.url).to_string(),
+                    status: redirect["status"].as_u64().unwrap_or(0) as u16,
+                });
+                self.touch(&mut state);
+                return;
+            }
+        }
+        let is_preflight = params["initiator"]["type"].as_str() == Some("preflight");
+        let ignore_for_idle = url.starts_with("data:") || url.starts_with("blob:");
+        let index = state.page.requests.len();
+        let request = &params["request"];
+        let body = inline_body(request);
+        let needs_body = body.is_none() && request["hasPostData"].as_bool().unwrap_or(false);
+        let record = CapturedRequest {
+            url,
+            method: request["method"].as_str().unwrap_or("GET").to_string(),
+            resource_type: if is_preflight {
+                "Preflight".to_string()
+            } else {
+                resource_type
+            },
+            target: kind,
+            body,
+            content_type: header(&request["headers"], "content-type"),
+            time_ms: 0.0,
+            ..CapturedRequest::default()
+        };
+        state.page.requests.push(record);
+        let time_ms = Self::rel_ms(&state, ts);
+        state.page.requests[index].time_ms = time_ms;
+        if is_main_document && state.page.document.is_none() {
+            state.page.document = Some(index);
+        }
+        state.by_id.insert(
+            key,
+            Tracked {
+                index,
+                started: Instant::now(),
+                done: false,
+                ignore_for_idle,
+            },
+        );
+        self.touch(&mut state);
+        drop(state);
+        if needs_body {
+            self.fetch_body(cdp, session, request_id, index);
+        }
+    }
+
+    /// Recovers a body that was not inline (Blob beacons, large bodies).
+    fn fetch_body(
+        self: &Arc<Self>,
+        cdp: &CdpHandle,
+        session: &str,
+        request_id: String,
+        index: usize,
+    ) {
+        let cdp = cdp.clone();
+        let session = session.to_string();
+        let capture = Arc::clone(self);
+        tokio::spawn(async move {
+            let result = cdp
+                .call(
+                    Some(&session),
+                    "Network.getRequestPostData",
+                    json!({"requestId": request_id}),
+                )
+                .await;
+            if let Ok(value) = result {
+                let mut text = value["postData"].as_str().unwrap_or_default().to_string();
+                if value["base64Encoded"].as_bool().unwrap_or(false) {
+                    if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&text) {
+                        text = String::from_utf8_lossy(&bytes).into_owned();
+                    }
+                }
+                let mut state = lock(&capture.state);
+                let still_current = state
+                    .by_id
+                    .get(&(session.clone(), request_id.clone()))
+                    .is_some_and(|t| t.index == index);
+                if still_current {
+                    state.page.requests[index].body = Some(text);
+                }
+            }
+        });
+    }
+
+    fn on_response(&self, session: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        let key = (
+            session.to_string(),
+            params["requestId"].as_str().unwrap_or_default().to_string(),
+        );
+        let Some(index) = state.by_id.get(&key).map(|t| t.index) else {
+            return;
+        };
+        let response = &params["response"];
+        // With a response, the request was delivered. Only a script or stylesheet body can
+        // still change what the page does, so only those are waited for until they finish.
+        // (Cross-site iframe documents never report loadingFinished to the parent, and
+        // unread fetch bodies from workers may never finish either.)
+        let kind = state.page.requests[index].resource_type.as_str();
+        if !matches!(kind, "Script" | "Stylesheet") {
+            if let Some(tracked) = state.by_id.get_mut(&key) {
+                tracked.done = true;
+            }
+        }
+        let record = &mut state.page.requests[index];
+        record.status = response["status"].as_u64().map(|s| s as u16);
+        record.mime_type = response["mimeType"].as_str().map(str::to_string);
+        self.touch(&mut state);
+    }
+
+    fn on_finished(&self, session: &str, params: &Value, failed: bool) {
+        let mut state = lock(&self.state);
+        let key = (
+            session.to_string(),
+            params["requestId"].as_str().unwrap_or_default().to_string(),
+        );
+        let Some(tracked) = state.by_id.get_mut(&key) else {
+            return;
+        };
+        tracked.done = true;
+        let index = tracked.index;
+        let end = Self::rel_ms(&state, params["timestamp"].as_f64());
+        let record = &mut state.page.requests[index];
+        record.end_ms = Some(end);
+        if failed {
+            record.failure = params["errorText"].as_str().map(str::to_string);
+            record.blocked_reason = params["blockedReason"].as_str().map(str::to_string);
+            if record.blocked_reason.is_none() {
+                if let Some(cors) = params["corsErrorStatus"]["corsError"].as_str() {
+                    record.blocked_reason = Some(format!("cors:{cors}"));
+                }
+            }
+        }
+        self.touch(&mut state);
+    }
+
+    fn on_console(&self, session: &str, method: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        if !state.sessions.contains_key(session) {
+            return;
+        }
+        let entry = match method {
+            "Log.entryAdded" => {
+                let e = &params["entry"];
+                let level = e["level"].as_str().unwrap_or("info");
+                if level != "error" && level != "warning" {
+                    return;
+                }
+                ConsoleEntry {
+                    source: e["source"].as_str().unwrap_or("other").to_string(),
+                    level: level.to_string(),
+                    text: e["text"].as_str().unwrap_or_default().to_string(),
+                    url: e["url"]
+                        .as_str()
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string),
+                }
+            }
+            "Runtime.exceptionThrown" => {
+                let d = &params["exceptionDetails"];
+                let text = d["exception"]["description"]
+                    .as_str()
+                    .or_else(|| d["text"].as_str())
+                    .unwrap_or("uncaught exception");
+                ConsoleEntry {
+                    source: "exception".to_string(),
+                    level: "error".to_string(),
+                    text: text.to_string(),
+                    url: d["url"]
+                        .as_str()
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string),
+                }
+            }
+            "Runtime.consoleAPICalled" => {
+                let level = params["type"].as_str().unwrap_or("log");
+                if level != "error" {
+                    return;
+                }
+                let text = params["args"]
+                    .as_array()
+                    .map(|args| {
+                        args.iter()
+                            .map(|a| {
+                                a["value"]
+                                    .as_str()
+                                    .map(str::to_string)
+                                    .or_else(|| a["description"].as_str().map(str::to_string))
+                                    .unwrap_or_else(|| a["value"].to_string())
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .unwrap_or_default();
+                ConsoleEntry {
+                    source: "console".to_string(),
+                    level: "error".to_string(),
+                    text,
+                    url: None,
+                }
+            }
+            _ => return,
+        };
+        if state.page.console.len() < 500 {
+            state.page.console.push(entry);
+        }
+    }
+}
+
+/// The event sink handed to the CDP connection.
+pub(crate) struct CaptureSink(pub(crate) Arc<Capture>);
+
+impl EventSink for CaptureSink {
+    fn on_event(&self, cdp: &CdpHandle, session: Option<&str>, method: &str, params: &Value) {
+        let capture = &self.0;
+        match (method, session) {
+            ("Target.attachedToTarget", _) => capture.on_attached(cdp, params),
+            ("Target.detachedFromTarget", _) => {
+                if let Some(id) = params["sessionId"].as_str() {
+                    lock(&capture.state).sessions.remove(id);
+                }
+            }
+            ("Network.requestWillBeSent", Some(s)) => capture.on_request(cdp, s, params),
+            ("Network.responseReceived", Some(s)) => capture.on_response(s, params),
+            ("Network.loadingFinished", Some(s)) => capture.on_finished(s, params, false),
+            ("Network.loadingFailed", Some(s)) => capture.on_finished(s, params, true),
+            (
+                "Log.entryAdded" | "Runtime.exceptionThrown" | "Runtime.consoleAPICalled",
+                Some(s),
+            ) => capture.on_console(s, method, params),
+            _ => {}
+        }
+    }
+}
+
+fn inline_body(request: &Value) -> Option<String> {
+    if let Some(text) = request["postData"].as_str() {
+        return Some(text.to_string());
+    }
+    let entries = request["postDataEntries"].as_array()?;
+    let mut bytes = Vec::new();
+    for entry in entries {
+        let chunk = entry["bytes"].as_str()?;
+        bytes.extend(
+            base64::engine::general_purpose::STANDARD
+                .decode(chunk)
+                .ok()?,
+        );
+    }
+    (!bytes.is_empty()).then(|| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn header(headers: &Value, name: &str) -> Option<String> {
+    headers.as_object()?.iter().find_map(|(k, v)| {
+        k.eq_ignore_ascii_case(name)
+            .then(|| v.as_str().map(str::to_string))
+            .flatten()
+    })
+}

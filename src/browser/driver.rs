@@ -1,0 +1,209 @@
+//! chromedriver as a child process (with a version check against Chromium), or a remote
+//! WebDriver endpoint such as a Selenium Grid.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use super::BrowserError;
+
+/// Where the driver and browser come from.
+#[derive(Debug, Clone, Default)]
+pub struct DriverOptions {
+    /// A remote WebDriver URL (Selenium Grid, an already running chromedriver). When set,
+    /// no chromedriver is started.
+    pub webdriver_url: Option<String>,
+    /// The chromedriver binary; found on PATH when not given.
+    pub chromedriver: Option<PathBuf>,
+    /// The Chromium binary; found on PATH when not given.
+    pub chrome: Option<PathBuf>,
+}
+
+/// A WebDriver endpoint, owning the chromedriver child when it started one.
+#[derive(Debug)]
+pub struct Driver {
+    url: String,
+    chrome: Option<PathBuf>,
+    child: Option<Child>,
+}
+
+impl Driver {
+    /// Starts chromedriver (after checking it matches Chromium) or adopts a remote WebDriver.
+    pub async fn start(options: &DriverOptions) -> Result<Driver, BrowserError> {
+        if let Some(url) = &options.webdriver_url {
+            return Ok(Driver {
+                url: url.trim_end_matches('/').to_string(),
+                chrome: options.chrome.clone(),
+                child: None,
+            });
+        }
+        let chromedriver = find_binary(
+            options.chromedriver.as_deref(),
+            &["chromedriver"],
+            "chromedriver",
+            "--chromedriver",
+        )?;
+        let chrome = find_binary(
+            options.chrome.as_deref(),
+            &[
+                "chromium",
+                "chromium-browser",
+                "google-chrome",
+                "google-chrome-stable",
+            ],
+            "Chromium",
+            "--chrome",
+        )?;
+        let driver_version = version_of(&chromedriver).await?;
+        let browser_version = version_of(&chrome).await?;
+        if major(&driver_version) != major(&browser_version) || major(&driver_version).is_none() {
+            return Err(BrowserError::VersionMismatch {
+                driver: driver_version,
+                browser: browser_version,
+            });
+        }
+        let port = free_port().map_err(|e| BrowserError::DriverStart(e.to_string()))?;
+        let child = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| BrowserError::DriverStart(format!("{}: {e}", chromedriver.display())))?;
+        let mut driver = Driver {
+            url: format!("http://127.0.0.1:{port}"),
+            chrome: Some(chrome),
+            child: Some(child),
+        };
+        driver.wait_ready(port).await?;
+        Ok(driver)
+    }
+
+    async fn wait_ready(&mut self, port: u16) -> Result<(), BrowserError> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(body) = super::http::get(&format!("127.0.0.1:{port}"), "/status").await {
+                if body.contains("\"ready\":true") {
+                    return Ok(());
+                }
+            }
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(BrowserError::DriverStart(format!(
+                        "chromedriver exited with {status}"
+                    )));
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(BrowserError::DriverStart(
+                    "chromedriver did not answer /status within 15 s".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The WebDriver URL to connect sessions to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The Chromium binary to ask for (only for a local driver or an explicit `--chrome`).
+    pub fn chrome(&self) -> Option<&Path> {
+        self.chrome.as_deref()
+    }
+
+    /// True when the driver is remote (Grid or an external chromedriver).
+    pub fn is_remote(&self) -> bool {
+        self.child.is_none()
+    }
+
+    /// Stops the chromedriver child, if any.
+    pub async fn stop(mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+fn find_binary(
+    given: Option<&Path>,
+    names: &[&str],
+    what: &'static str,
+    flag: &'static str,
+) -> Result<PathBuf, BrowserError> {
+    if let Some(path) = given {
+        return if path.is_file() {
+            Ok(path.to_path_buf())
+        } else {
+            Err(BrowserError::NotFound {
+                what,
+                path: path.display().to_string(),
+                flag,
+            })
+        };
+    }
+    let path_var = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path_var) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(BrowserError::NotFound {
+        what,
+        path: format!("PATH ({})", names.join(", ")),
+        flag,
+    })
+}
+
+async fn version_of(binary: &Path) -> Result<String, BrowserError> {
+    let output = Command::new(binary)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .map_err(|e| BrowserError::DriverStart(format!("{} --version: {e}", binary.display())))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text.lines().next().unwrap_or_default().trim().to_string())
+}
+
+/// The major version in `--version` output (`Chromium 156.0.8078.108 built on …` → 156).
+fn major(version: &str) -> Option<u32> {
+    version
+        .split_whitespace()
+        .find(|word| word.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .and_then(|word| word.split('.').next())
+        .and_then(|m| m.parse().ok())
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn major_versions_are_read_from_both_banners() {
+        assert_eq!(
+            major("Chromium 156.0.8078.108 built on Debian GNU/Linux 12 (bookworm)"),
+            Some(156)
+        );
+        assert_eq!(
+            major("ChromeDriver 156.0.8078.108 (730482a9-refs/branch-heads/8078@{#2244})"),
+            Some(156)
+        );
+        assert_eq!(major("Google Chrome 120.0.6099.71"), Some(120));
+        assert_eq!(major("garbage"), None);
+    }
+}

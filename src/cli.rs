@@ -1,0 +1,367 @@
+//! The command line: argument definitions and the commands behind them.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use url::Url;
+
+use crate::audit::{self, AuditOptions, AuditTarget};
+use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
+use crate::config::{self, SiteConfig};
+use crate::demo::{DemoOptions, DemoServer};
+use crate::exit::Exit;
+use crate::report::{self, Report};
+use crate::request::CapturedRequest;
+use crate::vendors;
+
+/// The bundled demo store's site config (the same file as `sites/demo-store.toml`).
+const DEMO_SITE: &str = include_str!("../sites/demo-store.toml");
+
+/// Audits the tracking pixels of ecommerce stores in real headless Chromium.
+#[derive(Debug, Parser)]
+#[command(name = "pixelaudit", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 no error findings, 2 error findings, 3 invalid config, \
+4 browser/driver unavailable, 1 anything else.";
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a site config's pages, or ad-hoc URLs with the generic checks.
+    Audit(AuditArgs),
+    /// Start the bundled demo store and audit it with sites/demo-store.toml.
+    Demo(DemoArgs),
+    /// Show what the decoders make of one request.
+    Decode(DecodeArgs),
+}
+
+/// `pixelaudit audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A site config (sites/NAME.toml).
+    pub site: Option<PathBuf>,
+    /// A URL to audit (repeatable); replaces the config's pages when a config is given.
+    #[arg(long = "url", value_name = "URL")]
+    pub urls: Vec<Url>,
+    /// Shared run options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `pixelaudit demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Only serve the demo store (print its address and Chromium flags) until interrupted.
+    #[arg(long)]
+    pub serve: bool,
+    /// Also serve files from this folder at https://fixtures.test/.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Shared run options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options shared by `audit` and `demo`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Output format on stdout (or in --output).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the formatted report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Extra Chromium flag (repeatable), e.g. --browser-arg=--host-resolver-rules=MAP\ *\ 127.0.0.1:8080
+    #[arg(long = "browser-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub browser_args: Vec<String>,
+    /// Use a remote WebDriver (Selenium Grid, running chromedriver) instead of starting chromedriver.
+    #[arg(long, value_name = "URL", env = "PIXELAUDIT_WEBDRIVER")]
+    pub webdriver: Option<String>,
+    /// The chromedriver binary (default: found on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub chromedriver: Option<PathBuf>,
+    /// The Chromium binary (default: chromium, chromium-browser or google-chrome on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+    /// Where runs are saved (reports/<site>/<timestamp>/report.json).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports_dir: PathBuf,
+    /// Network-idle quiet window in ms [default: 1500, or the site's browser.quiet_ms].
+    #[arg(long, value_name = "MS")]
+    pub quiet_ms: Option<u64>,
+    /// Hard cap on waiting for one page, in ms [default: 20000, or the site's browser.max_wait_ms].
+    #[arg(long, value_name = "MS")]
+    pub max_wait_ms: Option<u64>,
+}
+
+/// `pixelaudit decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The request URL.
+    pub url: String,
+    /// HTTP method.
+    #[arg(long, default_value = "GET")]
+    pub method: String,
+    /// The request body: a file, or - for stdin.
+    #[arg(long, value_name = "FILE|-")]
+    pub body: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+    pub format: DecodeFormat,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Terminal tables.
+    Table,
+    /// The versioned JSON report.
+    Json,
+}
+
+/// `decode` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DecodeFormat {
+    /// Human-readable.
+    Text,
+    /// A JSON array of hits.
+    Json,
+}
+
+/// Runs a parsed command line and returns the exit code.
+pub async fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Audit(args) => audit_command(args).await,
+        Command::Demo(args) => demo_command(args).await,
+        Command::Decode(args) => decode_command(args),
+    }
+}
+
+async fn audit_command(args: AuditArgs) -> Exit {
+    let config = match &args.site {
+        Some(path) => match config::load(path) {
+            Ok(config) => Some(config),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Exit::InvalidConfig;
+            }
+        },
+        None => None,
+    };
+    let mut target = match &config {
+        Some(config) => AuditTarget {
+            site: config.name().to_string(),
+            pages: config.page_urls(),
+        },
+        None => AuditTarget {
+            site: "adhoc".to_string(),
+            pages: Vec::new(),
+        },
+    };
+    if !args.urls.is_empty() {
+        target.pages = args
+            .urls
+            .iter()
+            .map(|u| (page_name(u), u.clone()))
+            .collect();
+    }
+    if target.pages.is_empty() {
+        eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
+        return Exit::Failure;
+    }
+    let options = audit_options(config.as_ref(), &args.run, Vec::new());
+    audit_and_report(&target, &options, &args.run).await
+}
+
+async fn demo_command(args: DemoArgs) -> Exit {
+    let server = match DemoServer::start(DemoOptions {
+        fixtures_dir: args.fixtures.clone(),
+    })
+    .await
+    {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: cannot start the demo store: {error}");
+            return Exit::Failure;
+        }
+    };
+    if args.serve {
+        println!(
+            "demo store: {} (port {})",
+            server.store_url(),
+            server.port()
+        );
+        println!("chromium flags:");
+        for arg in server.chromium_args() {
+            println!("  {arg}");
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        server.shutdown().await;
+        return Exit::Clean;
+    }
+    let config = SiteConfig::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
+        .expect("the bundled demo config is valid (tested)");
+    let target = AuditTarget {
+        site: config.name().to_string(),
+        pages: config.page_urls(),
+    };
+    let options = audit_options(Some(&config), &args.run, server.chromium_args());
+    let exit = audit_and_report(&target, &options, &args.run).await;
+    server.shutdown().await;
+    exit
+}
+
+fn audit_options(
+    config: Option<&SiteConfig>,
+    run: &RunArgs,
+    extra_args: Vec<String>,
+) -> AuditOptions {
+    let browser_config = config.map(|c| c.browser.clone()).unwrap_or_default();
+    let mut args = browser_config.args.clone();
+    args.extend(extra_args);
+    args.extend(run.browser_args.iter().cloned());
+    let defaults = IdleOptions::default();
+    AuditOptions {
+        driver: DriverOptions {
+            webdriver_url: run.webdriver.clone(),
+            chromedriver: run.chromedriver.clone(),
+            chrome: run.chrome.clone(),
+        },
+        browser: BrowserOptions {
+            args,
+            page_load_timeout: browser_config.page_load_timeout(),
+        },
+        idle: IdleOptions {
+            quiet: run
+                .quiet_ms
+                .map(Duration::from_millis)
+                .or(browser_config.quiet())
+                .unwrap_or(defaults.quiet),
+            max_wait: run
+                .max_wait_ms
+                .map(Duration::from_millis)
+                .or(browser_config.max_wait())
+                .unwrap_or(defaults.max_wait),
+            ..defaults
+        },
+    }
+}
+
+async fn audit_and_report(target: &AuditTarget, options: &AuditOptions, run: &RunArgs) -> Exit {
+    let report = match audit::run(target, options).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: browser unavailable: {error}");
+            return Exit::BrowserUnavailable;
+        }
+    };
+    match report::save_run(&run.reports_dir, &report) {
+        Ok(folder) => eprintln!("report saved to {}", folder.join("report.json").display()),
+        Err(error) => eprintln!(
+            "warning: could not save the report under {}: {error}",
+            run.reports_dir.display()
+        ),
+    }
+    if let Err(error) = emit(&report, run) {
+        eprintln!("error: {error}");
+        return Exit::Failure;
+    }
+    Exit::for_report(&report)
+}
+
+fn emit(report: &Report, run: &RunArgs) -> std::io::Result<()> {
+    let text = match run.format {
+        Format::Table => report::to_table(report),
+        Format::Json => report::to_json(report) + "\n",
+    };
+    match &run.output {
+        Some(path) => {
+            std::fs::write(path, text)?;
+            eprintln!("{} written to {}", format_name(run.format), path.display());
+            Ok(())
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Table => "table",
+        Format::Json => "JSON report",
+    }
+}
+
+fn page_name(url: &Url) -> String {
+    let path = url.path();
+    match url.host_str() {
+        Some(host) => format!("{host}{path}"),
+        None => url.to_string(),
+    }
+}
+
+fn decode_command(args: DecodeArgs) -> Exit {
+    let body = match &args.body {
+        None => None,
+        Some(path) if path.as_os_str() == "-" => {
+            let mut text = String::new();
+            if let Err(error) = std::io::stdin().read_to_string(&mut text) {
+                eprintln!("error: cannot read the body from stdin: {error}");
+                return Exit::Failure;
+            }
+            Some(text)
+        }
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", path.display());
+                return Exit::Failure;
+            }
+        },
+    };
+    let request = CapturedRequest::new(&args.method, &args.url, body.as_deref());
+    let hits = vendors::decode(&request);
+    match args.format {
+        DecodeFormat::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&hits).expect("hits serialize")
+            );
+        }
+        DecodeFormat::Text if hits.is_empty() => println!("no vendor recognises this request"),
+        DecodeFormat::Text => {
+            for hit in &hits {
+                println!(
+                    "{} {:?} event={} account={} class={:?}",
+                    hit.vendor,
+                    hit.kind,
+                    hit.event.as_deref().unwrap_or("-"),
+                    hit.account.as_deref().unwrap_or("-"),
+                    hit.class
+                );
+                for (key, value) in &hit.params {
+                    println!("  {key} = {value}");
+                }
+                if !hit.raw.is_empty() {
+                    println!("  raw:");
+                    for (key, value) in &hit.raw {
+                        println!("    {key} = {value}");
+                    }
+                }
+            }
+        }
+    }
+    Exit::Clean
+}

@@ -1,0 +1,257 @@
+//! The site config types (`deny_unknown_fields` everywhere) and their validation.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+use url::Url;
+
+use super::ConfigError;
+
+/// One site to audit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The site's name in reports (defaults to the file name without `.toml`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The store's base URL; page paths are resolved against it.
+    pub base_url: Spanned<String>,
+    /// Pages to audit.
+    #[serde(default)]
+    pub pages: Vec<PageConfig>,
+    /// The store's own pixel ids per vendor.
+    #[serde(default)]
+    pub pixels: Pixels,
+    /// Browser options.
+    #[serde(default)]
+    pub browser: BrowserConfig,
+}
+
+/// A page to audit: a path under `base_url` or a full URL.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageConfig {
+    /// A short name for reports (`home`, `product`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A path resolved against `base_url`.
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    /// A full URL (instead of `path`).
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+}
+
+/// The store's pixel / tag / account ids, per vendor.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Pixels {
+    #[serde(default)]
+    pub meta: Vec<String>,
+    #[serde(default)]
+    pub ga4: Vec<String>,
+    #[serde(default)]
+    pub google_ads: Vec<String>,
+    #[serde(default)]
+    pub gtm: Vec<String>,
+    #[serde(default)]
+    pub tiktok: Vec<String>,
+    #[serde(default)]
+    pub pinterest: Vec<String>,
+    #[serde(default)]
+    pub snap: Vec<String>,
+    #[serde(default)]
+    pub bing: Vec<String>,
+    #[serde(default)]
+    pub x: Vec<String>,
+    #[serde(default)]
+    pub reddit: Vec<String>,
+    #[serde(default)]
+    pub klaviyo: Vec<String>,
+    #[serde(default)]
+    pub shopify: Vec<String>,
+}
+
+/// Browser options for this site.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserConfig {
+    /// Extra Chromium flags, e.g. `--host-resolver-rules=…`.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Network-idle quiet window in ms (default 1500).
+    #[serde(default)]
+    pub quiet_ms: Option<u64>,
+    /// Hard cap on waiting for one page to settle, in ms (default 20000).
+    #[serde(default)]
+    pub max_wait_ms: Option<u64>,
+    /// Page load timeout in ms (default 30000).
+    #[serde(default)]
+    pub page_load_timeout_ms: Option<u64>,
+}
+
+impl BrowserConfig {
+    /// The quiet window.
+    pub fn quiet(&self) -> Option<Duration> {
+        self.quiet_ms.map(Duration::from_millis)
+    }
+    /// The hard cap per page.
+    pub fn max_wait(&self) -> Option<Duration> {
+        self.max_wait_ms.map(Duration::from_millis)
+    }
+    /// The page load timeout.
+    pub fn page_load_timeout(&self) -> Option<Duration> {
+        self.page_load_timeout_ms.map(Duration::from_millis)
+    }
+}
+
+impl SiteConfig {
+    /// Parses and validates a config's text; `path` is used for names and error positions.
+    pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, ConfigError> {
+        let mut config: SiteConfig = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            ConfigError::at(path, text, e.span(), message)
+        })?;
+        let base = Url::parse(config.base_url.get_ref()).map_err(|e| {
+            ConfigError::at(
+                path,
+                text,
+                Some(config.base_url.span()),
+                format!("base_url is not a valid URL: {e}"),
+            )
+        })?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ConfigError::at(
+                path,
+                text,
+                Some(config.base_url.span()),
+                "base_url must be an http:// or https:// URL",
+            ));
+        }
+        for page in &config.pages {
+            page.resolve(&base)
+                .map_err(|(span, message)| ConfigError::at(path, text, span, message))?;
+        }
+        if config.name.is_none() {
+            config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        }
+        Ok(config)
+    }
+
+    /// The site's name.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("site")
+    }
+
+    /// The base URL (validated by `parse`).
+    pub fn base_url(&self) -> Url {
+        Url::parse(self.base_url.get_ref()).expect("validated in parse")
+    }
+
+    /// The pages to audit as (name, URL), in config order; the base URL alone when none are
+    /// listed.
+    pub fn page_urls(&self) -> Vec<(String, Url)> {
+        let base = self.base_url();
+        if self.pages.is_empty() {
+            return vec![("home".to_string(), base)];
+        }
+        self.pages
+            .iter()
+            .map(|page| {
+                let url = page.resolve(&base).expect("validated in parse");
+                let name = page.name.clone().unwrap_or_else(|| url.path().to_string());
+                (name, url)
+            })
+            .collect()
+    }
+}
+
+impl PageConfig {
+    fn resolve(&self, base: &Url) -> Result<Url, (Option<std::ops::Range<usize>>, String)> {
+        match (&self.path, &self.url) {
+            (Some(path), None) => base.join(path.get_ref()).map_err(|e| {
+                (
+                    Some(path.span()),
+                    format!("page path cannot be resolved: {e}"),
+                )
+            }),
+            (None, Some(url)) => Url::parse(url.get_ref()).map_err(|e| {
+                (
+                    Some(url.span()),
+                    format!("page url is not a valid URL: {e}"),
+                )
+            }),
+            (Some(path), Some(_)) => Err((
+                Some(path.span()),
+                "a page has either `path` or `url`, not both".into(),
+            )),
+            (None, None) => Err((None, "a page needs a `path` or a `url`".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SiteConfig, ConfigError> {
+        SiteConfig::parse(Path::new("sites/shop.toml"), text)
+    }
+
+    #[test]
+    fn pages_resolve_against_base_url_and_name_defaults_to_file_stem() {
+        let config = parse(
+            "base_url = \"https://shop.test/\"\n[[pages]]\nname = \"home\"\npath = \"/\"\n[[pages]]\nurl = \"https://other.test/x\"\n[pixels]\nmeta = [\"1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.name(), "shop");
+        let pages = config.page_urls();
+        assert_eq!(
+            pages[0],
+            (
+                "home".to_string(),
+                Url::parse("https://shop.test/").unwrap()
+            )
+        );
+        assert_eq!(pages[1].1.as_str(), "https://other.test/x");
+        assert_eq!(config.pixels.meta, vec!["1"]);
+    }
+
+    #[test]
+    fn unknown_key_points_at_its_line_and_column() {
+        let error = parse("base_url = \"https://shop.test/\"\n[browser]\nquiet = 3\n").unwrap_err();
+        assert_eq!((error.line, error.column), (Some(3), Some(1)));
+        assert!(
+            error.message.contains("unknown field `quiet`"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn unknown_vendor_in_pixels_is_an_error() {
+        let error =
+            parse("base_url = \"https://shop.test/\"\n[pixels]\nfacebook = [\"1\"]\n").unwrap_err();
+        assert_eq!(error.line, Some(3));
+        assert!(error.message.contains("facebook"), "{}", error.message);
+    }
+
+    #[test]
+    fn bad_base_url_points_at_the_value() {
+        let error = parse("name = \"x\"\nbase_url = \"not a url\"\n").unwrap_err();
+        assert_eq!((error.line, error.column), (Some(2), Some(12)));
+        assert!(error.message.contains("base_url"), "{}", error.message);
+    }
+
+    #[test]
+    fn wrong_type_and_missing_base_url_are_reported() {
+        let error = parse("base_url = \"https://shop.test/\"\n[browser]\nquiet_ms = \"fast\"\n")
+            .unwrap_err();
+        assert_eq!(error.line, Some(3));
+        let error = parse("name = \"x\"\n").unwrap_err();
+        assert!(error.message.contains("base_url"), "{}", error.message);
+    }
+}

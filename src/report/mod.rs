@@ -1,0 +1,11 @@
+//! The report model (versioned JSON is a public interface), its formats, and where runs are saved.
+
+mod json;
+mod model;
+mod save;
+mod table;
+
+pub use json::to_json;
+pub use model::{HitReport, PageReport, Report, Summary, REPORT_VERSION};
+pub use save::save_run;
+pub use table::to_table;

@@ -1,0 +1,136 @@
+//! What one audit produced: pages, their hits and findings, and a summary.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::browser::ConsoleEntry;
+use crate::checks::{Finding, Severity};
+use crate::request::TargetKind;
+use crate::vendors::{EventClass, HitKind, Vendor};
+
+/// The JSON report's schema version. Bump it on any incompatible change.
+pub const REPORT_VERSION: u32 = 1;
+
+/// One audit run of one site.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Schema version ([`REPORT_VERSION`]).
+    pub version: u32,
+    /// `pixelaudit <version>`.
+    pub tool: String,
+    /// The site's name (`adhoc` for `--url` audits without a site config).
+    pub site: String,
+    /// When the audit started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    /// Totals.
+    pub summary: Summary,
+    /// Pages in the order they were audited.
+    pub pages: Vec<PageReport>,
+}
+
+/// Totals over the whole run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Pages audited.
+    pub pages: usize,
+    /// Tracking events decoded (loaders not counted).
+    pub events: usize,
+    /// Error findings.
+    pub errors: usize,
+    /// Warning findings.
+    pub warnings: usize,
+    /// Info findings.
+    pub infos: usize,
+}
+
+/// One audited page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageReport {
+    /// The page's name from the config (or its path).
+    pub name: String,
+    /// The URL visited.
+    pub url: String,
+    /// The document's HTTP status, when it answered.
+    pub http_status: Option<u16>,
+    /// Why the page could not be loaded, if it could not.
+    pub error: Option<String>,
+    /// Wall time spent on the page (navigation + settle), in ms.
+    pub wall_ms: f64,
+    /// When the last tracking request was sent, in ms after navigation start.
+    pub last_hit_ms: Option<f64>,
+    /// Whether the page went network-idle before the hard cap.
+    pub settled: bool,
+    /// How many requests were captured (page, iframes, workers).
+    pub requests: usize,
+    /// Requests still in flight when the page settled (long polls, hung beacons).
+    pub unfinished: Vec<String>,
+    /// Vendor hits: events and loaders.
+    pub hits: Vec<HitReport>,
+    /// Findings on this page.
+    pub findings: Vec<Finding>,
+    /// Console errors and warnings (CSP violations, exceptions).
+    pub console: Vec<ConsoleEntry>,
+}
+
+/// One vendor hit as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct HitReport {
+    /// Vendor.
+    pub vendor: Vendor,
+    /// `event` or `loader`.
+    pub kind: HitKind,
+    /// Account / pixel id.
+    pub account: Option<String>,
+    /// Event name.
+    pub event: Option<String>,
+    /// Vendor-neutral class of the event.
+    pub class: EventClass,
+    /// Normalised parameters.
+    pub params: BTreeMap<String, Value>,
+    /// Every parameter under the vendor's names.
+    pub raw: BTreeMap<String, Value>,
+    /// The request URL.
+    pub url: String,
+    /// HTTP method.
+    pub method: String,
+    /// HTTP status, if a response arrived.
+    pub status: Option<u16>,
+    /// `200`, `404`, `net::ERR_…`, `blocked (csp)`, `pending`.
+    pub outcome: String,
+    /// When it was sent, ms after navigation start.
+    pub time_ms: f64,
+    /// Which target sent it.
+    pub target: TargetKind,
+    /// Mirror requests folded into this hit (same event, other endpoints).
+    pub mirrors: Vec<String>,
+}
+
+impl Report {
+    /// Recomputes the summary from the pages.
+    pub fn summarize(&mut self) {
+        let mut summary = Summary {
+            pages: self.pages.len(),
+            ..Summary::default()
+        };
+        for page in &self.pages {
+            summary.events += page
+                .hits
+                .iter()
+                .filter(|h| h.kind == HitKind::Event)
+                .count();
+            for finding in &page.findings {
+                match finding.severity {
+                    Severity::Error => summary.errors += 1,
+                    Severity::Warning => summary.warnings += 1,
+                    Severity::Info => summary.infos += 1,
+                }
+            }
+        }
+        self.summary = summary;
+    }
+}

@@ -1,0 +1,146 @@
+//! The terminal format: a summary line, a table per concern (pages, events, findings).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Style, Width};
+
+use super::Report;
+use crate::checks::Severity;
+use crate::vendors::HitKind;
+
+/// Renders the report for a terminal.
+pub fn to_table(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} page(s), {} event(s), {} error(s), {} warning(s)\n",
+        report.site, s.pages, s.events, s.errors, s.warnings
+    );
+    out.push_str(&pages_table(report));
+    if s.events > 0 {
+        out.push_str("\n\nEvents\n");
+        out.push_str(&events_table(report));
+    } else {
+        out.push_str("\n\nNo vendor events.");
+    }
+    if s.errors + s.warnings + s.infos > 0 {
+        out.push_str("\n\nFindings\n");
+        out.push_str(&findings_table(report));
+    } else {
+        out.push_str("\n\nNo findings.");
+    }
+    out.push('\n');
+    out
+}
+
+fn pages_table(report: &Report) -> String {
+    let mut b = Builder::default();
+    b.push_record([
+        "page", "url", "status", "events", "vendors", "errors", "warnings", "wall ms",
+    ]);
+    for page in &report.pages {
+        let mut vendors: Vec<&str> = page
+            .hits
+            .iter()
+            .filter(|h| h.kind == HitKind::Event)
+            .map(|h| h.vendor.as_str())
+            .collect();
+        vendors.sort_unstable();
+        vendors.dedup();
+        let count = |sev| {
+            page.findings
+                .iter()
+                .filter(|f| f.severity == sev)
+                .count()
+                .to_string()
+        };
+        b.push_record([
+            page.name.clone(),
+            page.url.clone(),
+            page.http_status
+                .map_or_else(|| "failed".to_string(), |s| s.to_string()),
+            page.hits
+                .iter()
+                .filter(|h| h.kind == HitKind::Event)
+                .count()
+                .to_string(),
+            vendors.join(" "),
+            count(Severity::Error),
+            count(Severity::Warning),
+            format!("{:.0}", page.wall_ms),
+        ]);
+    }
+    b.build()
+        .with(Style::sharp())
+        .modify(Columns::new(1..2), Width::wrap(48))
+        .modify(Columns::new(4..5), Width::wrap(40).keep_words(true))
+        .to_string()
+}
+
+fn events_table(report: &Report) -> String {
+    let mut b = Builder::default();
+    b.push_record(["page", "vendor", "account", "events"]);
+    for page in &report.pages {
+        let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for hit in page.hits.iter().filter(|h| h.kind == HitKind::Event) {
+            grouped
+                .entry((hit.vendor.as_str(), hit.account.as_deref().unwrap_or("-")))
+                .or_default()
+                .push(hit.event.as_deref().unwrap_or("?"));
+        }
+        for ((vendor, account), events) in grouped {
+            let mut counted: Vec<(&str, usize)> = Vec::new();
+            for event in events {
+                match counted.iter_mut().find(|(e, _)| *e == event) {
+                    Some((_, n)) => *n += 1,
+                    None => counted.push((event, 1)),
+                }
+            }
+            let text: Vec<String> = counted
+                .into_iter()
+                .map(|(e, n)| {
+                    if n > 1 {
+                        format!("{e} ×{n}")
+                    } else {
+                        e.to_string()
+                    }
+                })
+                .collect();
+            b.push_record([
+                page.name.clone(),
+                vendor.to_string(),
+                account.to_string(),
+                text.join(", "),
+            ]);
+        }
+    }
+    b.build()
+        .with(Style::sharp())
+        .modify(Columns::new(3..4), Width::wrap(60).keep_words(true))
+        .to_string()
+}
+
+fn findings_table(report: &Report) -> String {
+    let mut b = Builder::default();
+    b.push_record(["page", "severity", "code", "vendor", "event", "message"]);
+    for page in &report.pages {
+        for f in &page.findings {
+            b.push_record([
+                page.name.clone(),
+                f.severity.as_str().to_string(),
+                f.code.as_str().to_string(),
+                f.vendor.map_or("-", |v| v.as_str()).to_string(),
+                f.event.clone().unwrap_or_else(|| "-".to_string()),
+                f.message.clone(),
+            ]);
+        }
+    }
+    b.build()
+        .with(Style::sharp())
+        .modify(Columns::new(5..6), Width::wrap(70).keep_words(true))
+        .to_string()
+}

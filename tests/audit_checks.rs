@@ -1,0 +1,303 @@
+//! End-to-end: the compiled binary audits fixture pages in real Chromium, and each generic
+//! check reports exactly its planted defect (and nothing on correct pages).
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::{audit_urls, audit_with_args, fixtures, page, s, Audit};
+
+const PAGES: &[&str] = &[
+    "clean.html",
+    "duplicate.html",
+    "missing_param.html",
+    "wrong_type.html",
+    "csp.html",
+    "endpoint_error.html",
+    "missing_eid.html",
+    "late.html",
+    "does-not-exist.html",
+];
+const UNRESOLVABLE: &str = "https://gone.invalid/";
+
+/// One audit of every fixture page, shared by the tests below (one browser start).
+fn audit() -> &'static Audit {
+    static AUDIT: OnceLock<Audit> = OnceLock::new();
+    AUDIT.get_or_init(|| {
+        let mut urls: Vec<String> = PAGES.iter().map(|p| page(p)).collect();
+        urls.push(UNRESOLVABLE.to_string());
+        audit_urls(&urls, &["--quiet-ms".into(), "1500".into()])
+    })
+}
+
+fn finding(code: &str, vendor: &str, event: &str) -> (String, String, String) {
+    (code.to_string(), vendor.to_string(), event.to_string())
+}
+
+fn event(vendor: &str, event: &str) -> (String, String) {
+    (vendor.to_string(), event.to_string())
+}
+
+#[test]
+fn error_findings_make_exit_code_2_and_report_is_versioned() {
+    let audit = audit();
+    assert_eq!(audit.code, 2, "stderr: {}", audit.stderr);
+    assert_eq!(audit.report["version"], 1);
+    assert_eq!(audit.report["site"], "adhoc");
+    assert_eq!(
+        audit.report["pages"].as_array().unwrap().len(),
+        PAGES.len() + 1
+    );
+    let saved = std::fs::read_dir(audit.reports.path().join("adhoc"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        saved, 1,
+        "the run is saved under reports/adhoc/<timestamp>/"
+    );
+}
+
+#[test]
+fn clean_page_decodes_every_vendor_from_page_iframe_and_worker_with_no_findings() {
+    let audit = audit();
+    let url = page("clean.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![],
+        "{}",
+        audit.page(&url)["findings"]
+    );
+    let mut events = audit.events(&url);
+    events.sort();
+    let mut expected = vec![
+        event("meta", "Purchase"),
+        event("ga4", "page_view"),
+        event("ga4", "purchase"),
+        event("x", "pageview"),
+        event("google_ads", "conversion"),
+        event("tiktok", "CompletePayment"),
+        event("bing", "pageLoad"),
+        event("reddit", "PageVisit"),
+        event("pinterest", "pagevisit"),
+        event("snap", "PAGE_VIEW"),
+    ];
+    expected.sort();
+    assert_eq!(events, expected);
+    let hits = audit.page(&url)["hits"].as_array().unwrap();
+    let by = |vendor: &str| {
+        hits.iter()
+            .find(|h| h["vendor"] == vendor && h["kind"] == "event")
+            .unwrap()
+    };
+    // Mirrors are folded into their event, not counted again.
+    assert_eq!(by("meta")["mirrors"].as_array().unwrap().len(), 1);
+    assert_eq!(by("x")["mirrors"].as_array().unwrap().len(), 1);
+    assert_eq!(by("google_ads")["mirrors"].as_array().unwrap().len(), 1);
+    // Targets: the Pinterest frame is cross-site, Snap runs in a worker.
+    assert_eq!(by("pinterest")["target"], "iframe");
+    assert_eq!(by("snap")["target"], "worker");
+    // The Blob beacon's body was recovered and decoded.
+    assert_eq!(by("tiktok")["params"]["value"], 89.8);
+    assert_eq!(by("tiktok")["params"]["event_id"], "order-1001");
+    assert_eq!(
+        by("meta")["params"]["content_ids"],
+        serde_json::json!(["LS-001", "TS-002"])
+    );
+}
+
+#[test]
+fn every_vendor_request_the_server_received_was_captured() {
+    let audit = audit();
+    let url = page("clean.html");
+    let hits = audit.page(&url)["hits"].as_array().unwrap();
+    let captured: usize = hits
+        .iter()
+        .map(|h| 1 + h["mirrors"].as_array().unwrap().len())
+        .sum();
+    let vendor_hosts = [
+        "www.facebook.com",
+        "region1.google-analytics.com",
+        "t.co",
+        "analytics.twitter.com",
+        "www.googleadservices.com",
+        "www.google.com",
+        "analytics.tiktok.com",
+        "bat.bing.com",
+        "alb.reddit.com",
+        "ct.pinterest.com",
+        "tr.snapchat.com",
+    ];
+    let received = fixtures()
+        .received()
+        .into_iter()
+        .filter(|r| vendor_hosts.contains(&r.host.as_str()) && r.method != "OPTIONS")
+        .filter(|r| {
+            r.path_and_query.contains("fix")
+                || r.body.contains("fix")
+                || r.path_and_query.contains("FIXTURE")
+                || r.body.contains("FIXTURE")
+                || r.path_and_query.contains("2612345678901")
+                || r.path_and_query.contains("187654321")
+                || r.path_and_query.contains("a2_fixture")
+                || r.path_and_query.contains("987654321")
+        })
+        .filter(|r| !r.path_and_query.contains("pixelaudit_status"))
+        .count();
+    assert!(
+        captured >= 13,
+        "captured {captured} vendor requests on the clean page"
+    );
+    assert!(
+        received >= captured,
+        "server received {received}, captured {captured}"
+    );
+}
+
+#[test]
+fn duplicated_base_code_is_one_duplicate_finding() {
+    let audit = audit();
+    let url = page("duplicate.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![finding("duplicate", "meta", "PageView")]
+    );
+    let f = &audit.page(&url)["findings"][0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["account"], "1234567890123456");
+    assert_eq!(f["evidence"]["count"], 2);
+}
+
+#[test]
+fn missing_currency_is_reported_per_hit() {
+    let audit = audit();
+    let url = page("missing_param.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![
+            finding("missing_param", "meta", "ViewContent"),
+            finding("missing_param", "ga4", "purchase")
+        ]
+    );
+    for f in audit.page(&url)["findings"].as_array().unwrap() {
+        assert_eq!(f["evidence"]["missing"], serde_json::json!(["currency"]));
+    }
+}
+
+#[test]
+fn formatted_value_and_bad_currency_are_wrong_types() {
+    let audit = audit();
+    let url = page("wrong_type.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![finding("wrong_type", "meta", "AddToCart")]
+    );
+    assert_eq!(
+        audit.page(&url)["findings"][0]["evidence"]["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn content_security_policy_blocks_are_reported() {
+    let audit = audit();
+    let url = page("csp.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![
+            finding("csp_blocked", "meta", "-"),
+            finding("csp_blocked", "pinterest", "pagevisit")
+        ]
+    );
+    let console = audit.page(&url)["console"].as_array().unwrap();
+    assert!(
+        console.iter().any(|c| c["source"] == "security"),
+        "CSP violations are in the console log"
+    );
+}
+
+#[test]
+fn vendor_endpoint_errors_are_reported() {
+    let audit = audit();
+    let url = page("endpoint_error.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![
+            finding("endpoint_error", "meta", "PageView"),
+            finding("endpoint_error", "tiktok", "Pageview")
+        ]
+    );
+    assert!(s(&audit.page(&url)["findings"][0]["message"]).contains("500"));
+}
+
+#[test]
+fn conversions_without_event_ids_are_warnings() {
+    let audit = audit();
+    let url = page("missing_eid.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![
+            finding("missing_eid", "meta", "Purchase"),
+            finding("missing_eid", "tiktok", "CompletePayment")
+        ]
+    );
+    assert!(audit.page(&url)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["severity"] == "warning"));
+}
+
+#[test]
+fn network_idle_waits_for_a_late_pixel() {
+    let audit = audit();
+    let url = page("late.html");
+    assert_eq!(audit.events(&url), vec![event("meta", "PageView")]);
+    let last = audit.page(&url)["last_hit_ms"].as_f64().unwrap();
+    assert!(last >= 900.0, "the pixel fired at {last} ms");
+    assert_eq!(audit.page(&url)["settled"], true);
+}
+
+#[test]
+fn missing_and_unresolvable_pages_are_page_errors_and_the_audit_goes_on() {
+    let audit = audit();
+    let url = page("does-not-exist.html");
+    assert_eq!(audit.findings(&url), vec![finding("page_error", "-", "-")]);
+    assert_eq!(audit.page(&url)["http_status"], 404);
+    assert_eq!(
+        audit.findings(UNRESOLVABLE),
+        vec![finding("page_error", "-", "-")]
+    );
+    assert!(
+        s(&audit.page(UNRESOLVABLE)["findings"][0]["message"]).contains("ERR_NAME_NOT_RESOLVED")
+    );
+}
+
+#[test]
+fn failing_vendor_loaders_are_broken_scripts() {
+    let fixtures = fixtures();
+    let args = fixtures.chromium_args_with_rules("MAP sc-static.net ~NOTFOUND");
+    let url = page("broken_script.html");
+    let audit = audit_with_args(std::slice::from_ref(&url), args, &["--quiet-ms".into(), "500".into()]);
+    assert_eq!(audit.code, 2, "{}", audit.stderr);
+    assert_eq!(
+        audit.findings(&url),
+        vec![
+            finding("broken_script", "meta", "-"),
+            finding("broken_script", "snap", "-")
+        ]
+    );
+    let messages: Vec<String> = audit.page(&url)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| s(&f["message"]))
+        .collect();
+    assert!(messages[0].contains("404"), "{messages:?}");
+    assert!(
+        messages[1].contains("ERR_NAME_NOT_RESOLVED"),
+        "{messages:?}"
+    );
+}

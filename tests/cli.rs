@@ -1,0 +1,184 @@
+//! End-to-end tests of the command line that need no browser: `decode`, config errors, exit
+//! codes when the browser is unavailable.
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use common::bin;
+use serde_json::Value;
+
+fn stdout_json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[test]
+fn decode_prints_hits_as_json() {
+    let output = bin()
+        .args([
+            "decode",
+            "https://www.facebook.com/tr/?id=1234567890123456&ev=Purchase&cd[value]=10&cd[currency]=EUR&eid=o-1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let hits = stdout_json(&output);
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(hits[0]["vendor"], "meta");
+    assert_eq!(hits[0]["event"], "Purchase");
+    assert_eq!(hits[0]["account"], "1234567890123456");
+    assert_eq!(hits[0]["params"]["value"], 10.0);
+    assert_eq!(hits[0]["params"]["event_id"], "o-1");
+}
+
+#[test]
+fn decode_of_an_unknown_request_is_an_empty_array() {
+    let output = bin()
+        .args(["decode", "https://example.com/logo.png", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(stdout_json(&output), serde_json::json!([]));
+    let text = bin()
+        .args(["decode", "https://example.com/logo.png"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("no vendor recognises"));
+}
+
+#[test]
+fn decode_reads_a_post_body_from_stdin() {
+    let mut child = bin()
+        .args([
+            "decode",
+            "https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&cid=1.2&dl=https%3A%2F%2Fshop.test%2F",
+            "--method",
+            "POST",
+            "--body",
+            "-",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"en=page_view\r\nen=add_to_cart&cu=EUR&epn.value=59.9&pr1=idLS-001~nmLinen~pr59.9~qt1",
+        )
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let hits = stdout_json(&output);
+    let events: Vec<&str> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, vec!["page_view", "add_to_cart"]);
+    assert_eq!(
+        hits[1]["params"]["content_ids"],
+        serde_json::json!(["LS-001"])
+    );
+}
+
+#[test]
+fn invalid_site_config_exits_3_pointing_at_file_line_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(
+        &path,
+        "base_url = \"https://shop.test/\"\n\n[browser]\nquiet_msec = 100\n",
+    )
+    .unwrap();
+    let output = bin().args(["audit"]).arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:4:1", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown field `quiet_msec`"), "{stderr}");
+    assert!(stderr.contains("4 | quiet_msec = 100"), "{stderr}");
+    assert!(stderr.contains("^^^^^^^^^^"), "{stderr}");
+}
+
+#[test]
+fn missing_chromedriver_exits_4_with_install_hint() {
+    let output = bin()
+        .args([
+            "audit",
+            "--url",
+            "https://shop.test/",
+            "--chromedriver",
+            "/nonexistent/chromedriver",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("apt-get install -y chromium chromium-driver"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn driver_and_browser_major_mismatch_exits_4_and_says_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    // A stand-in that only answers `--version`: the check must refuse it before driving anything.
+    let dir = tempfile::tempdir().unwrap();
+    let old_driver = dir.path().join("chromedriver");
+    std::fs::write(
+        &old_driver,
+        "#!/bin/sh\necho 'ChromeDriver 99.0.4844.51 (abc)'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&old_driver, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = bin()
+        .args(["audit", "--url", "https://shop.test/", "--chromedriver"])
+        .arg(&old_driver)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`ChromeDriver 99.0.4844.51 (abc)` cannot drive `Chromium 1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("major versions must match"), "{stderr}");
+}
+
+#[test]
+fn audit_without_a_target_exits_1() {
+    let output = bin().args(["audit"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nothing to audit"));
+}
+
+#[test]
+fn bundled_demo_site_config_is_valid() {
+    let output = bin()
+        .args([
+            "audit",
+            "sites/demo-store.toml",
+            "--chromedriver",
+            "/nonexistent",
+        ])
+        .output()
+        .unwrap();
+    // Config loads (not 3); the missing driver is what stops it.
+    assert_eq!(output.status.code(), Some(4));
+}

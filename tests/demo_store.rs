@@ -1,0 +1,144 @@
+//! End-to-end: `pixelaudit demo` audits the bundled store in real Chromium and reports exactly
+//! its four planted defects, with every vendor seen on every page it runs on.
+
+mod common;
+
+use common::{bin, s};
+use serde_json::Value;
+
+#[test]
+fn demo_reports_exactly_the_planted_defects() {
+    let reports = tempfile::tempdir().unwrap();
+    let output = bin()
+        .args(["demo", "--format", "json", "--reports-dir"])
+        .arg(reports.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "error findings exit with 2; stderr:\n{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report on stdout");
+    assert_eq!(report["site"], "demo-store");
+
+    let mut findings = Vec::new();
+    for page in report["pages"].as_array().unwrap() {
+        assert_eq!(page["http_status"], 200, "{}", page["url"]);
+        assert_eq!(page["settled"], true, "{}", page["url"]);
+        for f in page["findings"].as_array().unwrap() {
+            findings.push((
+                s(&page["name"]),
+                s(&f["code"]),
+                s(&f["vendor"]),
+                s(&f["event"]),
+                s(&f["severity"]),
+            ));
+        }
+    }
+    let expected = [
+        ("home", "duplicate", "meta", "PageView", "error"),
+        ("collection", "broken_script", "reddit", "-", "error"),
+        ("cart", "missing_eid", "meta", "InitiateCheckout", "warning"),
+        ("thank-you", "missing_param", "ga4", "purchase", "error"),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(p, c, v, e, sev)| {
+            (
+                p.to_string(),
+                c.to_string(),
+                v.to_string(),
+                e.to_string(),
+                sev.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(findings, expected);
+
+    // Every vendor fires on every page, Reddit aside on the collection page (its loader 404s);
+    // TikTok runs in a worker and Pinterest in a cross-site sandboxed iframe, like Shopify app pixels.
+    let all = [
+        "meta",
+        "ga4",
+        "google_ads",
+        "tiktok",
+        "pinterest",
+        "snap",
+        "bing",
+        "x",
+        "reddit",
+        "klaviyo",
+        "shopify",
+    ];
+    for page in report["pages"].as_array().unwrap() {
+        let hits = page["hits"].as_array().unwrap();
+        for vendor in all {
+            let fired = hits
+                .iter()
+                .any(|h| h["vendor"] == vendor && h["kind"] == "event");
+            let expected = !(vendor == "reddit" && page["name"] == "collection");
+            assert_eq!(fired, expected, "{vendor} on {}", page["name"]);
+        }
+        let target = |vendor: &str| {
+            hits.iter()
+                .find(|h| h["vendor"] == vendor && h["kind"] == "event")
+                .map(|h| s(&h["target"]))
+                .unwrap()
+        };
+        assert_eq!(target("tiktok"), "worker", "{}", page["name"]);
+        assert_eq!(target("pinterest"), "iframe", "{}", page["name"]);
+    }
+
+    // The thank-you page's purchase events carry the order's value, currency and ids.
+    let thank_you = report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "thank-you")
+        .unwrap();
+    let purchase = thank_you["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["vendor"] == "meta" && h["event"] == "Purchase")
+        .unwrap();
+    assert_eq!(purchase["params"]["value"], 89.8);
+    assert_eq!(purchase["params"]["currency"], "EUR");
+    assert_eq!(purchase["params"]["event_id"], "1001");
+
+    // The run was saved, and the saved file is the report that was printed.
+    let site_dir = reports.path().join("demo-store");
+    let run = std::fs::read_dir(&site_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    assert_eq!(saved, report);
+}
+
+#[test]
+fn demo_table_output_names_the_defects() {
+    let reports = tempfile::tempdir().unwrap();
+    let output = bin()
+        .args(["demo", "--reports-dir"])
+        .arg(reports.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout.starts_with("demo-store: 5 page(s)"), "{stdout}");
+    for needle in [
+        "duplicate",
+        "broken_script",
+        "missing_eid",
+        "missing_param",
+        "PageView ×2",
+    ] {
+        assert!(stdout.contains(needle), "{needle} missing from:\n{stdout}");
+    }
+}
