@@ -304,11 +304,15 @@ fn format_name(format: Format) -> &'static str {
     }
 }
 
+/// A short page name for an ad-hoc URL: host and path, at most 60 characters.
 fn page_name(url: &Url) -> String {
-    let path = url.path();
-    match url.host_str() {
-        Some(host) => format!("{host}{path}"),
+    let name = match url.host_str() {
+        Some(host) => format!("{host}{}", url.path()),
         None => url.to_string(),
+    };
+    match name.char_indices().nth(59) {
+        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => name,
     }
 }
 

@@ -16,6 +16,7 @@ const PAGES: &[&str] = &[
     "endpoint_error.html",
     "missing_eid.html",
     "late.html",
+    "service_worker.html",
     "does-not-exist.html",
 ];
 const UNRESOLVABLE: &str = "https://gone.invalid/";
@@ -261,6 +262,33 @@ fn network_idle_waits_for_a_late_pixel() {
 }
 
 #[test]
+fn service_worker_requests_are_captured_once() {
+    let audit = audit();
+    let url = page("service_worker.html");
+    assert_eq!(audit.events(&url), vec![event("reddit", "PageVisit")]);
+    assert_eq!(audit.page(&url)["hits"][0]["target"], "service_worker");
+    assert_eq!(audit.findings(&url), vec![]);
+}
+
+#[test]
+fn a_crashed_tab_is_a_page_error_and_the_next_page_is_still_audited() {
+    let late = page("late.html");
+    let audit = audit_urls(&["chrome://crash".to_string(), late.clone()], &[]);
+    assert_eq!(audit.code, 2, "{}", audit.stderr);
+    assert_eq!(
+        audit.findings("chrome://crash"),
+        vec![finding("page_error", "-", "-")]
+    );
+    assert!(s(&audit.page("chrome://crash")["findings"][0]["message"]).contains("crashed"));
+    assert_eq!(
+        audit.events(&late),
+        vec![event("meta", "PageView")],
+        "{}",
+        audit.page(&late)
+    );
+}
+
+#[test]
 fn missing_and_unresolvable_pages_are_page_errors_and_the_audit_goes_on() {
     let audit = audit();
     let url = page("does-not-exist.html");
@@ -280,7 +308,11 @@ fn failing_vendor_loaders_are_broken_scripts() {
     let fixtures = fixtures();
     let args = fixtures.chromium_args_with_rules("MAP sc-static.net ~NOTFOUND");
     let url = page("broken_script.html");
-    let audit = audit_with_args(std::slice::from_ref(&url), args, &["--quiet-ms".into(), "500".into()]);
+    let audit = audit_with_args(
+        std::slice::from_ref(&url),
+        args,
+        &["--quiet-ms".into(), "500".into()],
+    );
     assert_eq!(audit.code, 2, "{}", audit.stderr);
     assert_eq!(
         audit.findings(&url),

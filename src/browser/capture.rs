@@ -205,14 +205,24 @@ impl Capture {
     fn on_attached(&self, cdp: &CdpHandle, params: &Value) {
         let session = params["sessionId"].as_str().unwrap_or_default().to_string();
         let info = &params["targetInfo"];
-        let kind = info["type"].as_str().and_then(TargetKind::from_cdp);
+        let target_id = info["targetId"].as_str().unwrap_or_default();
+        // A target can be attached twice (a service worker both at browser level and under its
+        // page): capture it through one session only, or every request is counted twice.
+        let already = lock(&self.state)
+            .sessions
+            .values()
+            .any(|t| t.target_id == target_id);
+        let kind = info["type"]
+            .as_str()
+            .and_then(TargetKind::from_cdp)
+            .filter(|_| !already);
         let s = Some(session.as_str());
         if let Some(kind) = kind {
             lock(&self.state).sessions.insert(
                 session.clone(),
                 TargetSession {
                     kind,
-                    target_id: info["targetId"].as_str().unwrap_or_default().to_string(),
+                    target_id: target_id.to_string(),
                 },
             );
             if matches!(

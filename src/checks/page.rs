@@ -33,10 +33,13 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
 /// The useful part of a WebDriver navigation error: the `net::ERR_…` code when there is one.
 fn first_line(text: &str) -> &str {
     let line = text.lines().next().unwrap_or(text);
-    match line.find("net::ERR_") {
-        Some(start) => line[start..].split_whitespace().next().unwrap_or(line),
-        None => line,
+    if let Some(start) = line.find("net::ERR_") {
+        return line[start..].split_whitespace().next().unwrap_or(line);
     }
+    if line.contains("tab crashed") {
+        return "the browser tab crashed";
+    }
+    line
 }
 
 #[cfg(test)]

@@ -11,6 +11,25 @@ use super::Report;
 use crate::checks::Severity;
 use crate::vendors::HitKind;
 
+/// Captured data is hostile: control characters (terminal escape sequences among them) are
+/// shown as `\u{..}` escapes instead of reaching the terminal.
+fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Adds a row of cleaned cells.
+fn push_row<const N: usize>(builder: &mut Builder, cells: [String; N]) {
+    builder.push_record(cells.map(|cell| clean(&cell)));
+}
+
 /// Renders the report for a terminal.
 pub fn to_table(report: &Report) -> String {
     let s = &report.summary;
@@ -18,7 +37,11 @@ pub fn to_table(report: &Report) -> String {
     let _ = writeln!(
         out,
         "{}: {} page(s), {} event(s), {} error(s), {} warning(s)\n",
-        report.site, s.pages, s.events, s.errors, s.warnings
+        clean(&report.site),
+        s.pages,
+        s.events,
+        s.errors,
+        s.warnings
     );
     out.push_str(&pages_table(report));
     if s.events > 0 {
@@ -58,21 +81,24 @@ fn pages_table(report: &Report) -> String {
                 .count()
                 .to_string()
         };
-        b.push_record([
-            page.name.clone(),
-            page.url.clone(),
-            page.http_status
-                .map_or_else(|| "failed".to_string(), |s| s.to_string()),
-            page.hits
-                .iter()
-                .filter(|h| h.kind == HitKind::Event)
-                .count()
-                .to_string(),
-            vendors.join(" "),
-            count(Severity::Error),
-            count(Severity::Warning),
-            format!("{:.0}", page.wall_ms),
-        ]);
+        push_row(
+            &mut b,
+            [
+                page.name.clone(),
+                page.url.clone(),
+                page.http_status
+                    .map_or_else(|| "failed".to_string(), |s| s.to_string()),
+                page.hits
+                    .iter()
+                    .filter(|h| h.kind == HitKind::Event)
+                    .count()
+                    .to_string(),
+                vendors.join(" "),
+                count(Severity::Error),
+                count(Severity::Warning),
+                format!("{:.0}", page.wall_ms),
+            ],
+        );
     }
     b.build()
         .with(Style::sharp())
@@ -110,12 +136,15 @@ fn events_table(report: &Report) -> String {
                     }
                 })
                 .collect();
-            b.push_record([
-                page.name.clone(),
-                vendor.to_string(),
-                account.to_string(),
-                text.join(", "),
-            ]);
+            push_row(
+                &mut b,
+                [
+                    page.name.clone(),
+                    vendor.to_string(),
+                    account.to_string(),
+                    text.join(", "),
+                ],
+            );
         }
     }
     b.build()
@@ -129,18 +158,32 @@ fn findings_table(report: &Report) -> String {
     b.push_record(["page", "severity", "code", "vendor", "event", "message"]);
     for page in &report.pages {
         for f in &page.findings {
-            b.push_record([
-                page.name.clone(),
-                f.severity.as_str().to_string(),
-                f.code.as_str().to_string(),
-                f.vendor.map_or("-", |v| v.as_str()).to_string(),
-                f.event.clone().unwrap_or_else(|| "-".to_string()),
-                f.message.clone(),
-            ]);
+            push_row(
+                &mut b,
+                [
+                    page.name.clone(),
+                    f.severity.as_str().to_string(),
+                    f.code.as_str().to_string(),
+                    f.vendor.map_or("-", |v| v.as_str()).to_string(),
+                    f.event.clone().unwrap_or_else(|| "-".to_string()),
+                    f.message.clone(),
+                ],
+            );
         }
     }
     b.build()
         .with(Style::sharp())
         .modify(Columns::new(5..6), Width::wrap(70).keep_words(true))
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(clean("Purchase\u{1b}[2J"), "Purchase\\u{1b}[2J");
+        assert_eq!(clean("ok ×2"), "ok ×2");
+    }
 }
