@@ -104,13 +104,7 @@ pub fn page_report(name: &str, url: &Url, visit: &Visit) -> PageReport {
         .map(|decoded| {
             let request = &capture.requests[decoded.request];
             HitReport {
-                vendor: decoded.hit.vendor,
-                kind: decoded.hit.kind,
-                account: decoded.hit.account,
-                event: decoded.hit.event,
-                class: decoded.hit.class,
-                params: decoded.hit.params,
-                raw: decoded.hit.raw,
+                hit: decoded.hit,
                 url: request.url.clone(),
                 method: request.method.clone(),
                 status: request.status,

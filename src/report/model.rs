@@ -1,15 +1,12 @@
 //! What one audit produced: pages, their hits and findings, and a summary.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::browser::ConsoleEntry;
 use crate::checks::{Finding, Severity};
 use crate::request::TargetKind;
-use crate::vendors::{EventClass, HitKind, Vendor};
+use crate::vendors::{Hit, HitKind};
 
 /// The JSON report's schema version. Bump it on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;
@@ -77,23 +74,12 @@ pub struct PageReport {
     pub console: Vec<ConsoleEntry>,
 }
 
-/// One vendor hit as reported.
+/// One vendor hit as reported: the decoded hit plus the request it came from.
 #[derive(Debug, Clone, Serialize)]
 pub struct HitReport {
-    /// Vendor.
-    pub vendor: Vendor,
-    /// `event` or `loader`.
-    pub kind: HitKind,
-    /// Account / pixel id.
-    pub account: Option<String>,
-    /// Event name.
-    pub event: Option<String>,
-    /// Vendor-neutral class of the event.
-    pub class: EventClass,
-    /// Normalised parameters.
-    pub params: BTreeMap<String, Value>,
-    /// Every parameter under the vendor's names.
-    pub raw: BTreeMap<String, Value>,
+    /// The decoded hit (vendor, kind, account, event, class, params, raw).
+    #[serde(flatten)]
+    pub hit: Hit,
     /// The request URL.
     pub url: String,
     /// HTTP method.
@@ -121,7 +107,7 @@ impl Report {
             summary.events += page
                 .hits
                 .iter()
-                .filter(|h| h.kind == HitKind::Event)
+                .filter(|h| h.hit.kind == HitKind::Event)
                 .count();
             for finding in &page.findings {
                 match finding.severity {

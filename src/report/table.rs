@@ -69,8 +69,8 @@ fn pages_table(report: &Report) -> String {
         let mut vendors: Vec<&str> = page
             .hits
             .iter()
-            .filter(|h| h.kind == HitKind::Event)
-            .map(|h| h.vendor.as_str())
+            .filter(|h| h.hit.kind == HitKind::Event)
+            .map(|h| h.hit.vendor.as_str())
             .collect();
         vendors.sort_unstable();
         vendors.dedup();
@@ -90,7 +90,7 @@ fn pages_table(report: &Report) -> String {
                     .map_or_else(|| "failed".to_string(), |s| s.to_string()),
                 page.hits
                     .iter()
-                    .filter(|h| h.kind == HitKind::Event)
+                    .filter(|h| h.hit.kind == HitKind::Event)
                     .count()
                     .to_string(),
                 vendors.join(" "),
@@ -112,11 +112,14 @@ fn events_table(report: &Report) -> String {
     b.push_record(["page", "vendor", "account", "events"]);
     for page in &report.pages {
         let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-        for hit in page.hits.iter().filter(|h| h.kind == HitKind::Event) {
+        for hit in page.hits.iter().filter(|h| h.hit.kind == HitKind::Event) {
             grouped
-                .entry((hit.vendor.as_str(), hit.account.as_deref().unwrap_or("-")))
+                .entry((
+                    hit.hit.vendor.as_str(),
+                    hit.hit.account.as_deref().unwrap_or("-"),
+                ))
                 .or_default()
-                .push(hit.event.as_deref().unwrap_or("?"));
+                .push(hit.hit.event.as_deref().unwrap_or("?"));
         }
         for ((vendor, account), events) in grouped {
             let mut counted: Vec<(&str, usize)> = Vec::new();

@@ -172,7 +172,8 @@ fn item_key(code: &str) -> Option<&'static str> {
     })
 }
 
-fn class_of(event: &str) -> EventClass {
+/// The class of a Google (gtag) recommended event name; Google Ads uses the same names.
+pub(super) fn class_of(event: &str) -> EventClass {
     match event {
         "page_view" => EventClass::PageView,
         "view_item" => EventClass::ViewContent,

@@ -198,17 +198,9 @@ fn event_hit(account: String, map: &BTreeMap<String, String>, mirror: bool) -> H
 
 fn class_of(event: &str, purchase_like: bool) -> EventClass {
     match event {
-        "page_view" | "gtag.config" => EventClass::PageView,
-        "view_item" => EventClass::ViewContent,
-        "view_item_list" => EventClass::ViewCategory,
-        "search" | "view_search_results" => EventClass::Search,
-        "add_to_cart" => EventClass::AddToCart,
-        "begin_checkout" => EventClass::BeginCheckout,
-        "add_payment_info" => EventClass::AddPaymentInfo,
-        "purchase" => EventClass::Purchase,
-        "generate_lead" | "sign_up" => EventClass::Lead,
+        "gtag.config" => EventClass::PageView,
         "conversion" if purchase_like => EventClass::Purchase,
-        _ => EventClass::Other,
+        other => super::ga4::class_of(other),
     }
 }
 
