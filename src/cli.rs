@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::audit::{self, AuditOptions, AuditTarget};
+use crate::audit::{self, AuditOptions};
 use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
-use crate::config::{self, SiteConfig};
+use crate::config::{self, Site};
 use crate::demo::{DemoOptions, DemoServer};
 use crate::exit::Exit;
 use crate::report::{self, Report};
@@ -43,6 +43,16 @@ pub enum Command {
     Demo(DemoArgs),
     /// Show what the decoders make of one request.
     Decode(DecodeArgs),
+    /// Check site configs without a browser (errors point at file:line:col).
+    Validate(ValidateArgs),
+}
+
+/// `pixelaudit validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Site configs (sites/*.toml).
+    #[arg(required = true)]
+    pub sites: Vec<PathBuf>,
 }
 
 /// `pixelaudit audit`.
@@ -144,43 +154,50 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Audit(args) => audit_command(args).await,
         Command::Demo(args) => demo_command(args).await,
         Command::Decode(args) => decode_command(args),
+        Command::Validate(args) => validate_command(&args),
     }
 }
 
+fn validate_command(args: &ValidateArgs) -> Exit {
+    let mut exit = Exit::Clean;
+    for path in &args.sites {
+        match config::load(path) {
+            Ok(site) => println!(
+                "ok: {} ({} page(s), {} journey(s), {} expectation(s))",
+                path.display(),
+                site.pages.len(),
+                site.journeys.len(),
+                site.expectation_count()
+            ),
+            Err(error) => {
+                eprintln!("error: {error}\n");
+                exit = Exit::InvalidConfig;
+            }
+        }
+    }
+    exit
+}
+
 async fn audit_command(args: AuditArgs) -> Exit {
-    let config = match &args.site {
+    let mut site = match &args.site {
         Some(path) => match config::load(path) {
-            Ok(config) => Some(config),
+            Ok(site) => site,
             Err(error) => {
                 eprintln!("error: {error}");
                 return Exit::InvalidConfig;
             }
         },
-        None => None,
+        None => Site::adhoc("adhoc", &args.urls),
     };
-    let mut target = match &config {
-        Some(config) => AuditTarget {
-            site: config.name().to_string(),
-            pages: config.page_urls(),
-        },
-        None => AuditTarget {
-            site: "adhoc".to_string(),
-            pages: Vec::new(),
-        },
-    };
-    if !args.urls.is_empty() {
-        target.pages = args
-            .urls
-            .iter()
-            .map(|u| (page_name(u), u.clone()))
-            .collect();
+    if args.site.is_some() && !args.urls.is_empty() {
+        site.only_urls(&args.urls);
     }
-    if target.pages.is_empty() {
+    if site.pages.is_empty() && site.journeys.is_empty() {
         eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
         return Exit::Failure;
     }
-    let options = audit_options(config.as_ref(), &args.run, Vec::new());
-    audit_and_report(&target, &options, &args.run).await
+    let options = audit_options(&site, &args.run, Vec::new());
+    audit_and_report(&site, &options, &args.run).await
 }
 
 async fn demo_command(args: DemoArgs) -> Exit {
@@ -209,24 +226,16 @@ async fn demo_command(args: DemoArgs) -> Exit {
         server.shutdown().await;
         return Exit::Clean;
     }
-    let config = SiteConfig::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
+    let site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
         .expect("the bundled demo config is valid (tested)");
-    let target = AuditTarget {
-        site: config.name().to_string(),
-        pages: config.page_urls(),
-    };
-    let options = audit_options(Some(&config), &args.run, server.chromium_args());
-    let exit = audit_and_report(&target, &options, &args.run).await;
+    let options = audit_options(&site, &args.run, server.chromium_args());
+    let exit = audit_and_report(&site, &options, &args.run).await;
     server.shutdown().await;
     exit
 }
 
-fn audit_options(
-    config: Option<&SiteConfig>,
-    run: &RunArgs,
-    extra_args: Vec<String>,
-) -> AuditOptions {
-    let browser_config = config.map(|c| c.browser.clone()).unwrap_or_default();
+fn audit_options(site: &Site, run: &RunArgs, extra_args: Vec<String>) -> AuditOptions {
+    let browser_config = &site.browser;
     let mut args = browser_config.args.clone();
     args.extend(extra_args);
     args.extend(run.browser_args.iter().cloned());
@@ -254,11 +263,12 @@ fn audit_options(
                 .unwrap_or(defaults.max_wait),
             ..defaults
         },
+        expect_timeout: browser_config.expect_timeout(),
     }
 }
 
-async fn audit_and_report(target: &AuditTarget, options: &AuditOptions, run: &RunArgs) -> Exit {
-    let report = match audit::run(target, options).await {
+async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) -> Exit {
+    let report = match audit::run(site, options).await {
         Ok(report) => report,
         Err(error) => {
             eprintln!("error: browser unavailable: {error}");
@@ -301,18 +311,6 @@ fn format_name(format: Format) -> &'static str {
     match format {
         Format::Table => "table",
         Format::Json => "JSON report",
-    }
-}
-
-/// A short page name for an ad-hoc URL: host and path, at most 60 characters.
-fn page_name(url: &Url) -> String {
-    let name = match url.host_str() {
-        Some(host) => format!("{host}{}", url.path()),
-        None => url.to_string(),
-    };
-    match name.char_indices().nth(59) {
-        Some((cut, _)) => format!("{}…", &name[..cut]),
-        None => name,
     }
 }
 

@@ -182,3 +182,57 @@ fn bundled_demo_site_config_is_valid() {
     // Config loads (not 3); the missing driver is what stops it.
     assert_eq!(output.status.code(), Some(4));
 }
+
+#[test]
+fn every_bundled_and_example_config_validates() {
+    let output = bin()
+        .args([
+            "validate",
+            "sites/example.toml",
+            "sites/demo-store.toml",
+            "tests/fixtures/sites/consent.toml",
+            "tests/fixtures/sites/steps.toml",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("ok: sites/example.toml (2 page(s), 1 journey(s), 4 expectation(s))"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_reports_each_broken_file_with_a_suggestion_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_vendor = dir.path().join("vendor.toml");
+    std::fs::write(&bad_vendor, "base_url = \"https://shop.test/\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"tiktk\"\nevent = \"Pageview\"\n").unwrap();
+    let bad_rule = dir.path().join("rule.toml");
+    std::fs::write(&bad_rule, "base_url = \"https://shop.test/\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"Purchase\"\nparams = { currency = \"iso_curency\" }\n").unwrap();
+    let output = bin()
+        .arg("validate")
+        .arg(&bad_vendor)
+        .arg(&bad_rule)
+        .arg("sites/demo-store.toml")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:5:10", bad_vendor.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `tiktok`?"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:7:23", bad_rule.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `iso_currency`?"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ok: sites/demo-store.toml"));
+}

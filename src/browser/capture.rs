@@ -13,6 +13,9 @@ use tokio::sync::Notify;
 use super::cdp::{lock, CdpHandle, EventSink};
 use crate::request::{CapturedRequest, Redirect, TargetKind};
 
+/// A condition on the requests captured so far (the page's expectations are met).
+pub type Until<'a> = dyn Fn(&[CapturedRequest]) -> bool + Send + Sync + 'a;
+
 /// How long to wait for a page to settle.
 #[derive(Debug, Clone, Copy)]
 pub struct IdleOptions {
@@ -86,6 +89,10 @@ struct State {
     nav_start: Option<f64>,
     first_ts: Option<f64>,
     last_activity: Option<Instant>,
+    /// The latest CDP timestamp seen and when it arrived: maps our clock onto the browser's.
+    anchor: Option<(f64, Instant)>,
+    /// A journey step without navigation: times are relative to the step's start.
+    step_mode: bool,
 }
 
 /// The shared capture state fed by the CDP reader task.
@@ -121,14 +128,47 @@ impl Capture {
         }
     }
 
-    /// Starts a new page: forgets earlier requests (late events for them are ignored).
+    /// Starts a new page: forgets earlier requests (late events for them are ignored). Times
+    /// become relative to the next top-level document request.
     pub(crate) fn begin_page(&self) {
         let mut state = lock(&self.state);
         state.page = PageCapture::default();
         state.by_id.clear();
         state.nav_start = None;
         state.first_ts = None;
+        state.step_mode = false;
         state.last_activity = Some(Instant::now());
+    }
+
+    /// Starts a journey step on the current document: forgets earlier requests; times become
+    /// relative to now.
+    pub(crate) fn begin_step(&self) {
+        let mut state = lock(&self.state);
+        state.page = PageCapture::default();
+        state.by_id.clear();
+        state.nav_start = Self::browser_now(&state);
+        state.first_ts = None;
+        state.step_mode = true;
+        state.last_activity = Some(Instant::now());
+    }
+
+    /// The browser's monotonic clock now, estimated from the latest event.
+    fn browser_now(state: &State) -> Option<f64> {
+        state.anchor.map(|(ts, at)| ts + at.elapsed().as_secs_f64())
+    }
+
+    /// Milliseconds since the page's navigation (or the step's start), on the same timeline as
+    /// the requests' `time_ms`.
+    pub(crate) fn now_ms(&self) -> Option<f64> {
+        let state = lock(&self.state);
+        let now = Self::browser_now(&state)?;
+        let start = state.nav_start.or(state.first_ts)?;
+        Some(((now - start) * 1000.0 * 10.0).round() / 10.0)
+    }
+
+    /// Runs `f` on the requests captured so far.
+    pub(crate) fn with_requests<T>(&self, f: impl FnOnce(&[CapturedRequest]) -> T) -> T {
+        f(&lock(&self.state).page.requests)
     }
 
     /// Ends the page and returns what was captured.
@@ -147,39 +187,62 @@ impl Capture {
         std::mem::take(&mut state.page)
     }
 
-    /// Waits until nothing is in flight and no network event arrived for `quiet`, or until
-    /// `max_wait` after `started`. Returns true when the page really went idle.
-    pub(crate) async fn wait_idle(&self, started: Instant, options: IdleOptions) -> bool {
+    /// Waits for the page to settle: nothing in flight and no network event for `quiet`, or
+    /// `max_wait` after `started`. With `until` (the page's expectations), it finishes as soon
+    /// as `until` holds and the network has been quiet briefly, and while `until` does not hold
+    /// it keeps waiting past network idle until `expect_deadline`. Returns true when the page
+    /// settled before the hard cap.
+    pub(crate) async fn wait_idle(
+        &self,
+        started: Instant,
+        options: IdleOptions,
+        until: Option<&Until<'_>>,
+        expect_deadline: Option<Instant>,
+    ) -> bool {
         let deadline = started + options.max_wait;
+        let short_quiet = options.quiet.min(Duration::from_millis(500));
         loop {
             let notified = self.changed.notified();
             let now = Instant::now();
             let wake_at = {
                 let state = lock(&self.state);
-                let busy = state.by_id.values().any(|t| {
-                    !t.done
-                        && !t.ignore_for_idle
-                        && now.duration_since(t.started) < options.stuck_after
-                });
+                let in_flight = |t: &&Tracked| !t.done && !t.ignore_for_idle;
+                let busy = state
+                    .by_id
+                    .values()
+                    .filter(in_flight)
+                    .any(|t| now.duration_since(t.started) < options.stuck_after);
                 let quiet_since = state.last_activity.unwrap_or(started);
-                let quiet_until = quiet_since + options.quiet;
-                if !busy && now >= quiet_until {
+                let met = until.map(|until| until(&state.page.requests));
+                let quiet = if met == Some(true) {
+                    short_quiet
+                } else {
+                    options.quiet
+                };
+                let quiet_until = quiet_since + quiet;
+                let idle = !busy && now >= quiet_until;
+                let expecting = met == Some(false) && expect_deadline.is_some_and(|d| now < d);
+                if idle && !expecting {
                     return true;
                 }
+                let stuck_at = state
+                    .by_id
+                    .values()
+                    .filter(in_flight)
+                    .map(|t| t.started + options.stuck_after)
+                    .filter(|at| *at > now)
+                    .min();
+                let mut wake = deadline;
                 if busy {
-                    // Re-check when the oldest busy request turns stuck.
-                    let stuck_at = state
-                        .by_id
-                        .values()
-                        .filter(|t| !t.done && !t.ignore_for_idle)
-                        .map(|t| t.started + options.stuck_after)
-                        .filter(|at| *at > now)
-                        .min()
-                        .unwrap_or(quiet_until);
-                    stuck_at.max(quiet_until)
-                } else {
-                    quiet_until
+                    // New events wake us; otherwise re-check when the oldest request turns stuck.
+                    wake = wake.min(stuck_at.unwrap_or(deadline));
+                } else if !idle {
+                    wake = wake.min(quiet_until);
                 }
+                if expecting {
+                    wake = wake.min(expect_deadline.unwrap_or(deadline));
+                }
+                wake
             };
             if now >= deadline {
                 lock(&self.state).page.hit_max_wait = true;
@@ -280,6 +343,7 @@ impl Capture {
             state.first_ts = ts;
         }
         if is_main_document
+            && !state.step_mode
             && state.page.document.is_none()
             && params.get("redirectResponse").is_none()
         {
@@ -509,6 +573,12 @@ pub(crate) struct CaptureSink(pub(crate) Arc<Capture>);
 impl EventSink for CaptureSink {
     fn on_event(&self, cdp: &CdpHandle, session: Option<&str>, method: &str, params: &Value) {
         let capture = &self.0;
+        if method.starts_with("Network.") {
+            // Network timestamps are the browser's monotonic clock, in seconds.
+            if let Some(ts) = params["timestamp"].as_f64() {
+                lock(&capture.state).anchor = Some((ts, Instant::now()));
+            }
+        }
         match (method, session) {
             ("Target.attachedToTarget", _) => capture.on_attached(cdp, params),
             ("Target.detachedFromTarget", _) => {

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::capture::{Capture, CaptureSink, IdleOptions, PageCapture};
+use super::capture::{Capture, CaptureSink, IdleOptions, PageCapture, Until};
 use super::cdp::Cdp;
 use super::{BrowserError, Driver};
+use crate::request::CapturedRequest;
 
 /// Chromium flags every session gets: headless, quiet (no background traffic, which a closed
 /// network refuses), no extensions (an installed blocker must not alter the baseline).
@@ -52,6 +53,10 @@ pub struct Session {
     client: fantoccini::Client,
     cdp: Cdp,
     capture: Arc<Capture>,
+    /// The CDP session of the page target.
+    page: String,
+    /// The browser's own user agent, restored after mobile emulation.
+    user_agent: String,
 }
 
 impl Session {
@@ -112,35 +117,277 @@ impl Session {
             ))
             .await
             .map_err(|e| BrowserError::WebDriver(e.to_string()))?;
+        let version = cdp
+            .handle()
+            .call(None, "Browser.getVersion", json!({}))
+            .await?;
+        let user_agent = version["userAgent"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("HeadlessChrome", "Chrome");
         Ok(Session {
             client,
             cdp,
             capture,
+            page,
+            user_agent,
         })
     }
 
     /// Navigates to `url`, waits for network idle and returns what was captured.
     pub async fn visit(&self, url: &str, idle: IdleOptions) -> Visit {
-        self.capture.begin_page();
+        self.begin_page();
         let started = Instant::now();
-        let navigation = self.client.goto(url).await;
-        let (navigation_error, session_lost) = match navigation {
+        let (navigation_error, session_lost) = self.navigate(url).await;
+        if !session_lost {
+            self.settle(started, idle, None, None).await;
+        }
+        Visit {
+            capture: self.take(),
+            navigation_error,
+            session_lost,
+            wall_ms: started.elapsed().as_secs_f64() * 1000.0,
+        }
+    }
+
+    /// Starts capturing a new page load (times relative to its document request).
+    pub fn begin_page(&self) {
+        self.capture.begin_page();
+    }
+
+    /// Starts capturing a journey step on the current document (times relative to now).
+    pub fn begin_step(&self) {
+        self.capture.begin_step();
+    }
+
+    /// Navigates; returns the navigation error, and whether the session itself is lost.
+    pub async fn navigate(&self, url: &str) -> (Option<String>, bool) {
+        match self.client.goto(url).await {
             Ok(()) => (None, false),
             Err(error) => {
                 let text = error.to_string();
                 let lost = is_session_lost(&text);
                 (Some(text), lost)
             }
+        }
+    }
+
+    /// Waits for the page to settle (see `IdleOptions`); with `until`, finishes as soon as it
+    /// holds, and keeps waiting for it until `expect_deadline`. True if it settled before the cap.
+    pub async fn settle(
+        &self,
+        started: Instant,
+        idle: IdleOptions,
+        until: Option<&Until<'_>>,
+        expect_deadline: Option<Instant>,
+    ) -> bool {
+        self.capture
+            .wait_idle(started, idle, until, expect_deadline)
+            .await
+    }
+
+    /// Ends the current capture and returns it.
+    pub fn take(&self) -> PageCapture {
+        self.capture.take_page()
+    }
+
+    /// Ms since the current page's navigation (or step) started, on the requests' timeline.
+    pub fn now_ms(&self) -> Option<f64> {
+        self.capture.now_ms()
+    }
+
+    /// Runs `f` on the requests captured so far.
+    pub fn with_requests<T>(&self, f: impl FnOnce(&[CapturedRequest]) -> T) -> T {
+        self.capture.with_requests(f)
+    }
+
+    async fn cdp_call(&self, method: &str, params: Value) -> Result<Value, BrowserError> {
+        self.cdp
+            .handle()
+            .call(Some(&self.page), method, params)
+            .await
+    }
+
+    /// Leaves the current page and forgets cookies and the given origins' storage: the next
+    /// page starts as a fresh visitor.
+    pub async fn reset_state(&self, origins: &[String]) -> Result<(), BrowserError> {
+        self.client
+            .goto("about:blank")
+            .await
+            .map_err(|e| BrowserError::WebDriver(e.to_string()))?;
+        self.cdp_call("Network.clearBrowserCookies", json!({}))
+            .await?;
+        for origin in origins {
+            self.cdp_call(
+                "Storage.clearDataForOrigin",
+                json!({"origin": origin, "storageTypes": "local_storage,session_storage,indexeddb,cache_storage,service_workers"}),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sets a cookie (`url` or `domain` must be given).
+    pub async fn set_cookie(
+        &self,
+        name: &str,
+        value: &str,
+        url: Option<&str>,
+        domain: Option<&str>,
+        path: Option<&str>,
+    ) -> Result<(), BrowserError> {
+        let mut params = json!({"name": name, "value": value, "path": path.unwrap_or("/")});
+        if let Some(url) = url {
+            params["url"] = json!(url);
+        }
+        if let Some(domain) = domain {
+            params["domain"] = json!(domain);
+        }
+        let answer = self.cdp_call("Network.setCookie", params).await?;
+        if answer["success"].as_bool() == Some(false) {
+            return Err(BrowserError::Cdp(format!(
+                "the browser refused cookie `{name}`"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs `source` in every new document before its own scripts; returns an id to remove it.
+    pub async fn add_init_script(&self, source: &str) -> Result<String, BrowserError> {
+        let answer = self
+            .cdp_call(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({"source": source}),
+            )
+            .await?;
+        Ok(answer["identifier"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Removes a script added with [`Session::add_init_script`].
+    pub async fn remove_init_script(&self, id: &str) -> Result<(), BrowserError> {
+        self.cdp_call(
+            "Page.removeScriptToEvaluateOnNewDocument",
+            json!({"identifier": id}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Emulates a phone (viewport, touch, mobile user agent) or restores the desktop.
+    pub async fn emulate(&self, mobile: bool) -> Result<(), BrowserError> {
+        if mobile {
+            self.cdp_call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true}),
+            )
+            .await?;
+            self.cdp_call(
+                "Emulation.setTouchEmulationEnabled",
+                json!({"enabled": true, "maxTouchPoints": 5}),
+            )
+            .await?;
+            self.cdp_call(
+                "Emulation.setUserAgentOverride",
+                json!({"userAgent": MOBILE_UA, "platform": "iPhone"}),
+            )
+            .await?;
+        } else {
+            self.cdp_call("Emulation.clearDeviceMetricsOverride", json!({}))
+                .await?;
+            self.cdp_call(
+                "Emulation.setTouchEmulationEnabled",
+                json!({"enabled": false}),
+            )
+            .await?;
+            self.cdp_call(
+                "Emulation.setUserAgentOverride",
+                json!({"userAgent": self.user_agent}),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for an element matching `selector`.
+    pub async fn find(
+        &self,
+        selector: &str,
+        timeout: Duration,
+    ) -> Result<fantoccini::elements::Element, BrowserError> {
+        self.client
+            .wait()
+            .at_most(timeout)
+            .every(Duration::from_millis(50))
+            .for_element(fantoccini::Locator::Css(selector))
+            .await
+            .map_err(|e| {
+                BrowserError::WebDriver(format!(
+                    "no element matches `{selector}` within {} ms: {}",
+                    timeout.as_millis(),
+                    first_line(&e.to_string())
+                ))
+            })
+    }
+
+    /// Clicks the first element matching `selector` (waiting up to `timeout` for it).
+    pub async fn click(&self, selector: &str, timeout: Duration) -> Result<(), BrowserError> {
+        let element = self.find(selector, timeout).await?;
+        element.click().await.map_err(|e| {
+            BrowserError::WebDriver(format!(
+                "cannot click `{selector}`: {}",
+                first_line(&e.to_string())
+            ))
+        })
+    }
+
+    /// Replaces an input's value by typing `value`.
+    pub async fn fill(
+        &self,
+        selector: &str,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let element = self.find(selector, timeout).await?;
+        let fail = |e: fantoccini::error::CmdError| {
+            BrowserError::WebDriver(format!(
+                "cannot type into `{selector}`: {}",
+                first_line(&e.to_string())
+            ))
         };
-        if !session_lost {
-            self.capture.wait_idle(started, idle).await;
-        }
-        Visit {
-            capture: self.capture.take_page(),
-            navigation_error,
-            session_lost,
-            wall_ms: started.elapsed().as_secs_f64() * 1000.0,
-        }
+        element.clear().await.map_err(fail)?;
+        element.send_keys(value).await.map_err(fail)
+    }
+
+    /// Chooses the `<option>` with this value.
+    pub async fn select(
+        &self,
+        selector: &str,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let element = self.find(selector, timeout).await?;
+        element.select_by_value(value).await.map_err(|e| {
+            BrowserError::WebDriver(format!(
+                "cannot select `{value}` in `{selector}`: {}",
+                first_line(&e.to_string())
+            ))
+        })
+    }
+
+    /// The page as a PNG.
+    pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
+        self.client
+            .screenshot()
+            .await
+            .map_err(|e| BrowserError::WebDriver(e.to_string()))
+    }
+
+    /// The current URL (after SPA route changes too).
+    pub async fn current_url(&self) -> Option<String> {
+        self.client.current_url().await.ok().map(|u| u.to_string())
     }
 
     /// Runs a script in the page (WebDriver `execute`).
@@ -156,6 +403,12 @@ impl Session {
         drop(self.cdp);
         let _ = self.client.close().await;
     }
+}
+
+const MOBILE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
 }
 
 fn is_session_lost(text: &str) -> bool {

@@ -49,6 +49,22 @@ pub enum Code {
     MissingEid,
     /// The page itself failed to load.
     PageError,
+    /// An expected hit did not arrive (or arrived fewer times than expected).
+    NotFired,
+    /// A hit went to an account / pixel id that is not the store's.
+    WrongId,
+    /// A parameter has a value other than the expected one.
+    WrongValue,
+    /// A hit that must not fire on this page fired.
+    UnexpectedTag,
+    /// An expected hit arrived later than its time budget.
+    SlowFire,
+    /// A hit that needs consent fired before the visitor gave it.
+    FiresBeforeConsent,
+    /// A hit that needs consent fired after the visitor rejected it.
+    FiresAfterReject,
+    /// A journey step could not be performed (element missing, not clickable, …).
+    StepFailed,
 }
 
 impl Code {
@@ -63,6 +79,14 @@ impl Code {
             Code::EndpointError => "endpoint_error",
             Code::MissingEid => "missing_eid",
             Code::PageError => "page_error",
+            Code::NotFired => "not_fired",
+            Code::WrongId => "wrong_id",
+            Code::WrongValue => "wrong_value",
+            Code::UnexpectedTag => "unexpected_tag",
+            Code::SlowFire => "slow_fire",
+            Code::FiresBeforeConsent => "fires_before_consent",
+            Code::FiresAfterReject => "fires_after_reject",
+            Code::StepFailed => "step_failed",
         }
     }
 }

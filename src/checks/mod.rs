@@ -1,19 +1,66 @@
 //! Generic checks that need no configuration. Each family lives in its own file and returns
 //! findings; none prints.
 
+mod consent;
 mod currency;
 mod delivery;
 mod duplicates;
 mod event_id;
+mod expectations;
 mod finding;
+mod governance;
 mod page;
 mod params;
 
+pub use expectations::{lookup, matches_expectation, met};
 pub use finding::{Code, Finding, Severity};
 
+use std::collections::BTreeMap;
+
 use crate::browser::ConsoleEntry;
+use crate::config::{Checks, ConsentPlan, PageSource, Scenario};
 use crate::request::CapturedRequest;
-use crate::vendors::DecodedHit;
+use crate::vendors::{DecodedHit, Vendor};
+
+/// What a page run is checked against beyond the generic checks: its expectations, the
+/// consent scenario it ran under, the store's ids, and values read from the page.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Expected and forbidden hits.
+    pub checks: &'a Checks,
+    /// The consent scenario.
+    pub scenario: Scenario,
+    /// The store's consent setup, if it has a banner.
+    pub consent: Option<&'a ConsentPlan>,
+    /// When consent was given or refused by clicking, in ms on the requests' timeline (`None`
+    /// when it was preset before the page loaded, or not touched).
+    pub consent_at_ms: Option<f64>,
+    /// The store's ids per vendor.
+    pub pixels: &'a BTreeMap<Vendor, Vec<String>>,
+    /// Values read from the page for `from_page` rules.
+    pub page_values: &'a BTreeMap<PageSource, Option<String>>,
+}
+
+static NO_CHECKS: Checks = Checks {
+    expect: Vec::new(),
+    forbid: Vec::new(),
+};
+static NO_PIXELS: BTreeMap<Vendor, Vec<String>> = BTreeMap::new();
+static NO_VALUES: BTreeMap<PageSource, Option<String>> = BTreeMap::new();
+
+impl Context<'static> {
+    /// Generic checks only: no expectations, no consent, no known ids.
+    pub fn generic() -> Context<'static> {
+        Context {
+            checks: &NO_CHECKS,
+            scenario: Scenario::None,
+            consent: None,
+            consent_at_ms: None,
+            pixels: &NO_PIXELS,
+            page_values: &NO_VALUES,
+        }
+    }
+}
 
 /// What the checks see of one page load.
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +75,12 @@ pub struct PageInput<'a> {
     pub document: Option<usize>,
     /// The navigation error, if the page could not be loaded.
     pub navigation_error: Option<&'a str>,
+    /// Whether this was a page load (a journey step on the same document is not).
+    pub navigated: bool,
     /// Console errors (CSP violations among them).
     pub console: &'a [ConsoleEntry],
+    /// Expectations, consent and ids.
+    pub context: Context<'a>,
 }
 
 /// Runs every generic check on one page load; findings come out in a stable order.
@@ -40,6 +91,9 @@ pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
     findings.extend(duplicates::check(page));
     findings.extend(params::check(page));
     findings.extend(event_id::check(page));
+    findings.extend(expectations::check(page));
+    findings.extend(governance::check(page));
+    findings.extend(consent::check(page));
     // Requests arrive in no fixed order: sort so that reports are deterministic.
     findings.sort_by(|a, b| {
         (
@@ -48,6 +102,10 @@ pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
             .cmp(&(
                 b.severity, b.code, b.vendor, &b.account, &b.event, &b.message,
             ))
+    });
+    // Generic and expectation checks can find the same problem: report it once.
+    findings.dedup_by(|b, a| {
+        (a.code, a.vendor, &a.account, &a.event) == (b.code, b.vendor, &b.account, &b.event)
     });
     findings
 }
@@ -75,7 +133,9 @@ pub(crate) mod test_support {
             hits: &hits,
             document: Some(0),
             navigation_error: None,
+            navigated: true,
             console: &[],
+            context: Context::generic(),
         })
     }
 

@@ -5,6 +5,9 @@ use serde_json::json;
 use super::{Code, Finding, PageInput, Severity};
 
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
+    if !page.navigated {
+        return Vec::new();
+    }
     let document = page.document.map(|i| &page.requests[i]);
     let message = if let Some(error) = page.navigation_error {
         format!("the page could not be loaded: {}", first_line(error))
@@ -64,7 +67,9 @@ mod tests {
             navigation_error: Some(
                 "unknown error: net::ERR_NAME_NOT_RESOLVED\n  (Session info: chrome=156)",
             ),
+            navigated: true,
             console: &[],
+            context: super::super::Context::generic(),
         });
         assert_eq!(codes(&found), vec!["page_error"]);
         assert!(

@@ -7,6 +7,9 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 use url::Url;
 
+use super::consent::ConsentConfig;
+use super::expect::{Expectation, Matcher};
+use super::journey::JourneyConfig;
 use super::ConfigError;
 
 /// One site to audit.
@@ -27,6 +30,12 @@ pub struct SiteConfig {
     /// Browser options.
     #[serde(default)]
     pub browser: BrowserConfig,
+    /// How the store asks for consent.
+    #[serde(default)]
+    pub consent: Option<ConsentConfig>,
+    /// Scripted journeys.
+    #[serde(default)]
+    pub journeys: Vec<JourneyConfig>,
 }
 
 /// A page to audit: a path under `base_url` or a full URL.
@@ -42,6 +51,19 @@ pub struct PageConfig {
     /// A full URL (instead of `path`).
     #[serde(default)]
     pub url: Option<Spanned<String>>,
+    /// Consent scenarios to audit the page under (default: the site's `consent.scenarios`,
+    /// else `none`).
+    #[serde(default)]
+    pub consent: Option<Vec<Spanned<String>>>,
+    /// `desktop` (default) or `mobile`.
+    #[serde(default)]
+    pub device: Option<Spanned<String>>,
+    /// Hits the page must produce.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+    /// Hits the page must not produce.
+    #[serde(default)]
+    pub forbid: Vec<Matcher>,
 }
 
 /// The store's pixel / tag / account ids, per vendor.
@@ -91,6 +113,9 @@ pub struct BrowserConfig {
     /// Page load timeout in ms (default 30000).
     #[serde(default)]
     pub page_load_timeout_ms: Option<u64>,
+    /// How long to keep waiting for expected hits that have not arrived, in ms (default 10000).
+    #[serde(default)]
+    pub expect_timeout_ms: Option<u64>,
 }
 
 impl BrowserConfig {
@@ -106,13 +131,17 @@ impl BrowserConfig {
     pub fn page_load_timeout(&self) -> Option<Duration> {
         self.page_load_timeout_ms.map(Duration::from_millis)
     }
+    /// How long to wait for expected hits.
+    pub fn expect_timeout(&self) -> Duration {
+        Duration::from_millis(self.expect_timeout_ms.unwrap_or(10_000))
+    }
 }
 
 impl SiteConfig {
     /// Parses and validates a config's text; `path` is used for names and error positions.
     pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, ConfigError> {
         let mut config: SiteConfig = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().to_string();
+            let message = super::suggest::improve_unknown_field(e.message().trim());
             ConfigError::at(path, text, e.span(), message)
         })?;
         let base = Url::parse(config.base_url.get_ref()).map_err(|e| {
@@ -170,7 +199,10 @@ impl SiteConfig {
 }
 
 impl PageConfig {
-    fn resolve(&self, base: &Url) -> Result<Url, (Option<std::ops::Range<usize>>, String)> {
+    pub(crate) fn resolve(
+        &self,
+        base: &Url,
+    ) -> Result<Url, (Option<std::ops::Range<usize>>, String)> {
         match (&self.path, &self.url) {
             (Some(path), None) => base.join(path.get_ref()).map_err(|e| {
                 (

@@ -1,10 +1,14 @@
 //! `https://demo-store.test`: the Shopify-like store "Northwind Threads", its assets, the web
 //! pixel sandboxes and Shopify's monorail endpoint.
 //!
-//! Each page is `assets/store/layout.html` filled with the page's pixel snippets (head), its
-//! content and page events (`assets/store/pages/`), and app embeds (end of body). The planted
-//! defects (see the module docs of `demo`) are visible here as data: the home page's extra Meta
-//! app embed and the collection page's legacy Reddit snippet; the other two are in the page files.
+//! Each page is `assets/store/layout.html` filled with the page's extra `<head>` tags, its pixel
+//! snippets (head), its content and page events (`assets/store/pages/`), and app embeds and theme
+//! snippets (end of body). Every page carries the consent banner (`assets/store/consent.js`):
+//! marketing tags wait for "Accept all" (or the cookie `nw_consent=granted`), GA4 sends only a
+//! cookieless page_view before that, and Shopify's monorail always sends. The planted defects (see
+//! the module docs of `demo`) are visible here as data where they can be: the home page's extra
+//! Meta app embed, TikTok hard-code and Klaviyo sign-up embed, and the collection page's legacy
+//! Reddit snippet; the others are in the page files and the Pinterest sandbox.
 
 use super::reply::Reply;
 use super::router::Incoming;
@@ -19,11 +23,17 @@ pub const DEMO_PAGES: &[(&str, &str)] = &[
     ("product", "/products/linen-shirt"),
     ("cart", "/cart"),
     ("thank-you", "/checkouts/c/thank-you"),
+    ("lookbook", "/pages/lookbook"),
 ];
+
+/// The name of the cookie that holds the visitor's answer to the consent banner: `granted` or
+/// `denied` (path `/`). Without it the banner shows and only consent-free tags run.
+pub const CONSENT_COOKIE: &str = "nw_consent";
 
 const LAYOUT: &str = include_str!("assets/store/layout.html");
 const THEME_CSS: &str = include_str!("assets/store/theme.css");
 const THEME_JS: &str = include_str!("assets/store/theme.js");
+const CONSENT_JS: &str = include_str!("assets/store/consent.js");
 const PRODUCT_IMAGE: &str = include_str!("assets/store/linen-shirt.svg");
 const WPM_BOOTSTRAP: &str = include_str!("assets/store/wpm/bootstrap.js");
 const PINTEREST_SANDBOX: &str = include_str!("assets/store/wpm/pinterest-sandbox.html");
@@ -38,6 +48,14 @@ const X: &str = include_str!("assets/store/snippets/x.html");
 const REDDIT: &str = include_str!("assets/store/snippets/reddit.html");
 const REDDIT_LEGACY: &str = include_str!("assets/store/snippets/reddit-legacy.html");
 const KLAVIYO: &str = include_str!("assets/store/snippets/klaviyo.html");
+const KLAVIYO_SIGNUP_EMBED: &str = include_str!("assets/store/snippets/klaviyo-signup-embed.html");
+const TIKTOK_THEME_HARDCODE: &str =
+    include_str!("assets/store/snippets/tiktok-theme-hardcode.html");
+
+/// The product page's machine-readable price, next to its JSON-LD `Product`.
+const PRODUCT_HEAD: &str = "<meta property=\"og:type\" content=\"product\">\n\
+<meta property=\"product:price:amount\" content=\"59.90\">\n\
+<meta property=\"product:price:currency\" content=\"EUR\">";
 
 /// The head snippets of a correctly tagged page.
 const STANDARD_PIXELS: &[&str] = &[META_PIXEL, GTAG, SNAP, BING, X, REDDIT, KLAVIYO];
@@ -51,11 +69,15 @@ struct Page {
     name: &'static str,
     path: &'static str,
     title: &'static str,
+    /// More paths answered with the same page (the routes of a single-page app).
+    routes: &'static [&'static str],
+    /// Extra tags in `<head>` (before the scripts).
+    head: &'static str,
     /// Pixel snippets in `<head>`.
     pixels: &'static [&'static str],
     /// Content and page events, inside `<main>`.
     main: &'static str,
-    /// App embeds at the end of `<body>`.
+    /// App embeds and theme snippets at the end of `<body>`.
     apps: &'static [&'static str],
 }
 
@@ -64,15 +86,21 @@ const PAGES: &[Page] = &[
         name: "home",
         path: "/",
         title: "Home",
+        routes: &[],
+        head: "",
         pixels: STANDARD_PIXELS,
         main: include_str!("assets/store/pages/home.html"),
         // Defect 1: the Facebook & Instagram app embed installs the theme's Meta pixel again.
-        apps: &[META_APP_EMBED],
+        // Defect 5: a theme hard-code starts the TikTok web pixel without waiting for consent.
+        // Defect 6: the Klaviyo sign-up embed starts Klaviyo on any banner answer, "Reject all" too.
+        apps: &[META_APP_EMBED, TIKTOK_THEME_HARDCODE, KLAVIYO_SIGNUP_EMBED],
     },
     Page {
         name: "collection",
         path: "/collections/all",
         title: "Shop all",
+        routes: &[],
+        head: "",
         // Defect 3: the old collection template still loads Reddit from a path that is a 404.
         pixels: &[META_PIXEL, GTAG, SNAP, BING, X, REDDIT_LEGACY, KLAVIYO],
         main: include_str!("assets/store/pages/collection.html"),
@@ -82,6 +110,8 @@ const PAGES: &[Page] = &[
         name: "product",
         path: "/products/linen-shirt",
         title: "Linen Shirt",
+        routes: &[],
+        head: PRODUCT_HEAD,
         pixels: STANDARD_PIXELS,
         main: include_str!("assets/store/pages/product.html"),
         apps: &[],
@@ -90,6 +120,8 @@ const PAGES: &[Page] = &[
         name: "cart",
         path: "/cart",
         title: "Your cart",
+        routes: &[],
+        head: "",
         pixels: STANDARD_PIXELS,
         main: include_str!("assets/store/pages/cart.html"),
         apps: &[],
@@ -98,8 +130,20 @@ const PAGES: &[Page] = &[
         name: "thank-you",
         path: "/checkouts/c/thank-you",
         title: "Thank you for your order",
+        routes: &[],
+        head: "",
         pixels: STANDARD_PIXELS,
         main: include_str!("assets/store/pages/thank-you.html"),
+        apps: &[],
+    },
+    Page {
+        name: "lookbook",
+        path: "/pages/lookbook",
+        title: "Lookbook",
+        routes: &["/pages/lookbook/summer", "/pages/lookbook/winter"],
+        head: "",
+        pixels: STANDARD_PIXELS,
+        main: include_str!("assets/store/pages/lookbook.html"),
         apps: &[],
     },
 ];
@@ -117,7 +161,10 @@ pub(crate) fn handle(request: &Incoming) -> Reply {
     if request.method != "GET" && request.method != "HEAD" {
         return Reply::status(405).header("Allow", "GET, HEAD");
     }
-    if let Some(page) = PAGES.iter().find(|p| p.path == path) {
+    if let Some(page) = PAGES
+        .iter()
+        .find(|p| p.path == path || p.routes.contains(&path))
+    {
         return Reply::html(render(page));
     }
     match path {
@@ -125,6 +172,7 @@ pub(crate) fn handle(request: &Incoming) -> Reply {
             Reply::new(200, Some("text/css; charset=utf-8"), THEME_CSS)
         }
         "/cdn/shop/t/1/assets/theme.js" => Reply::javascript(THEME_JS),
+        "/cdn/shop/t/1/assets/consent.js" => Reply::javascript(CONSENT_JS),
         "/cdn/shop/files/linen-shirt.svg" => Reply::new(200, Some("image/svg+xml"), PRODUCT_IMAGE),
         "/cdn/wpm/bootstrap.js" => Reply::javascript(WPM_BOOTSTRAP),
         TIKTOK_WORKER_PATH => Reply::javascript(TIKTOK_WORKER),
@@ -137,6 +185,7 @@ fn render(page: &Page) -> String {
     LAYOUT
         .replace("{{TITLE}}", page.title)
         .replace("{{NAME}}", page.name)
+        .replace("{{HEAD}}", page.head)
         .replace("{{PIXELS}}", &page.pixels.concat())
         .replace("{{APPS}}", &page.apps.concat())
         .replace("{{MAIN}}", page.main)

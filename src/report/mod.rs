@@ -7,5 +7,5 @@ mod table;
 
 pub use json::to_json;
 pub use model::{HitReport, PageReport, Report, Summary, REPORT_VERSION};
-pub use save::save_run;
+pub use save::{save_run, screenshot_name};
 pub use table::to_table;

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::browser::ConsoleEntry;
 use crate::checks::{Finding, Severity};
+use crate::config::{Device, Scenario};
 use crate::request::TargetKind;
 use crate::vendors::{Hit, HitKind};
 
@@ -45,11 +46,25 @@ pub struct Summary {
     pub infos: usize,
 }
 
-/// One audited page.
+/// One audited page load or journey step.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageReport {
-    /// The page's name from the config (or its path).
+    /// The page's name from the config (or its path); for a journey step, the step's name.
     pub name: String,
+    /// The journey this step belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journey: Option<String>,
+    /// The step's position in its journey (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    /// The consent scenario it ran under (when the site has a consent setup).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Scenario>,
+    /// When the consent banner was clicked, ms on the requests' timeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_at_ms: Option<f64>,
+    /// The emulated device.
+    pub device: Device,
     /// The URL visited.
     pub url: String,
     /// The document's HTTP status, when it answered.
@@ -72,6 +87,33 @@ pub struct PageReport {
     pub findings: Vec<Finding>,
     /// Console errors and warnings (CSP violations, exceptions).
     pub console: Vec<ConsoleEntry>,
+    /// A screenshot saved next to the report (file name), taken when a step failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<String>,
+    /// The screenshot's PNG bytes, written by `save_run`.
+    #[serde(skip)]
+    pub screenshot_png: Option<Vec<u8>>,
+}
+
+impl PageReport {
+    /// A one-line label: `home`, `home [accept]`, `buy #2 click #add-to-cart [accept, mobile]`.
+    pub fn label(&self) -> String {
+        let mut label = match (&self.journey, self.step) {
+            (Some(journey), Some(step)) => format!("{journey} #{step} {}", self.name),
+            _ => self.name.clone(),
+        };
+        let mut tags = Vec::new();
+        if let Some(scenario) = self.consent {
+            tags.push(scenario.as_str());
+        }
+        if self.device == Device::Mobile {
+            tags.push("mobile");
+        }
+        if !tags.is_empty() {
+            label.push_str(&format!(" [{}]", tags.join(", ")));
+        }
+        label
+    }
 }
 
 /// One vendor hit as reported: the decoded hit plus the request it came from.

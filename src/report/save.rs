@@ -10,6 +10,11 @@ pub fn save_run(dir: &Path, report: &Report) -> io::Result<PathBuf> {
     let stamp = report.started_at.format("%Y%m%dT%H%M%S%.3fZ").to_string();
     let folder = dir.join(safe_name(&report.site)).join(stamp);
     std::fs::create_dir_all(&folder)?;
+    for page in &report.pages {
+        if let (Some(name), Some(png)) = (&page.screenshot, &page.screenshot_png) {
+            std::fs::write(folder.join(name), png)?;
+        }
+    }
     let path = folder.join("report.json");
     let tmp = folder.join("report.json.tmp");
     std::fs::write(&tmp, to_json(report))?;
@@ -17,8 +22,13 @@ pub fn save_run(dir: &Path, report: &Report) -> io::Result<PathBuf> {
     Ok(folder)
 }
 
-/// A site name safe as one path component.
-fn safe_name(name: &str) -> String {
+/// The file name of a page's screenshot: its label, made safe.
+pub fn screenshot_name(page: &super::PageReport) -> String {
+    format!("{}.png", safe_name(&page.label().replace(' ', "_")))
+}
+
+/// A name safe as one path component.
+pub(crate) fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {

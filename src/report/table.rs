@@ -84,10 +84,13 @@ fn pages_table(report: &Report) -> String {
         push_row(
             &mut b,
             [
-                page.name.clone(),
+                page.label(),
                 page.url.clone(),
-                page.http_status
-                    .map_or_else(|| "failed".to_string(), |s| s.to_string()),
+                match (page.http_status, &page.error, page.step) {
+                    (Some(status), _, _) => status.to_string(),
+                    (None, None, Some(_)) => "-".to_string(),
+                    _ => "failed".to_string(),
+                },
                 page.hits
                     .iter()
                     .filter(|h| h.hit.kind == HitKind::Event)
@@ -142,7 +145,7 @@ fn events_table(report: &Report) -> String {
             push_row(
                 &mut b,
                 [
-                    page.name.clone(),
+                    page.label(),
                     vendor.to_string(),
                     account.to_string(),
                     text.join(", "),
@@ -164,7 +167,7 @@ fn findings_table(report: &Report) -> String {
             push_row(
                 &mut b,
                 [
-                    page.name.clone(),
+                    page.label(),
                     f.severity.as_str().to_string(),
                     f.code.as_str().to_string(),
                     f.vendor.map_or("-", |v| v.as_str()).to_string(),

@@ -5,6 +5,7 @@
 //! endpoints) into a single hit.
 
 mod bing;
+mod events;
 mod ga4;
 mod google_ads;
 mod gtm;
@@ -23,6 +24,8 @@ use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
+
+pub use events::known_events;
 
 use crate::request::CapturedRequest;
 

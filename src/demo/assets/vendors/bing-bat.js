@@ -6,7 +6,8 @@
  *   GET https://bat.bing.com/action/0?ti=<tag>&Ver=2&mid=…&sid=…&vid=…&lg=…&sw=…&sh=…&tl=<title>
  *       &p=<page>&r=<referrer>&evt=pageLoad|custom&ea=<action>&ec=…&el=…&ev=…&gv=<revenue>&gc=<currency>&rn=…
  * `uetq.push('event', action, {event_category, event_label, event_value, revenue_value, currency,
- * ecomm_prodid, ecomm_pagetype, …})` sends `evt=custom`.
+ * ecomm_prodid, ecomm_pagetype, …})` sends `evt=custom`. Options other than `ti` (such as
+ * `enableAutoSpaTracking`) are accepted and ignored: history changes send nothing.
  */
 (function (window, document) {
   'use strict';

@@ -7,7 +7,8 @@
  *       &v=…&r=stable&ec=<n>&o=4126&fbp=…&eid=<eventID>&it=…&coo=false&rqm=GET   (an image request)
  * Like the real library, `init` of an id that is already initialised is ignored (with a console
  * warning), and `track` goes to every initialised pixel, so a base code installed twice sends
- * every event twice.
+ * every event twice. Also like the real library, a URL change through history.pushState or
+ * popstate sends a PageView (new `dl`) to every pixel, unless `fbq.disablePushState` is true.
  */
 (function (window, document) {
   'use strict';
@@ -122,6 +123,23 @@
         break;
     }
   }
+
+  // Single-page apps: a history change is a new page.
+  var lastHref = location.href;
+  function historyChanged() {
+    if (fbq.disablePushState === true || location.href === lastHref) {
+      return;
+    }
+    lastHref = location.href;
+    trackTo(pixels, 'PageView');
+  }
+  var pushState = history.pushState;
+  history.pushState = function () {
+    var result = pushState.apply(this, arguments);
+    historyChanged();
+    return result;
+  };
+  window.addEventListener('popstate', historyChanged);
 
   fbq.callMethod = callMethod;
   fbq.registerPlugin = function (name, plugin) {

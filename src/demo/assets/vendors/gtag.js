@@ -13,6 +13,13 @@
  *      GET https://www.googleadservices.com/pagead/conversion/<id>/?label=…&value=…&currency_code=…&oid=…
  *          &data=event%3Dconversion…   and the same query to https://www.google.com/pagead/1p-conversion/<id>/
  * An `event` without send_to goes to every configured GA4 stream (not to Ads).
+ *
+ * Consent mode: `gcs` (G1<ad_storage><analytics_storage>) and `gcd` come from `consent`
+ * default/update. While analytics_storage is denied, GA4 hits are cookieless pings (`gcs=G100`
+ * or G110): no `_ga` / `_ga_*` cookie is read or written, and `cid` / `sid` are per-page values.
+ * An `update` sends nothing by itself (no second page_view).
+ * Enhanced measurement: a URL change through history.pushState or popstate sends a page_view
+ * (new `dl`, the previous URL as `dr`) to every GA4 stream configured with page views.
  */
 (function (window, document) {
   'use strict';
@@ -31,14 +38,17 @@
     coupon: 'cp', discount: 'ds', item_list_name: 'ln', item_list_id: 'li', index: 'lp',
     affiliation: 'af', location_id: 'lo' };
   var NOT_EVENT_PARAMS = ['send_to', 'items', 'currency', 'event_callback', 'event_timeout',
-    'non_interaction', 'groups', 'send_page_view'];
+    'non_interaction', 'groups', 'send_page_view', 'page_location', 'page_referrer', 'page_title'];
 
   var ga4Streams = [];     // 'G-…' ids
+  var pageViewStreams = []; // the GA4 ids whose config sends page views (history changes too)
   var adsAccounts = [];    // numeric ids of 'AW-…'
   var consentDefault = null;
   var consentUpdate = null;
   var pageLoadId = String(Math.floor(Math.random() * 2147483647));
   var hitCounter = 0;
+  var cookielessClientId = Math.floor(Math.random() * 2147483647) + '.' + Math.floor(Date.now() / 1000);
+  var cookielessSessionId = String(Math.floor(Date.now() / 1000));
 
   function query(pairs) {
     return pairs.filter(function (p) {
@@ -57,7 +67,16 @@
     document.cookie = name + '=' + value + '; path=/; max-age=63072000; SameSite=Lax; Secure';
   }
 
+  // Without consent mode, storage is allowed; with it, only when granted.
+  function storageAllowed(type) {
+    var state = consentState(type);
+    return state === undefined || state === 'granted';
+  }
+
   function clientId() {
+    if (!storageAllowed('analytics_storage')) {
+      return cookielessClientId;
+    }
     var ga = cookie('_ga');
     if (!ga) {
       ga = 'GA1.1.' + Math.floor(Math.random() * 2147483647) + '.' + Math.floor(Date.now() / 1000);
@@ -67,6 +86,9 @@
   }
 
   function sessionId(streamId) {
+    if (!storageAllowed('analytics_storage')) {
+      return cookielessSessionId;
+    }
     var name = '_ga_' + streamId.replace(/^G-/, '');
     var value = cookie(name);
     if (!value) {
@@ -123,7 +145,9 @@
       ['gcs', gcs()], ['gcd', gcd()], ['cid', clientId()],
       ['ul', (navigator.language || '').toLowerCase()], ['sr', screen.width + 'x' + screen.height],
       ['_s', hitCounter], ['sid', sessionId(streamId)], ['sct', '1'], ['seg', '0'],
-      ['dl', location.href], ['dr', document.referrer || undefined], ['dt', document.title],
+      ['dl', params.page_location || location.href],
+      ['dr', params.page_referrer || document.referrer || undefined],
+      ['dt', params.page_title || document.title],
       ['en', eventName]
     ];
     (params.items || []).forEach(function (item, i) {
@@ -182,6 +206,9 @@
         ga4Streams.push(targetId);
       }
       if (params.send_page_view !== false) {
+        if (pageViewStreams.indexOf(targetId) === -1) {
+          pageViewStreams.push(targetId);
+        }
         sendGa4(targetId, 'page_view', {});
       }
     } else if (/^AW-/.test(targetId)) {
@@ -233,6 +260,26 @@
       command(Array.prototype.slice.call(entry));
     }
   }
+
+  // Enhanced measurement: page views on history changes (single-page apps).
+  var lastHref = location.href;
+  function historyChanged() {
+    if (location.href === lastHref) {
+      return;
+    }
+    var previous = lastHref;
+    lastHref = location.href;
+    pageViewStreams.forEach(function (streamId) {
+      sendGa4(streamId, 'page_view', { page_location: location.href, page_referrer: previous });
+    });
+  }
+  var pushState = history.pushState;
+  history.pushState = function () {
+    var result = pushState.apply(this, arguments);
+    historyChanged();
+    return result;
+  };
+  window.addEventListener('popstate', historyChanged);
 
   var pending = dataLayer.slice();
   dataLayer.push = function () {

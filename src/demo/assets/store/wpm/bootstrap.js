@@ -2,11 +2,17 @@
  * Northwind Threads demo: a small stand-in for Shopify's Web Pixels Manager bootstrap.
  *
  * - Sends Shopify's own storefront analytics (monorail `trekkie_storefront_page_view/1.4`) as a
- *   text/plain beacon to the store's /.well-known/shopify/monorail/unstable/produce_batch.
+ *   text/plain beacon to the store's /.well-known/shopify/monorail/unstable/produce_batch, with
+ *   or without consent (it is the store's own analytics).
  * - Runs two app pixels outside the page, as Shopify does, and feeds them the page's events
  *   (page_viewed, then whatever the theme publishes) with postMessage:
  *     web-pixel-101 (Pinterest): a sandboxed iframe (lax sandbox) on /wpm@demo/web-pixel-101@1/…
  *     web-pixel-102 (TikTok):    a dedicated web worker (strict sandbox) /wpm@demo/web-pixel-102@1/…
+ * - The app pixels are marketing: they start only once the consent banner (NorthwindConsent)
+ *   grants consent. Events published before that are kept and replayed to a pixel when it starts,
+ *   so a pixel started after "Accept all" sees the same events as one started at page load.
+ *   `webPixelsManager.startPixel(id)` starts one pixel now, whatever the consent (a no-op if it
+ *   runs already).
  */
 (function (window, document) {
   'use strict';
@@ -16,10 +22,8 @@
   var WORKER_SANDBOX = '/wpm@demo/web-pixel-102@1/sandbox/worker.js';
 
   var sequence = 0;
-  var frame = null;
-  var frameReady = false;
-  var waitingForFrame = [];
-  var worker = null;
+  var published = [];   // every event so far, replayed to a pixel when it starts
+  var running = {};     // pixel id -> function delivering one event to it
 
   function randomId() {
     return 'xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx'.replace(/x/g, function () {
@@ -51,21 +55,73 @@
     };
   }
 
-  function deliver(event) {
-    if (worker) {
+  // Strict sandbox: a dedicated worker.
+  function startWorker(path, name) {
+    var worker;
+    try {
+      worker = new Worker(path, { name: name });
+    } catch (error) {
+      return function () {};
+    }
+    return function (event) {
       worker.postMessage(event);
+    };
+  }
+
+  // Lax sandbox: a sandboxed iframe (created once <body> exists); events wait for its load.
+  function startFrame(path, name) {
+    var frame = null;
+    var ready = false;
+    var waiting = [];
+    function create() {
+      frame = document.createElement('iframe');
+      frame.setAttribute('sandbox', 'allow-scripts');
+      frame.name = name;
+      frame.src = path + location.pathname;
+      frame.setAttribute('aria-hidden', 'true');
+      frame.tabIndex = -1;
+      frame.style.cssText = 'display:none';
+      frame.addEventListener('load', function () {
+        ready = true;
+        waiting.splice(0).forEach(function (event) {
+          frame.contentWindow.postMessage(event, '*');
+        });
+      });
+      document.body.appendChild(frame);
     }
-    if (frameReady) {
-      frame.contentWindow.postMessage(event, '*');
+    if (document.body) {
+      create();
     } else {
-      waitingForFrame.push(event);
+      document.addEventListener('DOMContentLoaded', create);
     }
+    return function (event) {
+      if (ready) {
+        frame.contentWindow.postMessage(event, '*');
+      } else {
+        waiting.push(event);
+      }
+    };
+  }
+
+  var PIXELS = {
+    'web-pixel-101': function () { return startFrame(IFRAME_SANDBOX, 'web-pixel-sandbox-APP-101-1'); },
+    'web-pixel-102': function () { return startWorker(WORKER_SANDBOX, 'web-pixel-102'); }
+  };
+
+  function startPixel(id) {
+    if (running[id] || !PIXELS[id]) {
+      return false;
+    }
+    var deliver = PIXELS[id]();
+    running[id] = deliver;
+    published.forEach(deliver);
+    return true;
   }
 
   window.webPixelsManager = {
     publish: function (name, data) {
       sequence += 1;
-      deliver({
+      var event = {
         id: 'sh-' + randomId(),
         name: name,
         type: 'standard',
@@ -74,16 +130,14 @@
         seq: sequence,
         context: context(),
         data: data || {}
+      };
+      published.push(event);
+      Object.keys(running).forEach(function (id) {
+        running[id](event);
       });
-    }
+    },
+    startPixel: startPixel
   };
-
-  try {
-    worker = new Worker(WORKER_SANDBOX, { name: 'web-pixel-102' });
-  } catch (error) {
-    worker = null;
-  }
-  window.webPixelsManager.publish('page_viewed', {});
 
   function sendMonorail() {
     var meta = (window.ShopifyAnalytics && window.ShopifyAnalytics.meta) || {};
@@ -125,25 +179,15 @@
     }
   }
 
-  function createSandbox() {
-    frame = document.createElement('iframe');
-    frame.setAttribute('sandbox', 'allow-scripts');
-    frame.name = 'web-pixel-sandbox-APP-101-1';
-    frame.src = IFRAME_SANDBOX + location.pathname;
-    frame.setAttribute('aria-hidden', 'true');
-    frame.tabIndex = -1;
-    frame.style.cssText = 'display:none';
-    frame.addEventListener('load', function () {
-      frameReady = true;
-      waitingForFrame.splice(0).forEach(function (event) {
-        frame.contentWindow.postMessage(event, '*');
-      });
-    });
-    document.body.appendChild(frame);
-  }
+  document.addEventListener('DOMContentLoaded', sendMonorail);
 
-  document.addEventListener('DOMContentLoaded', function () {
-    sendMonorail();
-    createSandbox();
-  });
+  function startAll() {
+    Object.keys(PIXELS).forEach(startPixel);
+  }
+  if (window.NorthwindConsent) {
+    window.NorthwindConsent.whenGranted(startAll);
+  } else {
+    startAll();
+  }
+  window.webPixelsManager.publish('page_viewed', {});
 })(window, document);

@@ -73,6 +73,18 @@ self.addEventListener('message', function (message) {
       }, event.id);
       break;
     }
+    case 'product_added_to_cart': {
+      var line = data.cartLine;
+      var merchandise = line.merchandise;
+      send('AddToCart', event, {
+        content_type: 'product', content_ids: [merchandise.sku],
+        contents: [{ content_id: merchandise.sku, content_name: merchandise.product.title,
+          quantity: line.quantity, price: merchandise.price.amount }],
+        quantity: line.quantity,
+        value: line.cost.totalAmount.amount, currency: line.cost.totalAmount.currencyCode
+      }, event.id);
+      break;
+    }
     case 'checkout_started': {
       var started = data.checkout;
       send('InitiateCheckout', event, {

@@ -1,0 +1,92 @@
+//! Turns one capture (a page load or a journey step) into a checked `PageReport`.
+
+use crate::browser::PageCapture;
+use crate::checks::{self, Context, Finding, PageInput};
+use crate::config::{Device, Scenario};
+use crate::report::{HitReport, PageReport};
+use crate::vendors::{decode_requests, HitKind};
+
+/// What is known about a run besides its capture.
+pub(crate) struct RunInfo {
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) journey: Option<String>,
+    pub(crate) step: Option<usize>,
+    pub(crate) scenario: Option<Scenario>,
+    pub(crate) device: Device,
+    pub(crate) consent_at_ms: Option<f64>,
+    pub(crate) navigated: bool,
+    pub(crate) navigation_error: Option<String>,
+    pub(crate) wall_ms: f64,
+}
+
+/// Decodes and checks one capture; `extra` findings (a failed step) are added.
+pub(crate) fn page_report(
+    info: RunInfo,
+    capture: &PageCapture,
+    context: Context<'_>,
+    extra: Vec<Finding>,
+) -> PageReport {
+    let hits = decode_requests(&capture.requests);
+    let mut findings = checks::run(&PageInput {
+        url: &info.url,
+        requests: &capture.requests,
+        hits: &hits,
+        document: capture.document,
+        navigation_error: info.navigation_error.as_deref(),
+        navigated: info.navigated,
+        console: &capture.console,
+        context,
+    });
+    findings.splice(0..0, extra);
+    let last_hit_ms = hits
+        .iter()
+        .filter(|h| h.hit.kind == HitKind::Event)
+        .flat_map(|h| std::iter::once(h.request).chain(h.mirrors.iter().copied()))
+        .map(|i| capture.requests[i].time_ms)
+        .reduce(f64::max);
+    let hits = hits
+        .into_iter()
+        .map(|decoded| {
+            let request = &capture.requests[decoded.request];
+            HitReport {
+                hit: decoded.hit,
+                url: request.url.clone(),
+                method: request.method.clone(),
+                status: request.status,
+                outcome: request.outcome(),
+                time_ms: request.time_ms,
+                target: request.target,
+                mirrors: decoded
+                    .mirrors
+                    .iter()
+                    .map(|&i| capture.requests[i].url.clone())
+                    .collect(),
+            }
+        })
+        .collect();
+    PageReport {
+        name: info.name,
+        journey: info.journey,
+        step: info.step,
+        consent: info.scenario,
+        consent_at_ms: info.consent_at_ms,
+        device: info.device,
+        url: info.url,
+        http_status: capture.document.and_then(|i| capture.requests[i].status),
+        error: info
+            .navigation_error
+            .as_ref()
+            .map(|e| e.lines().next().unwrap_or_default().to_string()),
+        wall_ms: (info.wall_ms * 10.0).round() / 10.0,
+        last_hit_ms,
+        settled: !capture.hit_max_wait,
+        requests: capture.requests.len(),
+        unfinished: capture.unfinished.clone(),
+        hits,
+        findings,
+        console: capture.console.clone(),
+        screenshot: None,
+        screenshot_png: None,
+    }
+}

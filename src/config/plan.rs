@@ -1,0 +1,695 @@
+//! The validated site: everything the audit runs, with names resolved to vendors, scenarios,
+//! devices and URLs. Built from the raw config by [`Site::from_config`], which reports every
+//! semantic error at its file:line:col.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_spanned::Spanned;
+use url::Url;
+
+use super::consent::{ConsentAction, ConsentConfig, ConsentMode, Scenario};
+use super::expect::{Count, Expectation, Matcher, ParamRule};
+use super::journey::{Action, StepConfig};
+use super::site::{BrowserConfig, SiteConfig};
+use super::suggest::did_you_mean;
+use super::ConfigError;
+use crate::vendors::{known_events, Vendor};
+
+/// The normalised parameter names rules can address (plus `raw.<vendor key>`).
+pub const PARAM_KEYS: &[&str] = &[
+    "value",
+    "currency",
+    "content_ids",
+    "content_type",
+    "items",
+    "num_items",
+    "transaction_id",
+    "event_id",
+    "page_url",
+    "consent",
+    "raw",
+];
+
+/// A device to emulate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Device {
+    /// A desktop browser window.
+    #[default]
+    Desktop,
+    /// A phone (iPhone-sized viewport, touch, mobile user agent).
+    Mobile,
+}
+
+/// A validated expectation.
+#[derive(Debug, Clone)]
+pub struct ExpectSpec {
+    /// Vendor.
+    pub vendor: Vendor,
+    /// Event name.
+    pub event: String,
+    /// Accepted account ids (empty: any).
+    pub accounts: Vec<String>,
+    /// How many times.
+    pub count: Count,
+    /// Time budget.
+    pub within: Option<Duration>,
+    /// Scenarios it applies in.
+    pub scenarios: Vec<Scenario>,
+    /// Parameter rules: (key, rule).
+    pub params: Vec<(String, ParamRule)>,
+}
+
+/// A validated "must not fire".
+#[derive(Debug, Clone)]
+pub struct ForbidSpec {
+    /// Vendor.
+    pub vendor: Vendor,
+    /// Event (any when `None`).
+    pub event: Option<String>,
+}
+
+/// What a page run or a journey step is checked against.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// Expected hits.
+    pub expect: Vec<ExpectSpec>,
+    /// Forbidden hits.
+    pub forbid: Vec<ForbidSpec>,
+}
+
+/// A page to audit.
+#[derive(Debug, Clone)]
+pub struct PagePlan {
+    /// Name in reports.
+    pub name: String,
+    /// URL.
+    pub url: Url,
+    /// Consent scenarios.
+    pub scenarios: Vec<Scenario>,
+    /// Device.
+    pub device: Device,
+    /// Expectations.
+    pub checks: Checks,
+}
+
+impl PagePlan {
+    /// A page with generic checks only, named by host and path (at most 60 characters).
+    pub fn adhoc(url: Url) -> PagePlan {
+        let name = match url.host_str() {
+            Some(host) => format!("{host}{}", url.path()),
+            None => url.to_string(),
+        };
+        let name = match name.char_indices().nth(59) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name,
+        };
+        PagePlan {
+            name,
+            url,
+            scenarios: vec![Scenario::None],
+            device: Device::Desktop,
+            checks: Checks::default(),
+        }
+    }
+}
+
+/// A journey step.
+#[derive(Debug, Clone)]
+pub struct StepPlan {
+    /// Name in reports.
+    pub name: String,
+    /// What to do.
+    pub action: Action,
+    /// Expectations.
+    pub checks: Checks,
+    /// How long to wait for the step's element or hits.
+    pub timeout: Option<Duration>,
+}
+
+/// A journey.
+#[derive(Debug, Clone)]
+pub struct JourneyPlan {
+    /// Name.
+    pub name: String,
+    /// Consent scenarios.
+    pub scenarios: Vec<Scenario>,
+    /// Device.
+    pub device: Device,
+    /// Steps.
+    pub steps: Vec<StepPlan>,
+}
+
+/// The consent setup.
+#[derive(Debug, Clone)]
+pub struct ConsentPlan {
+    /// Opt-in or opt-out.
+    pub mode: ConsentMode,
+    /// How to accept.
+    pub accept: Option<ConsentAction>,
+    /// How to reject.
+    pub reject: Option<ConsentAction>,
+    /// Vendors that need no consent.
+    pub exempt: Vec<Vendor>,
+}
+
+/// A validated site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Name.
+    pub name: String,
+    /// Base URL.
+    pub base_url: Url,
+    /// The store's ids per vendor.
+    pub pixels: BTreeMap<Vendor, Vec<String>>,
+    /// Pages.
+    pub pages: Vec<PagePlan>,
+    /// Journeys.
+    pub journeys: Vec<JourneyPlan>,
+    /// Consent setup, when the store has a banner.
+    pub consent: Option<ConsentPlan>,
+    /// Browser options.
+    pub browser: BrowserConfig,
+}
+
+type Span = Option<Range<usize>>;
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+    base: Url,
+    pixels: BTreeMap<Vendor, Vec<String>>,
+    consent: Option<&'a ConsentConfig>,
+}
+
+impl Site {
+    /// An ad-hoc site: these URLs, generic checks only.
+    pub fn adhoc(name: &str, urls: &[Url]) -> Site {
+        Site {
+            name: name.to_string(),
+            base_url: urls
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Url::parse("about:blank").expect("valid")),
+            pixels: BTreeMap::new(),
+            pages: urls
+                .iter()
+                .map(|url| PagePlan::adhoc(url.clone()))
+                .collect(),
+            journeys: Vec::new(),
+            consent: None,
+            browser: BrowserConfig::default(),
+        }
+    }
+
+    /// Replaces the pages with ad-hoc URLs (generic checks) and drops the journeys.
+    pub fn only_urls(&mut self, urls: &[Url]) {
+        self.pages = urls
+            .iter()
+            .map(|url| PagePlan::adhoc(url.clone()))
+            .collect();
+        self.journeys.clear();
+    }
+
+    /// How many expectations the site declares (pages and journey steps).
+    pub fn expectation_count(&self) -> usize {
+        self.pages
+            .iter()
+            .map(|p| p.checks.expect.len())
+            .sum::<usize>()
+            + self
+                .journeys
+                .iter()
+                .flat_map(|j| &j.steps)
+                .map(|s| s.checks.expect.len())
+                .sum::<usize>()
+    }
+
+    /// Parses, then validates every name, URL and rule.
+    pub fn parse(path: &Path, text: &str) -> Result<Site, ConfigError> {
+        let config = SiteConfig::parse(path, text)?;
+        Site::from_config(path, text, &config)
+    }
+
+    /// Validates a parsed config; `text` is its source for error positions.
+    pub fn from_config(path: &Path, text: &str, config: &SiteConfig) -> Result<Site, ConfigError> {
+        let pixels = pixel_map(config);
+        let v = Validator {
+            path,
+            text,
+            base: config.base_url(),
+            pixels: pixels.clone(),
+            consent: config.consent.as_ref(),
+        };
+        let consent = config
+            .consent
+            .as_ref()
+            .map(|c| v.consent_plan(c))
+            .transpose()?;
+        let default_scenarios = match config.consent.as_ref().and_then(|c| c.scenarios.as_ref()) {
+            Some(list) => v.scenarios(list)?,
+            None => vec![Scenario::None],
+        };
+        let mut pages = Vec::new();
+        for (page, (name, url)) in config.pages.iter().zip(config.page_urls()) {
+            let scenarios = match &page.consent {
+                Some(list) => v.scenarios(list)?,
+                None => default_scenarios.clone(),
+            };
+            pages.push(PagePlan {
+                name,
+                url,
+                scenarios,
+                device: v.device(page.device.as_ref())?,
+                checks: v.checks(&page.expect, &page.forbid)?,
+            });
+        }
+        if config.pages.is_empty() && config.journeys.is_empty() {
+            pages.push(PagePlan {
+                name: "home".to_string(),
+                url: config.base_url(),
+                scenarios: default_scenarios.clone(),
+                device: Device::Desktop,
+                checks: Checks::default(),
+            });
+        }
+        let mut journeys = Vec::new();
+        for journey in &config.journeys {
+            let mut steps = Vec::new();
+            for step in &journey.steps {
+                steps.push(v.step(step)?);
+            }
+            if let Some(position) = steps
+                .iter()
+                .position(|s| !matches!(s.action, Action::Goto(_) | Action::SetCookie(_)))
+            {
+                if !steps[..position]
+                    .iter()
+                    .any(|s| matches!(s.action, Action::Goto(_)))
+                {
+                    return Err(v.err(
+                        Some(journey.steps[position].span()),
+                        format!(
+                            "journey `{}`: this step needs a page; put a `goto` step before it",
+                            journey.name
+                        ),
+                    ));
+                }
+            }
+            journeys.push(JourneyPlan {
+                name: journey.name.clone(),
+                scenarios: match &journey.consent {
+                    Some(list) => v.scenarios(list)?,
+                    None => default_scenarios.clone(),
+                },
+                device: v.device(journey.device.as_ref())?,
+                steps,
+            });
+        }
+        Ok(Site {
+            name: config.name().to_string(),
+            base_url: config.base_url(),
+            pixels,
+            pages,
+            journeys,
+            consent,
+            browser: config.browser.clone(),
+        })
+    }
+}
+
+fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {
+    let p = &config.pixels;
+    let lists = [
+        (Vendor::Meta, &p.meta),
+        (Vendor::Ga4, &p.ga4),
+        (Vendor::GoogleAds, &p.google_ads),
+        (Vendor::Gtm, &p.gtm),
+        (Vendor::Tiktok, &p.tiktok),
+        (Vendor::Pinterest, &p.pinterest),
+        (Vendor::Snap, &p.snap),
+        (Vendor::Bing, &p.bing),
+        (Vendor::X, &p.x),
+        (Vendor::Reddit, &p.reddit),
+        (Vendor::Klaviyo, &p.klaviyo),
+        (Vendor::Shopify, &p.shopify),
+    ];
+    lists
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(vendor, ids)| (vendor, ids.clone()))
+        .collect()
+}
+
+impl Validator<'_> {
+    fn err(&self, span: Span, message: impl Into<String>) -> ConfigError {
+        ConfigError::at(self.path, self.text, span, message)
+    }
+
+    fn vendor(&self, name: &Spanned<String>) -> Result<Vendor, ConfigError> {
+        Vendor::parse(name.get_ref()).ok_or_else(|| {
+            self.err(
+                Some(name.span()),
+                format!(
+                    "unknown vendor `{}`{}; vendors are {}",
+                    name.get_ref(),
+                    did_you_mean(name.get_ref(), Vendor::ALL.iter().map(|v| v.as_str())),
+                    Vendor::ALL
+                        .iter()
+                        .map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Event names are free (custom events exist), but a near miss of a standard name is a typo.
+    fn event(&self, vendor: Vendor, name: &Spanned<String>) -> Result<String, ConfigError> {
+        let event = name.get_ref();
+        let known = known_events(vendor);
+        if !known.contains(&event.as_str()) {
+            let hint = did_you_mean(event, known.iter().copied());
+            if !hint.is_empty() {
+                return Err(self.err(
+                    Some(name.span()),
+                    format!("`{event}` is not a {vendor} event{hint}"),
+                ));
+            }
+        }
+        Ok(event.clone())
+    }
+
+    fn scenarios(&self, list: &[Spanned<String>]) -> Result<Vec<Scenario>, ConfigError> {
+        let mut out = Vec::new();
+        for name in list {
+            let scenario = Scenario::parse(name.get_ref()).ok_or_else(|| {
+                self.err(
+                    Some(name.span()),
+                    format!(
+                        "unknown consent scenario `{}`{}; scenarios are none, accept, reject",
+                        name.get_ref(),
+                        did_you_mean(name.get_ref(), Scenario::NAMES)
+                    ),
+                )
+            })?;
+            let configured = match scenario {
+                Scenario::None => true,
+                Scenario::Accept => self.consent.is_some_and(|c| c.accept.is_some()),
+                Scenario::Reject => self.consent.is_some_and(|c| c.reject.is_some()),
+            };
+            if !configured {
+                return Err(self.err(
+                    Some(name.span()),
+                    format!(
+                        "the `{}` scenario needs `[consent.{}]` (a banner selector to click, or cookies to preset)",
+                        scenario.as_str(),
+                        scenario.as_str()
+                    ),
+                ));
+            }
+            if !out.contains(&scenario) {
+                out.push(scenario);
+            }
+        }
+        Ok(out)
+    }
+
+    fn device(&self, name: Option<&Spanned<String>>) -> Result<Device, ConfigError> {
+        match name.map(|n| (n, n.get_ref().as_str())) {
+            None | Some((_, "desktop")) => Ok(Device::Desktop),
+            Some((_, "mobile")) => Ok(Device::Mobile),
+            Some((n, other)) => Err(self.err(
+                Some(n.span()),
+                format!(
+                    "unknown device `{other}`{}; devices are desktop, mobile",
+                    did_you_mean(other, ["desktop", "mobile"])
+                ),
+            )),
+        }
+    }
+
+    fn checks(&self, expect: &[Expectation], forbid: &[Matcher]) -> Result<Checks, ConfigError> {
+        let mut checks = Checks::default();
+        for e in expect {
+            checks.expect.push(self.expectation(e)?);
+        }
+        for m in forbid {
+            let vendor = self.vendor(&m.vendor)?;
+            let event = m
+                .event
+                .as_ref()
+                .map(|e| self.event(vendor, e))
+                .transpose()?;
+            checks.forbid.push(ForbidSpec { vendor, event });
+        }
+        Ok(checks)
+    }
+
+    fn expectation(&self, e: &Expectation) -> Result<ExpectSpec, ConfigError> {
+        let vendor = self.vendor(&e.vendor)?;
+        let event = self.event(vendor, &e.event)?;
+        let mut params = Vec::new();
+        for (key, rule) in &e.params {
+            let root = key.get_ref().split('.').next().unwrap_or_default();
+            if !PARAM_KEYS.contains(&root) || (root == "raw" && !key.get_ref().starts_with("raw."))
+            {
+                return Err(self.err(
+                    Some(key.span()),
+                    format!(
+                        "unknown parameter `{}`{}; parameters are {} (or `raw.<vendor key>`)",
+                        key.get_ref(),
+                        did_you_mean(root, PARAM_KEYS.iter().copied()),
+                        PARAM_KEYS[..PARAM_KEYS.len() - 1].join(", ")
+                    ),
+                ));
+            }
+            params.push((key.get_ref().clone(), rule.get_ref().clone()));
+        }
+        let scenarios = match &e.consent {
+            Some(list) => self.scenarios(list)?,
+            None => self.tracking_allowed(),
+        };
+        Ok(ExpectSpec {
+            vendor,
+            event,
+            accounts: match &e.account {
+                Some(id) => vec![id.clone()],
+                None => self.pixels.get(&vendor).cloned().unwrap_or_default(),
+            },
+            count: e.count.unwrap_or(Count::ONCE),
+            within: e.within_ms.map(Duration::from_millis),
+            scenarios,
+            params,
+        })
+    }
+
+    /// Scenarios in which tracking is allowed, where expectations apply by default.
+    fn tracking_allowed(&self) -> Vec<Scenario> {
+        match self.consent.map(|c| c.mode) {
+            None => vec![Scenario::None, Scenario::Accept, Scenario::Reject],
+            Some(ConsentMode::OptIn) => vec![Scenario::Accept],
+            Some(ConsentMode::OptOut) => vec![Scenario::None, Scenario::Accept],
+        }
+    }
+
+    fn step(&self, step: &Spanned<StepConfig>) -> Result<StepPlan, ConfigError> {
+        let span = Some(step.span());
+        let s = step.get_ref();
+        let mut actions = Vec::new();
+        if let Some(target) = &s.goto {
+            let url = self.base.join(target.get_ref()).map_err(|e| {
+                self.err(
+                    Some(target.span()),
+                    format!("goto target cannot be resolved: {e}"),
+                )
+            })?;
+            actions.push(Action::Goto(url));
+        }
+        if let Some(selector) = &s.click {
+            actions.push(Action::Click(selector.clone()));
+        }
+        if let Some(field) = &s.fill {
+            actions.push(Action::Fill(field.clone()));
+        }
+        if let Some(field) = &s.select {
+            actions.push(Action::Select(field.clone()));
+        }
+        if let Some(wait) = &s.wait_for {
+            actions.push(match (&wait.selector, &wait.vendor) {
+                (Some(selector), None) if wait.event.is_none() => Action::WaitForSelector(selector.clone()),
+                (None, Some(vendor)) => Action::WaitForHit { vendor: self.vendor(vendor)?, event: wait.event.clone() },
+                _ => return Err(self.err(span, "wait_for takes either { selector = \"…\" } or { vendor = \"…\", event = \"…\" }")),
+            });
+        }
+        if let Some(cookie) = &s.set_cookie {
+            actions.push(Action::SetCookie(cookie.clone()));
+        }
+        if let Some(kv) = &s.set_local_storage {
+            actions.push(Action::SetLocalStorage(kv.clone()));
+        }
+        if let Some(js) = &s.run_js {
+            actions.push(Action::RunJs(js.clone()));
+        }
+        if let Some(scroll) = &s.scroll {
+            if scroll.selector.is_some() == scroll.y.is_some() {
+                return Err(self.err(
+                    span,
+                    "scroll takes either { selector = \"…\" } or { y = 800 }",
+                ));
+            }
+            actions.push(Action::Scroll(scroll.clone()));
+        }
+        if actions.len() != 1 {
+            return Err(self.err(
+                span,
+                format!(
+                    "a step has exactly one action (goto, click, fill, select, wait_for, set_cookie, set_local_storage, run_js, scroll); this one has {}",
+                    actions.len()
+                ),
+            ));
+        }
+        let action = actions.remove(0);
+        Ok(StepPlan {
+            name: s.name.clone().unwrap_or_else(|| action.label()),
+            action,
+            checks: self.checks(&s.expect, &s.forbid)?,
+            timeout: s.timeout_ms.map(Duration::from_millis),
+        })
+    }
+
+    fn consent_plan(&self, c: &ConsentConfig) -> Result<ConsentPlan, ConfigError> {
+        let exempt = match &c.exempt {
+            Some(list) => list
+                .iter()
+                .map(|v| self.vendor(v))
+                .collect::<Result<_, _>>()?,
+            None => vec![Vendor::Shopify],
+        };
+        Ok(ConsentPlan {
+            mode: c.mode,
+            accept: c.accept.clone(),
+            reject: c.reject.clone(),
+            exempt,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "base_url = \"https://shop.test/\"\n";
+
+    fn site(rest: &str) -> Result<Site, ConfigError> {
+        Site::parse(Path::new("sites/shop.toml"), &format!("{BASE}{rest}"))
+    }
+
+    #[test]
+    fn expectations_resolve_vendor_event_accounts_and_rules() {
+        let s = site(
+            "[pixels]\nmeta = [\"111\"]\n[[pages]]\npath = \"/p\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"ViewContent\"\nwithin_ms = 2000\nparams = { value = { from_page = \"jsonld:offers.price\" }, currency = \"iso_currency\" }\n",
+        )
+        .unwrap();
+        let e = &s.pages[0].checks.expect[0];
+        assert_eq!((e.vendor, e.event.as_str()), (Vendor::Meta, "ViewContent"));
+        assert_eq!(e.accounts, vec!["111"]);
+        assert_eq!(e.count, Count::ONCE);
+        assert_eq!(e.params.len(), 2);
+        assert_eq!(
+            e.scenarios.len(),
+            3,
+            "no consent section: applies everywhere"
+        );
+    }
+
+    #[test]
+    fn misspellings_get_suggestions_at_their_position() {
+        let e = site(
+            "[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"tiktk\"\nevent = \"Pageview\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(
+            e.message.contains("did you mean `tiktok`?"),
+            "{}",
+            e.message
+        );
+        let e = site(
+            "[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"Purchse\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("did you mean `Purchase`?"),
+            "{}",
+            e.message
+        );
+        let e = site("[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\nparams = { curency = \"present\" }\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `currency`?"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, Some(7));
+        let e = site("[browser]\nquiet = 1\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `quiet_ms`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn custom_events_are_allowed() {
+        let s = site("[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"WishlistShared\"\n").unwrap();
+        assert_eq!(s.pages[0].checks.expect[0].event, "WishlistShared");
+    }
+
+    #[test]
+    fn consent_scenarios_need_a_consent_section() {
+        let e = site("[[pages]]\npath = \"/\"\nconsent = [\"accept\"]\n").unwrap_err();
+        assert!(
+            e.message.contains("needs `[consent.accept]`"),
+            "{}",
+            e.message
+        );
+        let s = site("[consent]\naccept = { click = \"#ok\" }\n[[pages]]\npath = \"/\"\nconsent = [\"none\", \"accept\"]\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n").unwrap();
+        assert_eq!(s.pages[0].scenarios, vec![Scenario::None, Scenario::Accept]);
+        assert_eq!(
+            s.pages[0].checks.expect[0].scenarios,
+            vec![Scenario::Accept],
+            "opt-in: expected only after accept"
+        );
+        assert_eq!(s.consent.unwrap().exempt, vec![Vendor::Shopify]);
+    }
+
+    #[test]
+    fn journeys_validate_steps() {
+        let s = site("[[journeys]]\nname = \"buy\"\n[[journeys.steps]]\ngoto = \"/products/x\"\n[[journeys.steps]]\nclick = \"#add\"\n[[journeys.steps.expect]]\nvendor = \"ga4\"\nevent = \"add_to_cart\"\n").unwrap();
+        assert_eq!(s.journeys[0].steps.len(), 2);
+        assert_eq!(s.journeys[0].steps[1].name, "click #add");
+        assert!(s.pages.is_empty(), "journeys alone: no implicit home page");
+        let e =
+            site("[[journeys]]\nname = \"x\"\n[[journeys.steps]]\ngoto = \"/\"\nclick = \"#a\"\n")
+                .unwrap_err();
+        assert!(e.message.contains("exactly one action"), "{}", e.message);
+        assert_eq!(e.line, Some(4), "points at the step's header");
+        let e =
+            site("[[journeys]]\nname = \"x\"\n[[journeys.steps]]\nclick = \"#a\"\n").unwrap_err();
+        assert!(
+            e.message.contains("put a `goto` step before it"),
+            "{}",
+            e.message
+        );
+        let preset = "[[journeys]]\nname = \"x\"\n[[journeys.steps]]\nset_cookie = { name = \"a\", value = \"b\" }\n[[journeys.steps]]\ngoto = \"/\"\n";
+        assert!(
+            site(preset).is_ok(),
+            "a cookie may be set before the first goto"
+        );
+        let e = site("[[journeys]]\nname = \"x\"\n[[journeys.steps]]\ngoto = \"/\"\n[[journeys.steps]]\nclik = \"#a\"\n").unwrap_err();
+        assert!(e.message.contains("did you mean `click`?"), "{}", e.message);
+    }
+}
