@@ -1,5 +1,5 @@
-//! End-to-end: `pixelaudit demo` audits the bundled store in real Chromium and reports exactly
-//! its four planted defects, with every vendor seen on every page it runs on.
+//! End-to-end: `pixelaudit demo` audits the bundled store in real Chromium (pages under consent
+//! scenarios, journeys, an SPA) and reports exactly its planted defects.
 
 mod common;
 
@@ -23,13 +23,20 @@ fn demo_reports_exactly_the_planted_defects() {
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report on stdout");
     assert_eq!(report["site"], "demo-store");
 
+    let pages = report["pages"].as_array().unwrap();
+    let label = |page: &Value| match page["journey"].as_str() {
+        Some(journey) => format!("{journey}#{}[{}]", page["step"], s(&page["consent"])),
+        None => format!("{}[{}]", s(&page["name"]), s(&page["consent"])),
+    };
     let mut findings = Vec::new();
-    for page in report["pages"].as_array().unwrap() {
-        assert_eq!(page["http_status"], 200, "{}", page["url"]);
-        assert_eq!(page["settled"], true, "{}", page["url"]);
+    for page in pages {
+        if page["journey"].is_null() {
+            assert_eq!(page["http_status"], 200, "{}", label(page));
+        }
+        assert_eq!(page["settled"], true, "{}", label(page));
         for f in page["findings"].as_array().unwrap() {
             findings.push((
-                s(&page["name"]),
+                label(page),
                 s(&f["code"]),
                 s(&f["vendor"]),
                 s(&f["event"]),
@@ -38,10 +45,77 @@ fn demo_reports_exactly_the_planted_defects() {
         }
     }
     let expected = [
-        ("home", "duplicate", "meta", "PageView", "error"),
-        ("collection", "broken_script", "reddit", "-", "error"),
-        ("cart", "missing_eid", "meta", "InitiateCheckout", "warning"),
-        ("thank-you", "missing_param", "ga4", "purchase", "error"),
+        (
+            "home[none]",
+            "fires_before_consent",
+            "tiktok",
+            "Pageview",
+            "error",
+        ),
+        ("home[accept]", "duplicate", "meta", "PageView", "error"),
+        (
+            "home[accept]",
+            "fires_before_consent",
+            "tiktok",
+            "Pageview",
+            "error",
+        ),
+        (
+            "home[reject]",
+            "fires_before_consent",
+            "tiktok",
+            "Pageview",
+            "error",
+        ),
+        (
+            "home[reject]",
+            "fires_after_reject",
+            "klaviyo",
+            "Active on Site",
+            "error",
+        ),
+        (
+            "collection[accept]",
+            "broken_script",
+            "reddit",
+            "-",
+            "error",
+        ),
+        (
+            "cart[accept]",
+            "missing_eid",
+            "meta",
+            "InitiateCheckout",
+            "warning",
+        ),
+        (
+            "thank-you[accept]",
+            "missing_param",
+            "ga4",
+            "purchase",
+            "error",
+        ),
+        (
+            "thank-you[accept]",
+            "slow_fire",
+            "reddit",
+            "Purchase",
+            "warning",
+        ),
+        (
+            "add-to-cart#4[accept]",
+            "not_fired",
+            "pinterest",
+            "addtocart",
+            "error",
+        ),
+        (
+            "add-to-cart#5[accept]",
+            "missing_eid",
+            "meta",
+            "InitiateCheckout",
+            "warning",
+        ),
     ];
     let expected: Vec<_> = expected
         .iter()
@@ -57,8 +131,9 @@ fn demo_reports_exactly_the_planted_defects() {
         .collect();
     assert_eq!(findings, expected);
 
-    // Every vendor fires on every page, Reddit aside on the collection page (its loader 404s);
-    // TikTok runs in a worker and Pinterest in a cross-site sandboxed iframe, like Shopify app pixels.
+    // With consent accepted, every vendor fires on every page, Reddit aside on the collection
+    // page (its loader 404s); TikTok runs in a worker and Pinterest in a cross-site sandboxed
+    // iframe, like Shopify app pixels.
     let all = [
         "meta",
         "ga4",
@@ -72,7 +147,10 @@ fn demo_reports_exactly_the_planted_defects() {
         "klaviyo",
         "shopify",
     ];
-    for page in report["pages"].as_array().unwrap() {
+    let accepted = pages
+        .iter()
+        .filter(|p| p["journey"].is_null() && p["consent"] == "accept" && p["name"] != "lookbook");
+    for page in accepted {
         let hits = page["hits"].as_array().unwrap();
         for vendor in all {
             let fired = hits
@@ -90,6 +168,33 @@ fn demo_reports_exactly_the_planted_defects() {
         assert_eq!(target("tiktok"), "worker", "{}", page["name"]);
         assert_eq!(target("pinterest"), "iframe", "{}", page["name"]);
     }
+    // Before consent only the store's own analytics, GA4's cookieless ping and the planted
+    // TikTok hard-code fire.
+    let untouched = pages
+        .iter()
+        .find(|p| p["name"] == "home" && p["consent"] == "none")
+        .unwrap();
+    let mut vendors: Vec<String> = untouched["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["kind"] == "event")
+        .map(|h| s(&h["vendor"]))
+        .collect();
+    vendors.sort();
+    vendors.dedup();
+    assert_eq!(vendors, vec!["ga4", "shopify", "tiktok"]);
+
+    // The SPA route change of the lookbook journey is a page view at the new URL.
+    let spa = pages
+        .iter()
+        .find(|p| p["journey"] == "lookbook-spa" && p["step"] == 2)
+        .unwrap();
+    assert!(
+        s(&spa["url"]).ends_with("/pages/lookbook/summer"),
+        "{}",
+        spa["url"]
+    );
 
     // The thank-you page's purchase events carry the order's value, currency and ids.
     let thank_you = report["pages"]
@@ -131,13 +236,15 @@ fn demo_table_output_names_the_defects() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stdout.starts_with("demo-store: 5 page(s)"), "{stdout}");
+    assert!(stdout.starts_with("demo-store: 15 page(s)"), "{stdout}");
     for needle in [
         "duplicate",
         "broken_script",
         "missing_eid",
         "missing_param",
         "PageView ×2",
+        "fires_after_reject",
+        "home [reject]",
     ] {
         assert!(stdout.contains(needle), "{needle} missing from:\n{stdout}");
     }
