@@ -203,7 +203,7 @@ fn every_bundled_and_example_config_validates() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains("ok: sites/example.toml (2 page(s), 1 journey(s), 4 expectation(s))"),
+        stdout.contains("ok: sites/example.toml (2 page(s), 1 journey(s), 6 expectation(s))"),
         "{stdout}"
     );
 }

@@ -236,7 +236,7 @@ fn demo_table_output_names_the_defects() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stdout.starts_with("demo-store: 15 page(s)"), "{stdout}");
+    assert!(stdout.starts_with("demo-store: 27 page(s)"), "{stdout}");
     for needle in [
         "duplicate",
         "broken_script",

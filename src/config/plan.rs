@@ -253,18 +253,42 @@ impl Site {
             Some(list) => v.scenarios(list)?,
             None => vec![Scenario::None],
         };
+        let mut templates = Vec::new();
+        for template in &config.templates {
+            let pattern = glob(template.pattern.get_ref()).map_err(|e| {
+                v.err(
+                    Some(template.pattern.span()),
+                    format!("invalid match pattern: {e}"),
+                )
+            })?;
+            templates.push((pattern, v.checks(&template.expect, &template.forbid)?));
+        }
+        let template_checks = |url: &Url| {
+            let mut checks = Checks::default();
+            for (pattern, extra) in &templates {
+                if pattern.is_match(url.path()) {
+                    checks.expect.extend(extra.expect.iter().cloned());
+                    checks.forbid.extend(extra.forbid.iter().cloned());
+                }
+            }
+            checks
+        };
         let mut pages = Vec::new();
         for (page, (name, url)) in config.pages.iter().zip(config.page_urls()) {
             let scenarios = match &page.consent {
                 Some(list) => v.scenarios(list)?,
                 None => default_scenarios.clone(),
             };
+            let mut checks = template_checks(&url);
+            let own = v.checks(&page.expect, &page.forbid)?;
+            checks.expect.extend(own.expect);
+            checks.forbid.extend(own.forbid);
             pages.push(PagePlan {
                 name,
                 url,
                 scenarios,
                 device: v.device(page.device.as_ref())?,
-                checks: v.checks(&page.expect, &page.forbid)?,
+                checks,
             });
         }
         if config.pages.is_empty() && config.journeys.is_empty() {
@@ -280,7 +304,14 @@ impl Site {
         for journey in &config.journeys {
             let mut steps = Vec::new();
             for step in &journey.steps {
-                steps.push(v.step(step)?);
+                let mut plan = v.step(step)?;
+                if let Action::Goto(url) = &plan.action {
+                    let mut checks = template_checks(url);
+                    checks.expect.append(&mut plan.checks.expect);
+                    checks.forbid.append(&mut plan.checks.forbid);
+                    plan.checks = checks;
+                }
+                steps.push(plan);
             }
             if let Some(position) = steps
                 .iter()
@@ -319,6 +350,24 @@ impl Site {
             browser: config.browser.clone(),
         })
     }
+}
+
+/// A path pattern: `*` within one segment, `**` across segments, anchored at both ends.
+fn glob(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    let mut re = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                re.push_str(".*");
+            }
+            '*' => re.push_str("[^/]*"),
+            other => re.push_str(&regex::escape(&other.to_string())),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re)
 }
 
 fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {
@@ -640,6 +689,19 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn templates_apply_to_matching_pages_and_goto_steps() {
+        let s = site("[[templates]]\nmatch = \"/products/*\"\n[[templates.expect]]\nvendor = \"meta\"\nevent = \"ViewContent\"\n[[pages]]\npath = \"/products/shirt\"\n[[pages]]\npath = \"/products/shirt/reviews\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/products/hat\"\n").unwrap();
+        assert_eq!(s.pages[0].checks.expect.len(), 1);
+        assert_eq!(
+            s.pages[1].checks.expect.len(),
+            0,
+            "* stays within one segment"
+        );
+        assert_eq!(s.journeys[0].steps[0].checks.expect.len(), 1);
+        assert!(glob("/blog/**").unwrap().is_match("/blog/2026/11/post"));
     }
 
     #[test]

@@ -36,6 +36,25 @@ pub struct SiteConfig {
     /// Scripted journeys.
     #[serde(default)]
     pub journeys: Vec<JourneyConfig>,
+    /// Expectations for every page whose path matches a pattern (a page type / template).
+    #[serde(default)]
+    pub templates: Vec<TemplateConfig>,
+}
+
+/// Expectations shared by every page whose URL path matches `match` (`*` matches within one
+/// path segment, `**` across segments): product pages, collection pages, …
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateConfig {
+    /// The path pattern, e.g. `/products/*`.
+    #[serde(rename = "match")]
+    pub pattern: Spanned<String>,
+    /// Hits every matching page must produce.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+    /// Hits no matching page may produce.
+    #[serde(default)]
+    pub forbid: Vec<Matcher>,
 }
 
 /// A page to audit: a path under `base_url` or a full URL.
