@@ -103,17 +103,31 @@ fn demo_reports_exactly_the_planted_defects() {
             "warning",
         ),
         (
-            "add-to-cart#4[accept]",
+            "purchase#4[accept]",
             "not_fired",
             "pinterest",
             "addtocart",
             "error",
         ),
         (
-            "add-to-cart#5[accept]",
+            "purchase#5[accept]",
             "missing_eid",
             "meta",
             "InitiateCheckout",
+            "warning",
+        ),
+        (
+            "purchase#6[accept]",
+            "missing_param",
+            "ga4",
+            "purchase",
+            "error",
+        ),
+        (
+            "purchase#6[accept]",
+            "slow_fire",
+            "reddit",
+            "Purchase",
             "warning",
         ),
     ];
@@ -236,7 +250,7 @@ fn demo_table_output_names_the_defects() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stdout.starts_with("demo-store: 27 page(s)"), "{stdout}");
+    assert!(stdout.starts_with("demo-store: 28 page(s)"), "{stdout}");
     for needle in [
         "duplicate",
         "broken_script",

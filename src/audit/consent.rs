@@ -1,11 +1,11 @@
 //! Puts the browser in a consent scenario: presets (cookies, localStorage) before the page
 //! loads, and the banner click after it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::browser::{BrowserError, Session};
+use crate::browser::{BrowserError, IdleOptions, Session};
 use crate::config::{ConsentAction, Scenario, Site};
 
 /// The consent action for a scenario, if the site defines one.
@@ -53,13 +53,17 @@ pub(crate) async fn preset(
     Ok(Some(session.add_init_script(&source).await?))
 }
 
-/// Clicks the banner button of an action; returns when it was clicked (ms on the page's
-/// request timeline).
+/// Clicks the banner button of an action, the way a visitor does: once the page has settled
+/// (so whatever fires before a choice is seen as such). Returns when it was clicked (ms on the
+/// page's request timeline).
 pub(crate) async fn click(
     session: &Session,
     selector: &str,
     timeout: Duration,
+    page_started: Instant,
+    idle: IdleOptions,
 ) -> Result<Option<f64>, BrowserError> {
+    session.settle(page_started, idle, None, None).await;
     // Found first, so the time recorded is just before the click itself.
     let element = session.find(selector, timeout).await?;
     let at = session.now_ms();

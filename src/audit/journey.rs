@@ -92,7 +92,15 @@ pub(crate) async fn run(
         let mut consent_at_ms = None;
         if navigated && navigation_error.is_none() && failure.is_none() {
             if let Some(selector) = consent_pending.take() {
-                match consent::click(session, selector, timeout.min(Duration::from_secs(5))).await {
+                match consent::click(
+                    session,
+                    selector,
+                    timeout.min(Duration::from_secs(5)),
+                    started_step,
+                    options.idle,
+                )
+                .await
+                {
                     Ok(at) => consent_at_ms = at,
                     Err(error) => {
                         failure = Some(format!("the consent banner could not be used: {error}"))

@@ -85,6 +85,8 @@ pub(crate) async fn run(
                 options
                     .expect_timeout
                     .min(std::time::Duration::from_secs(5)),
+                started,
+                options.idle,
             )
             .await
             {
