@@ -7,9 +7,12 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::audit::{self, AuditOptions};
+use std::sync::Arc;
+
+use crate::adblock::{Blocker, FilterList};
+use crate::audit::{self, AdblockOptions, AuditOptions};
 use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
-use crate::config::{self, Site};
+use crate::config::{self, AdblockPlan, Site};
 use crate::demo::{DemoOptions, DemoServer};
 use crate::exit::Exit;
 use crate::report::{self, Report};
@@ -112,6 +115,10 @@ pub struct RunArgs {
     /// Hard cap on waiting for one page, in ms [default: 20000, or the site's browser.max_wait_ms].
     #[arg(long, value_name = "MS")]
     pub max_wait_ms: Option<u64>,
+    /// Measure what ad blockers remove (EasyList + EasyPrivacy, and a blocked run), also for
+    /// sites without an [adblock] section.
+    #[arg(long)]
+    pub adblock: bool,
 }
 
 /// `pixelaudit decode`.
@@ -196,7 +203,13 @@ async fn audit_command(args: AuditArgs) -> Exit {
         eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
         return Exit::Failure;
     }
-    let options = audit_options(&site, &args.run, Vec::new());
+    let options = match audit_options(&site, &args.run, Vec::new()) {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::Failure;
+        }
+    };
     audit_and_report(&site, &options, &args.run).await
 }
 
@@ -228,19 +241,28 @@ async fn demo_command(args: DemoArgs) -> Exit {
     }
     let site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
         .expect("the bundled demo config is valid (tested)");
-    let options = audit_options(&site, &args.run, server.chromium_args());
-    let exit = audit_and_report(&site, &options, &args.run).await;
+    let exit = match audit_options(&site, &args.run, server.chromium_args()) {
+        Ok(options) => audit_and_report(&site, &options, &args.run).await,
+        Err(error) => {
+            eprintln!("error: {error}");
+            Exit::Failure
+        }
+    };
     server.shutdown().await;
     exit
 }
 
-fn audit_options(site: &Site, run: &RunArgs, extra_args: Vec<String>) -> AuditOptions {
+fn audit_options(
+    site: &Site,
+    run: &RunArgs,
+    extra_args: Vec<String>,
+) -> Result<AuditOptions, String> {
     let browser_config = &site.browser;
     let mut args = browser_config.args.clone();
     args.extend(extra_args);
     args.extend(run.browser_args.iter().cloned());
     let defaults = IdleOptions::default();
-    AuditOptions {
+    Ok(AuditOptions {
         driver: DriverOptions {
             webdriver_url: run.webdriver.clone(),
             chromedriver: run.chromedriver.clone(),
@@ -264,7 +286,30 @@ fn audit_options(site: &Site, run: &RunArgs, extra_args: Vec<String>) -> AuditOp
             ..defaults
         },
         expect_timeout: browser_config.expect_timeout(),
+        adblock: adblock_options(site, run)?,
+    })
+}
+
+fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOptions>, String> {
+    let plan = match (&site.adblock, run.adblock) {
+        (Some(plan), _) => plan.clone(),
+        (None, true) => AdblockPlan::default(),
+        (None, false) => return Ok(None),
+    };
+    let lists = plan
+        .lists
+        .iter()
+        .map(|spec| FilterList::load(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let blocker = Blocker::new(lists);
+    for list in blocker.lists() {
+        tracing::info!(list = %list.name, rules = list.rules, load_ms = list.load_ms, "filter list loaded");
     }
+    Ok(Some(AdblockOptions {
+        blocker: Arc::new(blocker),
+        blocked_run: plan.blocked_run,
+        severity: plan.severity,
+    }))
 }
 
 async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) -> Exit {

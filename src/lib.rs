@@ -5,6 +5,7 @@
 //! turn hits into findings; [`report`] renders and saves the result. [`audit`] ties these
 //! together and [`cli`] is the command line on top.
 
+pub mod adblock;
 pub mod audit;
 pub mod browser;
 pub mod checks;

@@ -189,7 +189,7 @@ pub(crate) async fn run(
             navigation_error,
             wall_ms: started.elapsed().as_secs_f64() * 1000.0,
         };
-        let mut report = page_report(info, &capture, context, extra);
+        let mut report = page_report(info, &capture, context, extra, options.blocker());
         if let Some(png) = screenshot {
             report.screenshot = Some(crate::report::screenshot_name(&report));
             report.screenshot_png = Some(png);
@@ -319,5 +319,11 @@ fn failed(
         ),
         evidence: json!({"step": index + 1}),
     };
-    page_report(info, &Default::default(), Context::generic(), vec![finding])
+    page_report(
+        info,
+        &Default::default(),
+        Context::generic(),
+        vec![finding],
+        None,
+    )
 }

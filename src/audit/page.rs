@@ -40,6 +40,7 @@ pub(crate) async fn run(
                 &Default::default(),
                 Context::generic(),
                 vec![],
+                None,
             );
         }
     };
@@ -69,6 +70,7 @@ pub(crate) async fn run(
                 &Default::default(),
                 Context::generic(),
                 vec![],
+                None,
             );
         }
     };
@@ -153,6 +155,7 @@ pub(crate) async fn run(
         &capture,
         context,
         extra,
+        options.blocker(),
     );
     if let Some(png) = screenshot {
         report.screenshot = Some(crate::report::screenshot_name(&report));

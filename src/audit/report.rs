@@ -1,5 +1,6 @@
 //! Turns one capture (a page load or a journey step) into a checked `PageReport`.
 
+use crate::adblock::Blocker;
 use crate::browser::PageCapture;
 use crate::checks::{self, Context, Finding, PageInput};
 use crate::config::{Device, Scenario};
@@ -20,12 +21,14 @@ pub(crate) struct RunInfo {
     pub(crate) wall_ms: f64,
 }
 
-/// Decodes and checks one capture; `extra` findings (a failed step) are added.
+/// Decodes and checks one capture; `extra` findings (a failed step) are added; with a
+/// blocker, each hit says which rule would block it.
 pub(crate) fn page_report(
     info: RunInfo,
     capture: &PageCapture,
     context: Context<'_>,
     extra: Vec<Finding>,
+    blocker: Option<&Blocker>,
 ) -> PageReport {
     let hits = decode_requests(&capture.requests);
     let mut findings = checks::run(&PageInput {
@@ -62,6 +65,8 @@ pub(crate) fn page_report(
                     .iter()
                     .map(|&i| capture.requests[i].url.clone())
                     .collect(),
+                blocked_by: blocker.and_then(|b| b.check_request(request, &info.url)),
+                first_party: same_site(&request.url, &info.url),
             }
         })
         .collect();
@@ -88,5 +93,42 @@ pub(crate) fn page_report(
         console: capture.console.clone(),
         screenshot: None,
         screenshot_png: None,
+        adblock: None,
+    }
+}
+
+/// True when both URLs belong to one registrable domain (`shop.example.com` and
+/// `sgtm.example.com`): a first-party endpoint.
+fn same_site(a: &str, b: &str) -> bool {
+    let site = |url: &str| -> Option<String> {
+        let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+        let name = addr::parse_domain_name(&host).ok()?;
+        Some(name.root().unwrap_or(name.as_str()).to_string())
+    };
+    matches!((site(a), site(b)), (Some(x), Some(y)) if x == y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site;
+
+    #[test]
+    fn first_party_means_the_same_registrable_domain() {
+        assert!(same_site(
+            "https://sgtm.shop.co.uk/g/collect",
+            "https://www.shop.co.uk/"
+        ));
+        assert!(!same_site(
+            "https://other.co.uk/x",
+            "https://www.shop.co.uk/"
+        ));
+        assert!(same_site(
+            "https://demo-store.test/metrics",
+            "https://demo-store.test/"
+        ));
+        assert!(!same_site(
+            "https://www.facebook.com/tr",
+            "https://demo-store.test/"
+        ));
     }
 }

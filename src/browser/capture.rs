@@ -13,6 +13,9 @@ use tokio::sync::Notify;
 use super::cdp::{lock, CdpHandle, EventSink};
 use crate::request::{CapturedRequest, Redirect, TargetKind};
 
+/// Decides whether a request (URL, CDP resource type, top-level page URL) is blocked.
+pub type BlockDecision = dyn Fn(&str, &str, &str) -> bool + Send + Sync;
+
 /// A condition on the requests captured so far (the page's expectations are met).
 pub type Until<'a> = dyn Fn(&[CapturedRequest]) -> bool + Send + Sync + 'a;
 
@@ -81,7 +84,7 @@ struct Tracked {
     ignore_for_idle: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     sessions: HashMap<String, TargetSession>,
     page: PageCapture,
@@ -93,6 +96,12 @@ struct State {
     anchor: Option<(f64, Instant)>,
     /// A journey step without navigation: times are relative to the step's start.
     step_mode: bool,
+    /// When set, requests this decides to block are failed as an ad blocker would.
+    blocking: Option<Arc<BlockDecision>>,
+    /// Request ids failed by the simulated blocker.
+    blocked_ids: std::collections::HashSet<String>,
+    /// The top-level page's URL (for `$third-party` / `$domain` rules).
+    page_url: Option<String>,
 }
 
 /// The shared capture state fed by the CDP reader task.
@@ -137,6 +146,7 @@ impl Capture {
         state.nav_start = None;
         state.first_ts = None;
         state.step_mode = false;
+        state.page_url = None;
         state.last_activity = Some(Instant::now());
     }
 
@@ -164,6 +174,64 @@ impl Capture {
         let now = Self::browser_now(&state)?;
         let start = state.nav_start.or(state.first_ts)?;
         Some(((now - start) * 1000.0 * 10.0).round() / 10.0)
+    }
+
+    /// Turns the simulated ad blocker on (with a decision) or off; returns the sessions whose
+    /// request interception must be switched.
+    pub(crate) fn set_blocking(&self, decision: Option<Arc<BlockDecision>>) -> Vec<String> {
+        let mut state = lock(&self.state);
+        state.blocking = decision;
+        state.blocked_ids.clear();
+        state.sessions.keys().cloned().collect()
+    }
+
+    /// Whether the simulated blocker is on.
+    pub(crate) fn blocking(&self) -> bool {
+        lock(&self.state).blocking.is_some()
+    }
+
+    fn on_paused(&self, cdp: &CdpHandle, session: &str, params: &Value) {
+        let fetch_id = params["requestId"].as_str().unwrap_or_default();
+        let url = params["request"]["url"].as_str().unwrap_or_default();
+        let kind = params["resourceType"].as_str().unwrap_or("Other");
+        let block = {
+            let mut state = lock(&self.state);
+            let page_url = state.page_url.clone().unwrap_or_else(|| url.to_string());
+            let is_top_document =
+                kind == "Document" && state.page_url.as_deref().is_none_or(|p| p == url);
+            let block = !is_top_document
+                && state
+                    .blocking
+                    .as_ref()
+                    .is_some_and(|decide| decide(url, kind, &page_url));
+            if block {
+                if let Some(network_id) = params["networkId"].as_str() {
+                    state.blocked_ids.insert(network_id.to_string());
+                    let index = state
+                        .by_id
+                        .iter()
+                        .find(|((_, id), _)| id == network_id)
+                        .map(|(_, t)| t.index);
+                    if let Some(index) = index {
+                        state.page.requests[index].blocked_reason = Some("adblock".to_string());
+                    }
+                }
+            }
+            block
+        };
+        if block {
+            cdp.send(
+                Some(session),
+                "Fetch.failRequest",
+                json!({"requestId": fetch_id, "errorReason": "BlockedByClient"}),
+            );
+        } else {
+            cdp.send(
+                Some(session),
+                "Fetch.continueRequest",
+                json!({"requestId": fetch_id}),
+            );
+        }
     }
 
     /// Runs `f` on the requests captured so far.
@@ -308,6 +376,13 @@ impl Capture {
             // Commands on one session are handled in order, so Network is enabled before the
             // target is released from waiting for the debugger.
             cdp.send(s, "Network.enable", json!({"maxPostDataSize": 65536}));
+            if self.blocking() {
+                cdp.send(
+                    s,
+                    "Fetch.enable",
+                    json!({"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}),
+                );
+            }
             cdp.send(s, "Runtime.enable", json!({}));
             cdp.send(s, "Log.enable", json!({}));
             cdp.send(
@@ -387,6 +462,10 @@ impl Capture {
         state.page.requests[index].time_ms = time_ms;
         if is_main_document && state.page.document.is_none() {
             state.page.document = Some(index);
+            state.page_url = Some(state.page.requests[index].url.clone());
+        }
+        if state.blocked_ids.contains(&request_id) {
+            state.page.requests[index].blocked_reason = Some("adblock".to_string());
         }
         state.by_id.insert(
             key,
@@ -484,7 +563,9 @@ impl Capture {
         record.end_ms = Some(end);
         if failed {
             record.failure = params["errorText"].as_str().map(str::to_string);
-            record.blocked_reason = params["blockedReason"].as_str().map(str::to_string);
+            if record.blocked_reason.as_deref() != Some("adblock") {
+                record.blocked_reason = params["blockedReason"].as_str().map(str::to_string);
+            }
             if record.blocked_reason.is_none() {
                 if let Some(cors) = params["corsErrorStatus"]["corsError"].as_str() {
                     record.blocked_reason = Some(format!("cors:{cors}"));
@@ -588,6 +669,7 @@ impl EventSink for CaptureSink {
             }
             ("Network.requestWillBeSent", Some(s)) => capture.on_request(cdp, s, params),
             ("Network.responseReceived", Some(s)) => capture.on_response(s, params),
+            ("Fetch.requestPaused", Some(s)) => capture.on_paused(cdp, s, params),
             ("Network.loadingFinished", Some(s)) => capture.on_finished(s, params, false),
             ("Network.loadingFailed", Some(s)) => capture.on_finished(s, params, true),
             (

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::capture::{Capture, CaptureSink, IdleOptions, PageCapture, Until};
+use super::capture::{BlockDecision, Capture, CaptureSink, IdleOptions, PageCapture, Until};
 use super::cdp::Cdp;
 use super::{BrowserError, Driver};
 use crate::request::CapturedRequest;
@@ -194,6 +194,29 @@ impl Session {
     /// Ms since the current page's navigation (or step) started, on the requests' timeline.
     pub fn now_ms(&self) -> Option<f64> {
         self.capture.now_ms()
+    }
+
+    /// Simulates an ad blocker on every target (page, iframes, workers): requests `decision`
+    /// approves are failed as `ERR_BLOCKED_BY_CLIENT` and marked `blocked_reason: "adblock"`.
+    /// `None` turns it off.
+    pub async fn set_blocking(
+        &self,
+        decision: Option<Arc<BlockDecision>>,
+    ) -> Result<(), BrowserError> {
+        let on = decision.is_some();
+        for session in self.capture.set_blocking(decision) {
+            let (method, params) = if on {
+                (
+                    "Fetch.enable",
+                    json!({"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}),
+                )
+            } else {
+                ("Fetch.disable", json!({}))
+            };
+            // Targets that went away meanwhile answer with an error; that is fine.
+            let _ = self.cdp.handle().call(Some(&session), method, params).await;
+        }
+        Ok(())
     }
 
     /// Runs `f` on the requests captured so far.

@@ -11,7 +11,7 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
     for hit in page.hits {
         let request = &page.requests[hit.request];
         let blocked = request.blocked_reason.as_deref();
-        if blocked == Some("inspector") {
+        if matches!(blocked, Some("inspector" | "adblock")) {
             // Blocked on purpose by pixelaudit's own ad-block simulation.
             continue;
         }

@@ -18,6 +18,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Parses `error`, `warning` or `info`.
+    pub fn parse(name: &str) -> Option<Severity> {
+        match name {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
     /// `error`, `warning` or `info`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,6 +75,8 @@ pub enum Code {
     FiresAfterReject,
     /// A journey step could not be performed (element missing, not clickable, …).
     StepFailed,
+    /// An event that ad blockers remove (filter lists block it or its loader).
+    AdblockBlocked,
 }
 
 impl Code {
@@ -87,6 +99,7 @@ impl Code {
             Code::FiresBeforeConsent => "fires_before_consent",
             Code::FiresAfterReject => "fires_after_reject",
             Code::StepFailed => "step_failed",
+            Code::AdblockBlocked => "adblock_blocked",
         }
     }
 }

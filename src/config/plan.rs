@@ -13,9 +13,10 @@ use url::Url;
 use super::consent::{ConsentAction, ConsentConfig, ConsentMode, Scenario};
 use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
-use super::site::{BrowserConfig, SiteConfig};
+use super::site::{AdblockConfig, BrowserConfig, SiteConfig};
 use super::suggest::did_you_mean;
 use super::ConfigError;
+use crate::checks::Severity;
 use crate::vendors::{known_events, Vendor};
 
 /// The normalised parameter names rules can address (plus `raw.<vendor key>`).
@@ -173,6 +174,29 @@ pub struct Site {
     pub consent: Option<ConsentPlan>,
     /// Browser options.
     pub browser: BrowserConfig,
+    /// Ad-block analysis, when asked for.
+    pub adblock: Option<AdblockPlan>,
+}
+
+/// Validated `[adblock]` settings.
+#[derive(Debug, Clone)]
+pub struct AdblockPlan {
+    /// Lists by name or path.
+    pub lists: Vec<String>,
+    /// Audit again with the lists blocking.
+    pub blocked_run: bool,
+    /// Severity of `adblock_blocked`.
+    pub severity: Severity,
+}
+
+impl Default for AdblockPlan {
+    fn default() -> Self {
+        AdblockPlan {
+            lists: vec!["easylist".to_string(), "easyprivacy".to_string()],
+            blocked_run: true,
+            severity: Severity::Info,
+        }
+    }
 }
 
 type Span = Option<Range<usize>>;
@@ -202,6 +226,7 @@ impl Site {
             journeys: Vec::new(),
             consent: None,
             browser: BrowserConfig::default(),
+            adblock: None,
         }
     }
 
@@ -348,6 +373,7 @@ impl Site {
             journeys,
             consent,
             browser: config.browser.clone(),
+            adblock: config.adblock.as_ref().map(|a| v.adblock(a)).transpose()?,
         })
     }
 }
@@ -610,6 +636,28 @@ impl Validator<'_> {
         })
     }
 
+    fn adblock(&self, a: &AdblockConfig) -> Result<AdblockPlan, ConfigError> {
+        let defaults = AdblockPlan::default();
+        let severity = match &a.severity {
+            None => defaults.severity,
+            Some(name) => Severity::parse(name.get_ref()).ok_or_else(|| {
+                self.err(
+                    Some(name.span()),
+                    format!(
+                        "unknown severity `{}`{}; severities are info, warning, error",
+                        name.get_ref(),
+                        did_you_mean(name.get_ref(), ["info", "warning", "error"])
+                    ),
+                )
+            })?,
+        };
+        Ok(AdblockPlan {
+            lists: a.lists.clone().unwrap_or(defaults.lists),
+            blocked_run: a.blocked_run.unwrap_or(defaults.blocked_run),
+            severity,
+        })
+    }
+
     fn consent_plan(&self, c: &ConsentConfig) -> Result<ConsentPlan, ConfigError> {
         let exempt = match &c.exempt {
             Some(list) => list
@@ -702,6 +750,23 @@ mod tests {
         );
         assert_eq!(s.journeys[0].steps[0].checks.expect.len(), 1);
         assert!(glob("/blog/**").unwrap().is_match("/blog/2026/11/post"));
+    }
+
+    #[test]
+    fn adblock_section_has_defaults_and_checked_severity() {
+        let s = site("[adblock]\n").unwrap();
+        let a = s.adblock.unwrap();
+        assert_eq!(a.lists, vec!["easylist", "easyprivacy"]);
+        assert!(a.blocked_run);
+        assert_eq!(a.severity, Severity::Info);
+        let e = site("[adblock]\nseverity = \"warn\"\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `warning`?"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, Some(3));
+        assert!(site("").unwrap().adblock.is_none());
     }
 
     #[test]

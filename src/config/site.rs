@@ -39,6 +39,25 @@ pub struct SiteConfig {
     /// Expectations for every page whose path matches a pattern (a page type / template).
     #[serde(default)]
     pub templates: Vec<TemplateConfig>,
+    /// Ad-block analysis.
+    #[serde(default)]
+    pub adblock: Option<AdblockConfig>,
+}
+
+/// The `[adblock]` section: which filter lists, whether to audit again with them blocking,
+/// and how severe a lost event is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdblockConfig {
+    /// Lists by name (`easylist`, `easyprivacy`: Debian's copies) or path.
+    #[serde(default)]
+    pub lists: Option<Vec<String>>,
+    /// Audit every page and journey again with the lists blocking (default true).
+    #[serde(default)]
+    pub blocked_run: Option<bool>,
+    /// Severity of `adblock_blocked` findings: `info` (default), `warning` or `error`.
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
 }
 
 /// Expectations shared by every page whose URL path matches `match` (`*` matches within one

@@ -21,8 +21,12 @@ pub(crate) fn handle(request: &Incoming, fixtures_dir: Option<&Path>) -> Reply {
     let Some(root) = fixtures_dir else {
         return Reply::not_found();
     };
+    if request.method == "POST" {
+        // Fixture pages post to first-party collectors (server-side tagging endpoints).
+        return Reply::status(204);
+    }
     if request.method != "GET" && request.method != "HEAD" {
-        return Reply::status(405).header("Allow", "GET, HEAD");
+        return Reply::status(405).header("Allow", "GET, HEAD, POST");
     }
     let Some(relative) = safe_relative_path(&request.path) else {
         return Reply::new(403, Some("text/plain; charset=utf-8"), "Forbidden\n");

@@ -248,7 +248,7 @@ async fn requests_are_dispatched_by_host() {
     assert_eq!(pixel.header("content-type"), Some("image/gif"));
     assert!(pixel.body.starts_with("GIF89a"));
 
-    // Every store page exists.
+    // Every store page exists, and so do the lookbook's single-page-app routes.
     for (name, path) in DEMO_PAGES {
         assert_eq!(
             https(&server, get("demo-store.test", path)).await.status,
@@ -256,6 +256,16 @@ async fn requests_are_dispatched_by_host() {
             "{name}"
         );
     }
+    let lookbook = https(&server, get("demo-store.test", "/pages/lookbook")).await;
+    for route in ["/pages/lookbook/summer", "/pages/lookbook/winter"] {
+        let page = https(&server, get("demo-store.test", route)).await;
+        assert_eq!((page.status, &page.body), (200, &lookbook.body), "{route}");
+    }
+    // Every page carries the consent banner.
+    let home = https(&server, get("demo-store.test", "/")).await;
+    assert!(home.body.contains(r#"<div id="consent-banner""#));
+    assert!(home.body.contains(r#"<button id="consent-accept""#));
+    assert!(home.body.contains(r#"<button id="consent-reject""#));
     let hosts: Vec<String> = server.received().iter().map(|r| r.host.clone()).collect();
     assert_eq!(
         hosts[..4],
@@ -291,6 +301,7 @@ async fn vendor_loaders_and_endpoints_answer_like_the_real_ones() {
             "/onsite/js/klaviyo.js?company_id=AbC123",
         ),
         ("demo-store.test", "/cdn/wpm/bootstrap.js"),
+        ("demo-store.test", "/cdn/shop/t/1/assets/consent.js"),
         (
             "demo-store.test",
             "/wpm@demo/web-pixel-102@1/sandbox/worker.js",

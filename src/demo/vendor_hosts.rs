@@ -141,3 +141,43 @@ fn meta_config_js(pixel_id: &str) -> String {
 fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn gtag_sends_cookieless_pings_until_analytics_storage_is_granted() {
+        assert!(GTAG_JS.contains(
+            "if (!storageAllowed('analytics_storage')) {\n      return cookielessClientId;"
+        ));
+        assert!(GTAG_JS.contains(
+            "if (!storageAllowed('analytics_storage')) {\n      return cookielessSessionId;"
+        ));
+        // An update only changes state: no page_view is sent for it.
+        let consent = &GTAG_JS[GTAG_JS.find("case 'consent':").unwrap()..];
+        let consent = &consent[..consent.find("break;").unwrap()];
+        assert!(!consent.contains("send"), "{consent}");
+    }
+
+    #[test]
+    fn ga4_and_meta_count_history_changes_as_page_views() {
+        for library in [GTAG_JS, FBEVENTS_JS] {
+            assert!(library.contains("history.pushState = function () {"));
+            assert!(library.contains("window.addEventListener('popstate', historyChanged);"));
+        }
+        assert!(GTAG_JS.contains("sendGa4(streamId, 'page_view', { page_location: location.href, page_referrer: previous });"));
+        assert!(FBEVENTS_JS.contains("trackTo(pixels, 'PageView');"));
+        for library in [
+            BING_JS,
+            TIKTOK_JS,
+            PINTEREST_JS,
+            SNAP_JS,
+            X_JS,
+            REDDIT_JS,
+            KLAVIYO_JS,
+        ] {
+            assert!(!library.contains("pushState"));
+        }
+    }
+}

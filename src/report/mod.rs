@@ -6,6 +6,9 @@ mod save;
 mod table;
 
 pub use json::to_json;
-pub use model::{HitReport, PageReport, Report, Summary, REPORT_VERSION};
+pub use model::{
+    AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, Report, Summary,
+    VendorSurvival, REPORT_VERSION,
+};
 pub use save::{save_run, screenshot_name};
 pub use table::to_table;

@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::adblock::{BlockMatch, ListInfo};
 use crate::browser::ConsoleEntry;
 use crate::checks::{Finding, Severity};
 use crate::config::{Device, Scenario};
 use crate::request::TargetKind;
-use crate::vendors::{Hit, HitKind};
+use crate::vendors::{Hit, HitKind, Vendor};
 
 /// The JSON report's schema version. Bump it on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;
@@ -29,6 +30,9 @@ pub struct Report {
     pub summary: Summary,
     /// Pages in the order they were audited.
     pub pages: Vec<PageReport>,
+    /// Ad-block results, when the site audits them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adblock: Option<AdblockSummary>,
 }
 
 /// Totals over the whole run.
@@ -93,6 +97,9 @@ pub struct PageReport {
     /// The screenshot's PNG bytes, written by `save_run`.
     #[serde(skip)]
     pub screenshot_png: Option<Vec<u8>>,
+    /// What the simulated ad blocker removed (with `[adblock]` and its blocked run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adblock: Option<AdblockOutcome>,
 }
 
 impl PageReport {
@@ -136,6 +143,65 @@ pub struct HitReport {
     pub target: TargetKind,
     /// Mirror requests folded into this hit (same event, other endpoints).
     pub mirrors: Vec<String>,
+    /// The filter-list rule that would block this request (with `[adblock]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<BlockMatch>,
+    /// Sent to the page's own site (a first-party or server-side endpoint).
+    pub first_party: bool,
+}
+
+/// What the simulated ad blocker did to one page (or step).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AdblockOutcome {
+    /// Requests the blocker failed in the blocked run.
+    pub blocked_requests: usize,
+    /// Events of the normal run, counted.
+    pub events: usize,
+    /// Of those, still sent in the blocked run.
+    pub survived: usize,
+    /// Events lost, each with its cause.
+    pub lost: Vec<LostEvent>,
+    /// Console errors and exceptions that only appear with the blocker (pages that break).
+    pub new_errors: Vec<String>,
+}
+
+/// An event that a blocker removes.
+#[derive(Debug, Clone, Serialize)]
+pub struct LostEvent {
+    /// Vendor.
+    pub vendor: Vendor,
+    /// Account.
+    pub account: Option<String>,
+    /// Event.
+    pub event: Option<String>,
+    /// Why: the rule that blocks its request, or its blocked loader.
+    pub cause: String,
+}
+
+/// Ad-block results over the whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AdblockSummary {
+    /// The lists used, their size and load time.
+    pub lists: Vec<ListInfo>,
+    /// Whether the pages were audited again with the blocker on.
+    pub blocked_run: bool,
+    /// Per vendor: events and conversions in the normal run, and how many survive a blocker.
+    pub vendors: Vec<VendorSurvival>,
+}
+
+/// How much of one vendor's tracking survives a blocker.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VendorSurvival {
+    /// Vendor.
+    pub vendor: Option<Vendor>,
+    /// Events in the normal run.
+    pub events: usize,
+    /// Events still sent with the blocker on.
+    pub survived: usize,
+    /// Conversion events (add to cart, checkout, purchase, lead) in the normal run.
+    pub conversions: usize,
+    /// Conversions still sent with the blocker on.
+    pub conversions_survived: usize,
 }
 
 impl Report {

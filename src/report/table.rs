@@ -50,6 +50,17 @@ pub fn to_table(report: &Report) -> String {
     } else {
         out.push_str("\n\nNo vendor events.");
     }
+    if let Some(adblock) = &report.adblock {
+        out.push_str("\n\nAd blockers (");
+        let lists: Vec<&str> = adblock.lists.iter().map(|l| l.name.as_str()).collect();
+        out.push_str(&lists.join(", "));
+        out.push_str(if adblock.blocked_run {
+            "; blocked run)\n"
+        } else {
+            "; rules only)\n"
+        });
+        out.push_str(&adblock_table(report));
+    }
     if s.errors + s.warnings + s.infos > 0 {
         out.push_str("\n\nFindings\n");
         out.push_str(&findings_table(report));
@@ -157,6 +168,31 @@ fn events_table(report: &Report) -> String {
         .with(Style::sharp())
         .modify(Columns::new(3..4), Width::wrap(60).keep_words(true))
         .to_string()
+}
+
+fn adblock_table(report: &Report) -> String {
+    let mut b = Builder::default();
+    b.push_record(["vendor", "events", "survive", "conversions", "survive"]);
+    let pct = |part: usize, all: usize| {
+        if all == 0 {
+            "-".to_string()
+        } else {
+            format!("{part} ({:.0}%)", part as f64 * 100.0 / all as f64)
+        }
+    };
+    for v in report.adblock.iter().flat_map(|a| &a.vendors) {
+        push_row(
+            &mut b,
+            [
+                v.vendor.map_or("-", |v| v.as_str()).to_string(),
+                v.events.to_string(),
+                pct(v.survived, v.events),
+                v.conversions.to_string(),
+                pct(v.conversions_survived, v.conversions),
+            ],
+        );
+    }
+    b.build().with(Style::sharp()).to_string()
 }
 
 fn findings_table(report: &Report) -> String {

@@ -1,0 +1,8 @@
+//! Ad-block simulation: real filter lists (EasyList, EasyPrivacy, …) matched with Brave's
+//! `adblock` engine, to tell which hits a blocker would remove and by which rule.
+
+mod engine;
+mod lists;
+
+pub use engine::{BlockMatch, Blocker, ListInfo};
+pub use lists::{FilterList, ListSource, DEBIAN_LISTS};
