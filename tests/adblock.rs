@@ -80,7 +80,7 @@ fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
             .count()
     };
     assert_eq!(
-        count("ct.pinterest.com", "2612345678901"),
+        count("ct.pinterest.com", "clean.html"),
         1,
         "iframe request blocked in the blocked run"
     );
@@ -93,5 +93,91 @@ fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
         count("a.klaviyo.com", "FIX123"),
         2,
         "Klaviyo is sent in both runs"
+    );
+}
+
+#[test]
+fn demo_store_first_party_endpoint_is_recognised_and_klaviyo_survives() {
+    let reports = tempfile::tempdir().unwrap();
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sites/demo-adblock.toml");
+    let mut args = vec![
+        "audit".to_string(),
+        config.display().to_string(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(["--reports-dir".into(), reports.path().display().to_string()]);
+    args.extend(
+        fixtures()
+            .chromium_args()
+            .into_iter()
+            .map(|a| format!("--browser-arg={a}")),
+    );
+    let output = common::run(&args);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    // Lost events are warnings here (severity = "warning"); the demo's planted errors make it 2.
+    assert_eq!(output.status.code(), Some(2));
+    let home = &report["pages"][0];
+    let sgtm = home["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["account"] == "G-DEMOSGTM1")
+        .expect("server-side GA4 hit");
+    assert_eq!(sgtm["first_party"], true);
+    assert_eq!(sgtm["blocked_by"]["rule"], "/collect?v=");
+    let monorail = home["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["vendor"] == "shopify" && h["kind"] == "event")
+        .unwrap();
+    assert_eq!(monorail["first_party"], true);
+    assert_eq!(
+        monorail["blocked_by"]["rule"],
+        "/.well-known/shopify/monorail"
+    );
+    let lost = home["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "adblock_blocked")
+        .collect::<Vec<_>>();
+    assert!(lost.iter().all(|f| f["severity"] == "warning"));
+    let vendors = report["adblock"]["vendors"].as_array().unwrap();
+    let survival = |vendor: &str| {
+        let v = vendors.iter().find(|v| v["vendor"] == vendor).unwrap();
+        (
+            v["events"].as_u64().unwrap(),
+            v["survived"].as_u64().unwrap(),
+        )
+    };
+    let (klaviyo_events, klaviyo_survived) = survival("klaviyo");
+    assert!(
+        klaviyo_events > 0 && klaviyo_events == klaviyo_survived,
+        "Klaviyo's endpoints are on no list"
+    );
+    assert_eq!(survival("meta").1, 0);
+    assert_eq!(
+        survival("tiktok").1,
+        0,
+        "the worker's TikTok hits are blocked too"
+    );
+    assert_eq!(
+        survival("pinterest").1,
+        0,
+        "the sandboxed iframe's Pinterest hits are blocked too"
+    );
+    let thank_you = &report["pages"][1];
+    let purchase = thank_you["adblock"]["lost"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["vendor"] == "meta" && l["event"] == "Purchase")
+        .unwrap();
+    assert!(
+        s(&purchase["cause"]).contains("facebook.com/tr"),
+        "{purchase}"
     );
 }

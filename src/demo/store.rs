@@ -48,6 +48,7 @@ const X: &str = include_str!("assets/store/snippets/x.html");
 const REDDIT: &str = include_str!("assets/store/snippets/reddit.html");
 const REDDIT_LEGACY: &str = include_str!("assets/store/snippets/reddit-legacy.html");
 const KLAVIYO: &str = include_str!("assets/store/snippets/klaviyo.html");
+const SGTM: &str = include_str!("assets/store/snippets/sgtm.html");
 const KLAVIYO_SIGNUP_EMBED: &str = include_str!("assets/store/snippets/klaviyo-signup-embed.html");
 const TIKTOK_THEME_HARDCODE: &str =
     include_str!("assets/store/snippets/tiktok-theme-hardcode.html");
@@ -58,9 +59,11 @@ const PRODUCT_HEAD: &str = "<meta property=\"og:type\" content=\"product\">\n\
 <meta property=\"product:price:currency\" content=\"EUR\">";
 
 /// The head snippets of a correctly tagged page.
-const STANDARD_PIXELS: &[&str] = &[META_PIXEL, GTAG, SNAP, BING, X, REDDIT, KLAVIYO];
+const STANDARD_PIXELS: &[&str] = &[META_PIXEL, GTAG, SNAP, BING, X, REDDIT, KLAVIYO, SGTM];
 
 const MONORAIL_PATH: &str = "/.well-known/shopify/monorail/unstable/produce_batch";
+/// The store's own server-side tagging endpoint (GA4 wire format, first-party).
+const SGTM_PATH: &str = "/metrics/g/collect";
 const PINTEREST_SANDBOX_PREFIX: &str = "/wpm@demo/web-pixel-101@1/sandbox/modern";
 const TIKTOK_WORKER_PATH: &str = "/wpm@demo/web-pixel-102@1/sandbox/worker.js";
 
@@ -102,7 +105,16 @@ const PAGES: &[Page] = &[
         routes: &[],
         head: "",
         // Defect 3: the old collection template still loads Reddit from a path that is a 404.
-        pixels: &[META_PIXEL, GTAG, SNAP, BING, X, REDDIT_LEGACY, KLAVIYO],
+        pixels: &[
+            META_PIXEL,
+            GTAG,
+            SNAP,
+            BING,
+            X,
+            REDDIT_LEGACY,
+            KLAVIYO,
+            SGTM,
+        ],
         main: include_str!("assets/store/pages/collection.html"),
         apps: &[],
     },
@@ -154,6 +166,13 @@ pub(crate) fn handle(request: &Incoming) -> Reply {
     if path == MONORAIL_PATH {
         return if request.method == "POST" {
             Reply::json(200, r#"{"result":[{"status":200,"message":"ok"}]}"#)
+        } else {
+            Reply::status(405).header("Allow", "POST")
+        };
+    }
+    if path == SGTM_PATH {
+        return if request.method == "POST" {
+            Reply::status(204)
         } else {
             Reply::status(405).header("Allow", "POST")
         };
