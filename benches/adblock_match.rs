@@ -28,14 +28,22 @@ const ROUNDS: usize = 2_000;
 
 fn main() {
     let started = Instant::now();
-    let lists = ["easylist", "easyprivacy"].map(|name| FilterList::load(name).expect("Debian's filter lists are installed"));
+    let lists = ["easylist", "easyprivacy"]
+        .map(|name| FilterList::load(name).expect("Debian's filter lists are installed"));
     let read = started.elapsed();
     let blocker = Blocker::new(lists.to_vec());
     let loaded = started.elapsed();
     for list in blocker.lists() {
-        println!("list {}: {} rules, {:.0} ms to read and compile", list.name, list.rules, list.load_ms);
+        println!(
+            "list {}: {} rules, {:.0} ms to read and compile",
+            list.name, list.rules, list.load_ms
+        );
     }
-    println!("both lists: {:.0} ms (reading {:.0} ms)", loaded.as_secs_f64() * 1000.0, read.as_secs_f64() * 1000.0);
+    println!(
+        "both lists: {:.0} ms (reading {:.0} ms)",
+        loaded.as_secs_f64() * 1000.0,
+        read.as_secs_f64() * 1000.0
+    );
 
     let requests: Vec<CapturedRequest> = URLS
         .iter()
@@ -66,7 +74,13 @@ fn main() {
     }
     let match_s = t.elapsed().as_secs_f64();
 
-    println!("decode (baseline): {:.0} requests/s ({decoded} hits)", n as f64 / decode_s);
-    println!("filter-list match: {:.0} requests/s ({blocked} blocked)", n as f64 / match_s);
+    println!(
+        "decode (baseline): {:.0} requests/s ({decoded} hits)",
+        n as f64 / decode_s
+    );
+    println!(
+        "filter-list match: {:.0} requests/s ({blocked} blocked)",
+        n as f64 / match_s
+    );
     println!("match / decode time ratio: {:.2}", match_s / decode_s);
 }

@@ -9,7 +9,7 @@ use url::Url;
 
 use std::sync::Arc;
 
-use crate::adblock::{Blocker, FilterList};
+use crate::adblock::{Blocker, FilterList, ListCache};
 use crate::audit::{self, AdblockOptions, AuditOptions};
 use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
 use crate::config::{self, AdblockPlan, Site};
@@ -203,7 +203,7 @@ async fn audit_command(args: AuditArgs) -> Exit {
         eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
         return Exit::Failure;
     }
-    let options = match audit_options(&site, &args.run, Vec::new()) {
+    let options = match audit_options(&site, &args.run, Vec::new()).await {
         Ok(options) => options,
         Err(error) => {
             eprintln!("error: {error}");
@@ -241,7 +241,7 @@ async fn demo_command(args: DemoArgs) -> Exit {
     }
     let site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
         .expect("the bundled demo config is valid (tested)");
-    let exit = match audit_options(&site, &args.run, server.chromium_args()) {
+    let exit = match audit_options(&site, &args.run, server.chromium_args()).await {
         Ok(options) => audit_and_report(&site, &options, &args.run).await,
         Err(error) => {
             eprintln!("error: {error}");
@@ -252,7 +252,7 @@ async fn demo_command(args: DemoArgs) -> Exit {
     exit
 }
 
-fn audit_options(
+async fn audit_options(
     site: &Site,
     run: &RunArgs,
     extra_args: Vec<String>,
@@ -286,21 +286,28 @@ fn audit_options(
             ..defaults
         },
         expect_timeout: browser_config.expect_timeout(),
-        adblock: adblock_options(site, run)?,
+        adblock: adblock_options(site, run).await?,
     })
 }
 
-fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOptions>, String> {
+async fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOptions>, String> {
     let plan = match (&site.adblock, run.adblock) {
         (Some(plan), _) => plan.clone(),
         (None, true) => AdblockPlan::default(),
         (None, false) => return Ok(None),
     };
-    let lists = plan
-        .lists
-        .iter()
-        .map(|spec| FilterList::load(spec))
-        .collect::<Result<Vec<_>, _>>()?;
+    let cache = ListCache {
+        dir: run.reports_dir.join(".cache").join("filter-lists"),
+        max_age: plan.max_age,
+    };
+    let mut lists = Vec::new();
+    for spec in &plan.lists {
+        let list = FilterList::fetch(spec, &cache).await?;
+        if let Some(note) = &list.note {
+            eprintln!("filter list {} ({}): {note}", list.name, list.source);
+        }
+        lists.push(list);
+    }
     let blocker = Blocker::new(lists);
     for list in blocker.lists() {
         tracing::info!(list = %list.name, rules = list.rules, load_ms = list.load_ms, "filter list loaded");

@@ -71,11 +71,16 @@ fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
     assert_eq!(clean_outcome["survived"], 0);
     assert_eq!(clean_outcome["blocked_requests"], clean_outcome["events"]);
     let received = fixtures().received();
+    // (The download test below loads the same page with `?run=download`.)
+    // (The download test below loads the same page, with `?run=download`.)
     let count = |host: &str, marker: &str| {
         received
             .iter()
             .filter(|r| {
                 r.host == host && (r.path_and_query.contains(marker) || r.body.contains(marker))
+            })
+            .filter(|r| {
+                !r.body.contains("run=download") && !r.path_and_query.contains("run%3Ddownload")
             })
             .count()
     };
@@ -180,4 +185,99 @@ fn demo_store_first_party_endpoint_is_recognised_and_klaviyo_survives() {
         s(&purchase["cause"]).contains("facebook.com/tr"),
         "{purchase}"
     );
+}
+
+/// Serves `body` once over HTTP on a loopback port, then answers 503: a list host that goes away.
+fn one_shot_list_server(body: &'static str) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (served, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let reply = if served == 0 {
+                format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+            } else {
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string()
+            };
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    port
+}
+
+#[test]
+fn downloaded_lists_are_cached_and_a_stale_copy_is_used_when_the_download_fails() {
+    let port = one_shot_list_server("! Title: custom\n||a.klaviyo.com^\n");
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let write_config = |max_age_hours: u64| {
+        let path = dir.path().join("site.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "base_url = \"https://fixtures.test/\"\n[[pages]]\npath = \"/adblock.html?run=download\"\n[adblock]\nlists = [\"http://127.0.0.1:{port}/lists/custom.txt\"]\nblocked_run = false\nmax_age_hours = {max_age_hours}\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let audit = |config: &std::path::Path| {
+        let mut args = vec![
+            "audit".to_string(),
+            config.display().to_string(),
+            "--format".into(),
+            "json".into(),
+            "--quiet-ms".into(),
+            "500".into(),
+        ];
+        args.extend(["--reports-dir".into(), reports.display().to_string()]);
+        args.extend(
+            fixtures()
+                .chromium_args()
+                .into_iter()
+                .map(|a| format!("--browser-arg={a}")),
+        );
+        let output = common::run(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        (report, stderr)
+    };
+    let klaviyo_rule = |report: &serde_json::Value| {
+        let hit = report["pages"][0]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["vendor"] == "klaviyo")
+            .unwrap()
+            .clone();
+        (s(&hit["blocked_by"]["list"]), s(&hit["blocked_by"]["rule"]))
+    };
+    let expected = ("custom".to_string(), "||a.klaviyo.com^".to_string());
+
+    let (first, stderr) = audit(&write_config(24));
+    assert!(
+        stderr.contains("filter list custom") && stderr.contains("downloaded"),
+        "{stderr}"
+    );
+    assert_eq!(klaviyo_rule(&first), expected);
+    assert_eq!(first["adblock"]["lists"][0]["note"], "downloaded");
+
+    let (second, stderr) = audit(&write_config(24));
+    assert!(stderr.contains("cached"), "{stderr}");
+    assert_eq!(klaviyo_rule(&second), expected);
+
+    // Expired, and the host now answers 503: the stale copy is used, and the report says so.
+    let (third, stderr) = audit(&write_config(0));
+    let note = s(&third["adblock"]["lists"][0]["note"]);
+    assert!(
+        note.starts_with("stale copy") && note.contains("503"),
+        "{note}"
+    );
+    assert!(stderr.contains("stale copy"), "{stderr}");
+    assert_eq!(klaviyo_rule(&third), expected);
 }

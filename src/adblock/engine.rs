@@ -21,6 +21,11 @@ pub struct BlockMatch {
 pub struct ListInfo {
     /// Name.
     pub name: String,
+    /// Path or URL.
+    pub source: String,
+    /// How it was obtained (`downloaded`, `cached 2 h ago`, a stale copy and why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Non-empty, non-comment lines.
     pub rules: usize,
     /// Time to read and compile it, in ms.
@@ -58,6 +63,8 @@ impl Blocker {
             let engine = adblock::Engine::new_with_filter_set(set);
             info.push(ListInfo {
                 name: list.name.clone(),
+                source: list.source.clone(),
+                note: list.note.clone(),
                 rules,
                 load_ms: list.read_ms + started.elapsed().as_secs_f64() * 1000.0,
             });
@@ -127,6 +134,8 @@ mod tests {
     fn blocker() -> Blocker {
         let list = |name: &str, text: &str| FilterList {
             name: name.into(),
+            source: format!("{name}.txt"),
+            note: None,
             text: text.into(),
             read_ms: 0.0,
         };

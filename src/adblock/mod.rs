@@ -5,4 +5,4 @@ mod engine;
 mod lists;
 
 pub use engine::{BlockMatch, Blocker, ListInfo};
-pub use lists::{FilterList, ListSource, DEBIAN_LISTS};
+pub use lists::{FilterList, ListCache, ListSource, DEBIAN_LISTS};

@@ -187,6 +187,8 @@ pub struct AdblockPlan {
     pub blocked_run: bool,
     /// Severity of `adblock_blocked`.
     pub severity: Severity,
+    /// How long a downloaded list stays fresh.
+    pub max_age: Duration,
 }
 
 impl Default for AdblockPlan {
@@ -195,6 +197,7 @@ impl Default for AdblockPlan {
             lists: vec!["easylist".to_string(), "easyprivacy".to_string()],
             blocked_run: true,
             severity: Severity::Info,
+            max_age: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -655,6 +658,9 @@ impl Validator<'_> {
             lists: a.lists.clone().unwrap_or(defaults.lists),
             blocked_run: a.blocked_run.unwrap_or(defaults.blocked_run),
             severity,
+            max_age: a
+                .max_age_hours
+                .map_or(defaults.max_age, |h| Duration::from_secs(h * 3600)),
         })
     }
 

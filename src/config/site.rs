@@ -58,6 +58,9 @@ pub struct AdblockConfig {
     /// Severity of `adblock_blocked` findings: `info` (default), `warning` or `error`.
     #[serde(default)]
     pub severity: Option<Spanned<String>>,
+    /// Downloaded lists older than this are downloaded again (default 24).
+    #[serde(default)]
+    pub max_age_hours: Option<u64>,
 }
 
 /// Expectations shared by every page whose URL path matches `match` (`*` matches within one
