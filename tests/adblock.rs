@@ -10,8 +10,9 @@ use common::{audit_urls, fixtures, page, s};
 fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
     let adblock = page("adblock.html");
     let clean = page("clean.html");
+    let cascade = page("cascade.html");
     let audit = audit_urls(
-        &[adblock.clone(), clean.clone()],
+        &[adblock.clone(), clean.clone(), cascade.clone()],
         &["--adblock".into(), "--quiet-ms".into(), "700".into()],
     );
     // adblock_blocked findings are `info` by default: they do not fail the run.
@@ -58,6 +59,24 @@ fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
         .collect();
     lost.sort();
     assert_eq!(lost, vec!["ga4", "meta", "reddit"]);
+
+    // A cascade: the GA4 hit itself matches no rule (first-party, all in the POST body), but the
+    // container that sends it does, so it is lost and attributed to the container.
+    let cascade_page = page_of(&cascade);
+    let ga4 = cascade_page["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["vendor"] == "ga4")
+        .unwrap();
+    assert!(ga4["blocked_by"].is_null());
+    assert_eq!(ga4["first_party"], true);
+    let lost = &cascade_page["adblock"]["lost"][0];
+    assert_eq!(lost["vendor"], "ga4");
+    assert_eq!(
+        lost["cause"],
+        "its script https://fixtures.test/gtm.js?id=GTM-FIXCAS matches `/gtm.js` (easyprivacy)"
+    );
     let findings = audit.findings(&adblock);
     assert_eq!(findings.len(), 3);
     assert!(findings
