@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{audit_urls, fixtures, page, s};
+use common::{audit_config, audit_urls, fixtures, page, s, site_config};
 
 #[test]
 fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
@@ -122,26 +122,9 @@ fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
 
 #[test]
 fn demo_store_first_party_endpoint_is_recognised_and_klaviyo_survives() {
-    let reports = tempfile::tempdir().unwrap();
-    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sites/demo-adblock.toml");
-    let mut args = vec![
-        "audit".to_string(),
-        config.display().to_string(),
-        "--format".into(),
-        "json".into(),
-    ];
-    args.extend(["--reports-dir".into(), reports.path().display().to_string()]);
-    args.extend(
-        fixtures()
-            .chromium_args()
-            .into_iter()
-            .map(|a| format!("--browser-arg={a}")),
-    );
-    let output = common::run(&args);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
-    // Lost events are warnings here (severity = "warning"); the demo's planted errors make it 2.
-    assert_eq!(output.status.code(), Some(2));
+    let audit = audit_config(&site_config("demo-adblock.toml"), None, &[]);
+    let report = &audit.report;
+    assert_eq!(audit.code, 2);
     let home = &report["pages"][0];
     let sgtm = home["hits"]
         .as_array()
@@ -245,26 +228,9 @@ fn downloaded_lists_are_cached_and_a_stale_copy_is_used_when_the_download_fails(
         path
     };
     let audit = |config: &std::path::Path| {
-        let mut args = vec![
-            "audit".to_string(),
-            config.display().to_string(),
-            "--format".into(),
-            "json".into(),
-            "--quiet-ms".into(),
-            "500".into(),
-        ];
-        args.extend(["--reports-dir".into(), reports.display().to_string()]);
-        args.extend(
-            fixtures()
-                .chromium_args()
-                .into_iter()
-                .map(|a| format!("--browser-arg={a}")),
-        );
-        let output = common::run(&args);
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let report: serde_json::Value =
-            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-        (report, stderr)
+        let extra = ["--quiet-ms".to_string(), "500".to_string()];
+        let run = audit_config(config, Some(&reports), &extra);
+        (run.report, run.stderr)
     };
     let klaviyo_rule = |report: &serde_json::Value| {
         let hit = report["pages"][0]["hits"]

@@ -4,43 +4,11 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{fixtures, run, s};
+use common::{audit_config, s, site_config, Audit};
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    report: Value,
-    reports: tempfile::TempDir,
-}
-
-fn audit_site(config: &str) -> Run {
-    let reports = tempfile::tempdir().unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sites")
-        .join(config);
-    let mut args = vec![
-        "audit".to_string(),
-        path.display().to_string(),
-        "--format".into(),
-        "json".into(),
-    ];
-    args.extend(["--reports-dir".into(), reports.path().display().to_string()]);
-    args.extend(
-        fixtures()
-            .chromium_args()
-            .into_iter()
-            .map(|a| format!("--browser-arg={a}")),
-    );
-    let output = run(&args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        report,
-        reports,
-    }
+fn audit_site(config: &str) -> Audit {
+    audit_config(&site_config(config), None, &[])
 }
 
 /// (label, code, vendor, event) for every finding, in report order.
@@ -69,17 +37,17 @@ fn row(label: &str, code: &str, vendor: &str, event: &str) -> (String, String, S
 
 #[test]
 fn consent_scenarios_find_tags_before_consent_and_after_reject() {
-    let run = audit_site("consent.toml");
-    assert_eq!(run.code, 2);
+    let audit = audit_site("consent.toml");
+    assert_eq!(audit.code, 2);
     assert_eq!(
-        findings(&run.report),
+        findings(&audit.report),
         vec![
             row("shop[none]", "fires_before_consent", "snap", "PAGE_VIEW"),
             row("shop[reject]", "fires_before_consent", "snap", "PAGE_VIEW"),
             row("shop[reject]", "fires_after_reject", "tiktok", "Pageview"),
         ]
     );
-    let pages = run.report["pages"].as_array().unwrap();
+    let pages = audit.report["pages"].as_array().unwrap();
     // Accept by preset cookie: the page's expectations (values from the page itself) pass.
     let accept = &pages[1];
     assert_eq!(accept["consent"], "accept");
@@ -139,10 +107,10 @@ fn consent_scenarios_find_tags_before_consent_and_after_reject() {
 
 #[test]
 fn journeys_run_every_step_kind_and_report_each_planted_defect() {
-    let run = audit_site("steps.toml");
-    assert_eq!(run.code, 2);
+    let audit = audit_site("steps.toml");
+    assert_eq!(audit.code, 2);
     assert_eq!(
-        findings(&run.report),
+        findings(&audit.report),
         vec![
             row("buy#5", "not_fired", "pinterest", "addtocart"),
             row("buy#5", "wrong_id", "meta", "AddToCart"),
@@ -153,7 +121,7 @@ fn journeys_run_every_step_kind_and_report_each_planted_defect() {
             row("broken#2", "step_failed", "-", "-"),
         ]
     );
-    let pages = run.report["pages"].as_array().unwrap();
+    let pages = audit.report["pages"].as_array().unwrap();
     let step = |journey: &str, n: u64| {
         pages
             .iter()
@@ -184,7 +152,7 @@ fn journeys_run_every_step_kind_and_report_each_planted_defect() {
     let broken = step("broken", 2);
     assert!(s(&broken["findings"][0]["message"]).contains("#no-such-button"));
     let shot = broken["screenshot"].as_str().expect("screenshot name");
-    let run_dir = std::fs::read_dir(run.reports.path().join("fixture-steps"))
+    let run_dir = std::fs::read_dir(audit.reports.path().join("fixture-steps"))
         .unwrap()
         .next()
         .unwrap()

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use crate::browser::{BrowserError, IdleOptions, Session};
-use crate::config::{ConsentAction, Scenario, Site};
+use crate::config::{ConsentAction, CookieSpec, Scenario, Site};
 
 /// The consent action for a scenario, if the site defines one.
 pub(crate) fn action(site: &Site, scenario: Scenario) -> Option<&ConsentAction> {
@@ -26,20 +26,7 @@ pub(crate) async fn preset(
     base: &Url,
 ) -> Result<Option<String>, BrowserError> {
     for cookie in &action.cookies {
-        let url = match (&cookie.url, &cookie.domain) {
-            (Some(url), _) => Some(url.clone()),
-            (None, None) => Some(base.to_string()),
-            (None, Some(_)) => None,
-        };
-        session
-            .set_cookie(
-                &cookie.name,
-                &cookie.value,
-                url.as_deref(),
-                cookie.domain.as_deref(),
-                cookie.path.as_deref(),
-            )
-            .await?;
+        set_cookie(session, cookie, base).await?;
     }
     if action.local_storage.is_empty() {
         return Ok(None);
@@ -51,6 +38,45 @@ pub(crate) async fn preset(
         "if (location.origin === {origin}) {{ const e = {entries}; for (const k in e) {{ try {{ localStorage.setItem(k, e[k]); }} catch (_) {{}} }} }}"
     );
     Ok(Some(session.add_init_script(&source).await?))
+}
+
+/// Starts a fresh visitor: leaves the page, clears cookies and the origins' storage, sets the
+/// device, and applies the consent action's presets. Returns the init script to remove later.
+pub(crate) async fn prepare(
+    session: &Session,
+    origins: &[String],
+    mobile: bool,
+    action: Option<&ConsentAction>,
+    base: &Url,
+) -> Result<Option<String>, BrowserError> {
+    session.reset_state(origins).await?;
+    session.emulate(mobile).await?;
+    match action {
+        Some(action) => preset(session, action, base).await,
+        None => Ok(None),
+    }
+}
+
+/// Sets a configured cookie: for its `url`, its `domain`, or else for `base`.
+pub(crate) async fn set_cookie(
+    session: &Session,
+    cookie: &CookieSpec,
+    base: &Url,
+) -> Result<(), BrowserError> {
+    let url = match (&cookie.url, &cookie.domain) {
+        (Some(url), _) => Some(url.clone()),
+        (None, None) => Some(base.to_string()),
+        (None, Some(_)) => None,
+    };
+    session
+        .set_cookie(
+            &cookie.name,
+            &cookie.value,
+            url.as_deref(),
+            cookie.domain.as_deref(),
+            cookie.path.as_deref(),
+        )
+        .await
 }
 
 /// Clicks the banner button of an action, the way a visitor does: once the page has settled

@@ -45,15 +45,9 @@ pub(crate) async fn run(
             }
         };
         if index == 0 {
-            let prepared = async {
-                session.reset_state(&origins).await?;
-                session.emulate(journey.device == Device::Mobile).await?;
-                match action {
-                    Some(action) => consent::preset(session, action, &site.base_url).await,
-                    None => Ok(None),
-                }
-            }
-            .await;
+            let mobile = journey.device == Device::Mobile;
+            let prepared =
+                consent::prepare(session, &origins, mobile, action, &site.base_url).await;
             match prepared {
                 Ok(id) => init_script = id,
                 Err(error) => {
@@ -237,22 +231,7 @@ async fn perform(
             session.find(selector, timeout).await?;
         }
         Action::WaitForHit { .. } => {}
-        Action::SetCookie(cookie) => {
-            let url = match (&cookie.url, &cookie.domain) {
-                (Some(url), _) => Some(url.clone()),
-                (None, None) => Some(site.base_url.to_string()),
-                (None, Some(_)) => None,
-            };
-            session
-                .set_cookie(
-                    &cookie.name,
-                    &cookie.value,
-                    url.as_deref(),
-                    cookie.domain.as_deref(),
-                    cookie.path.as_deref(),
-                )
-                .await?;
-        }
+        Action::SetCookie(cookie) => consent::set_cookie(session, cookie, &site.base_url).await?,
         Action::SetLocalStorage(kv) => {
             session
                 .execute(

@@ -49,15 +49,8 @@ pub(crate) async fn run(
         plan.url.origin().ascii_serialization(),
     ];
     let action = consent::action(site, scenario);
-    let prepared = async {
-        session.reset_state(&origins).await?;
-        session.emulate(plan.device == Device::Mobile).await?;
-        match action {
-            Some(action) => consent::preset(session, action, &plan.url).await,
-            None => Ok(None),
-        }
-    }
-    .await;
+    let mobile = plan.device == Device::Mobile;
+    let prepared = consent::prepare(session, &origins, mobile, action, &plan.url).await;
     let init_script = match prepared {
         Ok(id) => id,
         Err(error) => {

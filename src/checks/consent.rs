@@ -92,10 +92,10 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::test_support::{document, ok};
-    use crate::checks::{run, Context, PageInput};
+    use crate::checks::test_support::{document, ok, run_with};
+    use crate::checks::Context;
     use crate::config::{ConsentMode, ConsentPlan, Scenario};
-    use crate::vendors::{decode_requests, Vendor};
+    use crate::vendors::Vendor;
 
     const META: &str = "https://www.facebook.com/tr/?id=1&ev=PageView";
     const GA4_DENIED: &str = "https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&cid=1&en=page_view&gcs=G100";
@@ -114,7 +114,6 @@ mod tests {
             r.time_ms = *time;
             requests.push(r);
         }
-        let decoded = decode_requests(&requests);
         let plan = ConsentPlan {
             mode,
             accept: None,
@@ -125,19 +124,10 @@ mod tests {
         context.consent = Some(&plan);
         context.scenario = scenario;
         context.consent_at_ms = clicked;
-        run(&PageInput {
-            url: "u",
-            requests: &requests,
-            hits: &decoded,
-            document: Some(0),
-            navigation_error: None,
-            navigated: true,
-            console: &[],
-            context,
-        })
-        .into_iter()
-        .map(|f| f.code.as_str())
-        .collect()
+        run_with(&requests, context)
+            .into_iter()
+            .map(|f| f.code.as_str())
+            .collect()
     }
 
     #[test]

@@ -340,8 +340,8 @@ fn parse_amount(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{document, ok};
-    use crate::checks::{run, Context, PageInput};
+    use crate::checks::test_support::{document, ok, run_with};
+    use crate::checks::Context;
     use crate::config::{Checks, Count, Scenario};
     use crate::vendors::Vendor;
     use std::time::Duration;
@@ -368,7 +368,6 @@ mod tests {
     ) -> Vec<(String, String)> {
         let mut requests = vec![document()];
         requests.extend(urls.iter().map(|u| ok("GET", u, None)));
-        let hits = decode_requests(&requests);
         let checks = Checks {
             expect: specs,
             forbid: vec![],
@@ -376,19 +375,10 @@ mod tests {
         let mut context = Context::generic();
         context.checks = &checks;
         context.page_values = &page_values;
-        run(&PageInput {
-            url: "https://shop.test/",
-            requests: &requests,
-            hits: &hits,
-            document: Some(0),
-            navigation_error: None,
-            navigated: true,
-            console: &[],
-            context,
-        })
-        .into_iter()
-        .map(|f| (f.code.as_str().to_string(), f.message))
-        .collect()
+        run_with(&requests, context)
+            .into_iter()
+            .map(|f| (f.code.as_str().to_string(), f.message))
+            .collect()
     }
 
     const VC: &str = "https://www.facebook.com/tr/?id=111&ev=ViewContent&cd[value]=59.9&cd[currency]=EUR&cd[content_ids]=%5B%22LS-001%22%5D";
@@ -509,23 +499,13 @@ mod tests {
         s.within = Some(Duration::from_millis(1000));
         let mut requests = vec![document(), ok("GET", VC, None)];
         requests[1].time_ms = 2500.0;
-        let hits = decode_requests(&requests);
         let checks = Checks {
             expect: vec![s],
             forbid: vec![],
         };
         let mut context = Context::generic();
         context.checks = &checks;
-        let f = run(&PageInput {
-            url: "u",
-            requests: &requests,
-            hits: &hits,
-            document: Some(0),
-            navigation_error: None,
-            navigated: true,
-            console: &[],
-            context,
-        });
+        let f = run_with(&requests, context);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].code, Code::SlowFire);
         assert!(f[0].message.contains("2500 ms"), "{}", f[0].message);

@@ -92,10 +92,10 @@ fn h_event(hit: &crate::vendors::Hit) -> Option<&str> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use crate::checks::test_support::{document, ok};
-    use crate::checks::{run, Context, PageInput};
+    use crate::checks::test_support::{document, ok, run_with};
+    use crate::checks::Context;
     use crate::config::{Checks, ForbidSpec};
-    use crate::vendors::{decode_requests, Vendor};
+    use crate::vendors::Vendor;
 
     fn codes(
         forbid: Vec<ForbidSpec>,
@@ -104,7 +104,6 @@ mod tests {
     ) -> Vec<(String, Option<String>)> {
         let mut requests = vec![document()];
         requests.extend(urls.iter().map(|u| ok("GET", u, None)));
-        let hits = decode_requests(&requests);
         let checks = Checks {
             expect: vec![],
             forbid,
@@ -112,19 +111,10 @@ mod tests {
         let mut context = Context::generic();
         context.checks = &checks;
         context.pixels = &pixels;
-        run(&PageInput {
-            url: "u",
-            requests: &requests,
-            hits: &hits,
-            document: Some(0),
-            navigation_error: None,
-            navigated: true,
-            console: &[],
-            context,
-        })
-        .into_iter()
-        .map(|f| (f.code.as_str().to_string(), f.account))
-        .collect()
+        run_with(&requests, context)
+            .into_iter()
+            .map(|f| (f.code.as_str().to_string(), f.account))
+            .collect()
     }
 
     #[test]

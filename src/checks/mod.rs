@@ -124,19 +124,25 @@ pub(crate) mod test_support {
         r
     }
 
-    /// Runs the checks on a page made of `requests` (the first one is the document).
-    pub(crate) fn findings(requests: Vec<CapturedRequest>) -> Vec<Finding> {
-        let hits = decode_requests(&requests);
+    /// Runs the checks, with `context`, on a page made of `requests` (the first one is the
+    /// document).
+    pub(crate) fn run_with(requests: &[CapturedRequest], context: Context<'_>) -> Vec<Finding> {
+        let hits = decode_requests(requests);
         run(&PageInput {
             url: "https://shop.test/",
-            requests: &requests,
+            requests,
             hits: &hits,
             document: Some(0),
             navigation_error: None,
             navigated: true,
             console: &[],
-            context: Context::generic(),
+            context,
         })
+    }
+
+    /// Runs the checks on a page made of `requests` (the first one is the document).
+    pub(crate) fn findings(requests: Vec<CapturedRequest>) -> Vec<Finding> {
+        run_with(&requests, Context::generic())
     }
 
     /// The page document request.

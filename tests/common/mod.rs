@@ -172,3 +172,41 @@ pub fn audit_with_args(urls: &[String], chromium: Vec<String>, extra: &[String])
         reports,
     }
 }
+
+/// A fixture site config's path (`tests/fixtures/sites/NAME`).
+pub fn site_config(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sites")
+        .join(name)
+}
+
+/// Audits a site config with the fixture server's Chromium flags, `--format json`, into
+/// `reports` (a fresh temporary folder when `None`), plus `extra` arguments.
+pub fn audit_config(config: &Path, reports: Option<&Path>, extra: &[String]) -> Audit {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reports_dir = reports.unwrap_or(dir.path());
+    let mut args = vec![
+        "audit".to_string(),
+        config.display().to_string(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(["--reports-dir".into(), reports_dir.display().to_string()]);
+    args.extend(
+        fixtures()
+            .chromium_args()
+            .into_iter()
+            .map(|a| format!("--browser-arg={a}")),
+    );
+    args.extend(extra.iter().cloned());
+    let output = run(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}); stderr:\n{stderr}"));
+    Audit {
+        code: output.status.code().unwrap_or(-1),
+        report,
+        stderr,
+        reports: dir,
+    }
+}
