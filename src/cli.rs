@@ -15,7 +15,7 @@ use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
 use crate::config::{self, AdblockPlan, Site};
 use crate::demo::{DemoOptions, DemoServer};
 use crate::exit::Exit;
-use crate::report::{self, Report};
+use crate::report::{self, Format, Report};
 use crate::request::CapturedRequest;
 use crate::vendors;
 
@@ -88,11 +88,12 @@ pub struct DemoArgs {
 /// Options shared by `audit` and `demo`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Output format on stdout (or in --output).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the formatted report to this file instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
+    /// Output format(s): table, json, html, junit, markdown (comma-separated or repeated).
+    /// With several, --output names a folder that receives one file per format.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "table")]
+    pub format: Vec<Format>,
+    /// Write the report to this file (one format) or folder (several) instead of stdout.
+    #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// Extra Chromium flag (repeatable), e.g. --browser-arg=--host-resolver-rules=MAP\ *\ 127.0.0.1:8080
     #[arg(long = "browser-arg", value_name = "ARG", allow_hyphen_values = true)]
@@ -137,15 +138,6 @@ pub struct DecodeArgs {
     pub format: DecodeFormat,
 }
 
-/// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Terminal tables.
-    Table,
-    /// The versioned JSON report.
-    Json,
-}
-
 /// `decode` formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DecodeFormat {
@@ -186,6 +178,10 @@ fn validate_command(args: &ValidateArgs) -> Exit {
 }
 
 async fn audit_command(args: AuditArgs) -> Exit {
+    if let Err(error) = check_output(&args.run) {
+        eprintln!("error: {error}");
+        return Exit::Failure;
+    }
     let mut site = match &args.site {
         Some(path) => match config::load(path) {
             Ok(site) => site,
@@ -214,6 +210,10 @@ async fn audit_command(args: AuditArgs) -> Exit {
 }
 
 async fn demo_command(args: DemoArgs) -> Exit {
+    if let Err(error) = check_output(&args.run) {
+        eprintln!("error: {error}");
+        return Exit::Failure;
+    }
     let server = match DemoServer::start(DemoOptions {
         fixtures_dir: args.fixtures.clone(),
     })
@@ -319,6 +319,17 @@ async fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOpt
     }))
 }
 
+/// Several formats need a folder to go to: say so before anything runs.
+fn check_output(run: &RunArgs) -> Result<(), String> {
+    if run.format.len() > 1 && run.output.is_none() {
+        return Err(format!(
+            "{} formats were asked for: give --output DIR for their files",
+            run.format.len()
+        ));
+    }
+    Ok(())
+}
+
 async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) -> Exit {
     let report = match audit::run(site, options).await {
         Ok(report) => report,
@@ -328,7 +339,11 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
         }
     };
     match report::save_run(&run.reports_dir, &report) {
-        Ok(folder) => eprintln!("report saved to {}", folder.join("report.json").display()),
+        Ok(folder) => eprintln!(
+            "reports saved to {} (and {})",
+            folder.display(),
+            folder.with_file_name("latest").display()
+        ),
         Err(error) => eprintln!(
             "warning: could not save the report under {}: {error}",
             run.reports_dir.display()
@@ -342,27 +357,29 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
 }
 
 fn emit(report: &Report, run: &RunArgs) -> std::io::Result<()> {
-    let text = match run.format {
-        Format::Table => report::to_table(report),
-        Format::Json => report::to_json(report) + "\n",
-    };
-    match &run.output {
-        Some(path) => {
-            std::fs::write(path, text)?;
-            eprintln!("{} written to {}", format_name(run.format), path.display());
+    match (run.format.as_slice(), &run.output) {
+        ([format], None) => {
+            print!("{}", format.render(report));
             Ok(())
         }
-        None => {
-            print!("{text}");
+        ([format], Some(path)) => {
+            std::fs::write(path, format.render(report))?;
+            eprintln!("{format:?} report written to {}", path.display());
             Ok(())
         }
-    }
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Table => "table",
-        Format::Json => "JSON report",
+        (formats, Some(dir)) => {
+            std::fs::create_dir_all(dir)?;
+            for format in formats {
+                std::fs::write(dir.join(format.file_name()), format.render(report))?;
+            }
+            eprintln!(
+                "{} report formats written to {}",
+                formats.len(),
+                dir.display()
+            );
+            Ok(())
+        }
+        (_, None) => Err(std::io::Error::other("several formats need --output DIR")),
     }
 }
 

@@ -49,12 +49,55 @@ fn error_findings_make_exit_code_2_and_report_is_versioned() {
         audit.report["pages"].as_array().unwrap().len(),
         PAGES.len() + 1
     );
-    let saved = std::fs::read_dir(audit.reports.path().join("adhoc"))
+    let mut saved: Vec<String> = std::fs::read_dir(audit.reports.path().join("adhoc"))
         .unwrap()
-        .count();
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    saved.sort();
     assert_eq!(
-        saved, 1,
-        "the run is saved under reports/adhoc/<timestamp>/"
+        saved.len(),
+        2,
+        "reports/adhoc/<timestamp>/ and reports/adhoc/latest/: {saved:?}"
+    );
+    assert_eq!(saved[1], "latest");
+    for dir in &saved {
+        for file in [
+            "report.json",
+            "report.html",
+            "junit.xml",
+            "summary.md",
+            "report.txt",
+        ] {
+            assert!(
+                audit
+                    .reports
+                    .path()
+                    .join("adhoc")
+                    .join(dir)
+                    .join(file)
+                    .is_file(),
+                "{dir}/{file}"
+            );
+        }
+    }
+    // The formats agree: JUnit fails the same vendors the JSON reports errors for.
+    let junit =
+        std::fs::read_to_string(audit.reports.path().join("adhoc/latest/junit.xml")).unwrap();
+    assert!(junit.contains("<testsuite name=\"adhoc\""), "{junit}");
+    assert!(junit.contains("type=\"duplicate\""), "{junit}");
+    assert!(
+        junit.contains("[duplicate] meta PageView fired 2 times"),
+        "{junit}"
+    );
+    let markdown =
+        std::fs::read_to_string(audit.reports.path().join("adhoc/latest/summary.md")).unwrap();
+    assert!(
+        markdown.starts_with("## ❌ pixelaudit: adhoc"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| `duplicate` | meta | PageView |"),
+        "{markdown}"
     );
 }
 
@@ -332,4 +375,41 @@ fn failing_vendor_loaders_are_broken_scripts() {
         messages[1].contains("ERR_NAME_NOT_RESOLVED"),
         "{messages:?}"
     );
+}
+
+#[test]
+fn several_formats_go_to_one_folder() {
+    let out = tempfile::tempdir().unwrap();
+    let reports = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = vec!["audit".into(), "--url".into(), page("late.html")];
+    args.extend([
+        "--format".into(),
+        "json,junit,markdown,html".into(),
+        "--output".into(),
+        out.path().display().to_string(),
+    ]);
+    args.extend(["--reports-dir".into(), reports.path().display().to_string()]);
+    args.extend(
+        fixtures()
+            .chromium_args()
+            .into_iter()
+            .map(|a| format!("--browser-arg={a}")),
+    );
+    let output = common::run(&args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "nothing on stdout when writing files"
+    );
+    for file in ["report.json", "junit.xml", "summary.md", "report.html"] {
+        assert!(out.path().join(file).is_file(), "{file}");
+    }
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("<testcase name=\"meta\""), "{junit}");
+    assert!(!junit.contains("<failure"), "{junit}");
 }

@@ -236,3 +236,19 @@ fn validate_reports_each_broken_file_with_a_suggestion_and_exits_3() {
     assert!(stderr.contains("did you mean `iso_currency`?"), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("ok: sites/demo-store.toml"));
 }
+
+#[test]
+fn several_formats_need_an_output_folder_and_say_so_before_running() {
+    let output = bin()
+        .args([
+            "audit",
+            "--url",
+            "https://shop.test/",
+            "--format",
+            "json,html",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("give --output DIR"));
+}

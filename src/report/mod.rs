@@ -1,11 +1,19 @@
 //! The report model (versioned JSON is a public interface), its formats, and where runs are saved.
 
+mod format;
+mod html;
 mod json;
+mod junit;
+mod markdown;
 mod model;
 mod save;
 mod table;
 
+pub use format::Format;
+pub use html::to_html;
 pub use json::to_json;
+pub use junit::to_junit;
+pub use markdown::to_markdown;
 pub use model::{
     AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, Report, Summary,
     VendorSurvival, REPORT_VERSION,

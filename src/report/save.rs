@@ -1,29 +1,49 @@
-//! Every run is saved under `reports/<site>/<timestamp>/`.
+//! Every run is saved under `reports/<site>/<timestamp>/` in every format (plus screenshots),
+//! and copied to `reports/<site>/latest/`.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{to_json, Report};
+use super::{Format, PageReport, Report};
 
-/// Writes `report.json` under `<dir>/<site>/<timestamp>/` and returns that folder.
+/// Writes every format (and screenshots) under `<dir>/<site>/<timestamp>/`, refreshes
+/// `<dir>/<site>/latest/`, and returns the run's folder.
 pub fn save_run(dir: &Path, report: &Report) -> io::Result<PathBuf> {
     let stamp = report.started_at.format("%Y%m%dT%H%M%S%.3fZ").to_string();
-    let folder = dir.join(safe_name(&report.site)).join(stamp);
-    std::fs::create_dir_all(&folder)?;
+    let site_dir = dir.join(safe_name(&report.site));
+    let folder = site_dir.join(stamp);
+    write_all(&folder, report)?;
+    let latest = site_dir.join("latest");
+    let staging = site_dir.join(".latest.tmp");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    write_all(&staging, report)?;
+    if latest.exists() {
+        std::fs::remove_dir_all(&latest)?;
+    }
+    std::fs::rename(&staging, &latest)?;
+    Ok(folder)
+}
+
+fn write_all(folder: &Path, report: &Report) -> io::Result<()> {
+    std::fs::create_dir_all(folder)?;
     for page in &report.pages {
         if let (Some(name), Some(png)) = (&page.screenshot, &page.screenshot_png) {
             std::fs::write(folder.join(name), png)?;
         }
     }
-    let path = folder.join("report.json");
-    let tmp = folder.join("report.json.tmp");
-    std::fs::write(&tmp, to_json(report))?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(folder)
+    for format in Format::ALL {
+        let path = folder.join(format.file_name());
+        let tmp = folder.join(format!("{}.tmp", format.file_name()));
+        std::fs::write(&tmp, format.render(report))?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(())
 }
 
 /// The file name of a page's screenshot: its label, made safe.
-pub fn screenshot_name(page: &super::PageReport) -> String {
+pub fn screenshot_name(page: &PageReport) -> String {
     format!("{}.png", safe_name(&page.label().replace(' ', "_")))
 }
 

@@ -1,0 +1,91 @@
+//! The Markdown format: a short summary for CI job summaries and pull-request comments.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::checks::Severity;
+
+/// Captured text made safe for a Markdown table cell: no pipes, no HTML, no line breaks.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The report as Markdown.
+pub fn to_markdown(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let status = if s.errors > 0 {
+        "❌"
+    } else if s.warnings > 0 {
+        "⚠️"
+    } else {
+        "✅"
+    };
+    let _ = writeln!(
+        out,
+        "## {status} pixelaudit: {}\n\n{} error(s), {} warning(s) across {} page run(s), {} event(s).\n",
+        cell(&report.site),
+        s.errors,
+        s.warnings,
+        s.pages,
+        s.events
+    );
+    let mut rows = Vec::new();
+    for page in &report.pages {
+        for f in page
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+        {
+            rows.push(format!(
+                "| {} | {} | `{}` | {} | {} | {} |",
+                cell(&page.label()),
+                f.severity.as_str(),
+                f.code.as_str(),
+                f.vendor.map_or("-", |v| v.as_str()),
+                cell(f.event.as_deref().unwrap_or("-")),
+                cell(&f.message)
+            ));
+        }
+    }
+    if rows.is_empty() {
+        out.push_str("No errors or warnings.\n");
+    } else {
+        out.push_str(
+            "| page | severity | code | vendor | event | message |\n|---|---|---|---|---|---|\n",
+        );
+        for row in rows {
+            out.push_str(&row);
+            out.push('\n');
+        }
+    }
+    if let Some(adblock) = &report.adblock {
+        out.push_str("\n### What survives an ad blocker\n\n| vendor | events | survive | conversions | survive |\n|---|---|---|---|---|\n");
+        for v in &adblock.vendors {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                v.vendor.map_or("-", |v| v.as_str()),
+                v.events,
+                v.survived,
+                v.conversions,
+                v.conversions_survived
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn captured_text_cannot_break_the_table_or_inject_html() {
+        assert_eq!(cell("a|b<script>\nc"), "a\\|b&lt;script&gt; c");
+    }
+}
