@@ -66,6 +66,10 @@ pub struct AuditArgs {
     /// A URL to audit (repeatable); replaces the config's pages when a config is given.
     #[arg(long = "url", value_name = "URL")]
     pub urls: Vec<Url>,
+    /// Audit the config against another deploy (a theme preview, staging): pages and journey
+    /// steps keep their paths under this base URL.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<Url>,
     /// Shared run options.
     #[command(flatten)]
     pub run: RunArgs,
@@ -116,6 +120,9 @@ pub struct RunArgs {
     /// Hard cap on waiting for one page, in ms [default: 20000, or the site's browser.max_wait_ms].
     #[arg(long, value_name = "MS")]
     pub max_wait_ms: Option<u64>,
+    /// What makes the exit code 2: error findings (default), or warnings too.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
     /// Measure what ad blockers remove (EasyList + EasyPrivacy, and a blocked run), also for
     /// sites without an [adblock] section.
     #[arg(long)]
@@ -136,6 +143,15 @@ pub struct DecodeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
     pub format: DecodeFormat,
+}
+
+/// The finding severity that fails a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Error findings fail the run.
+    Error,
+    /// Warnings fail it too.
+    Warning,
 }
 
 /// `decode` formats.
@@ -192,6 +208,9 @@ async fn audit_command(args: AuditArgs) -> Exit {
         },
         None => Site::adhoc("adhoc", &args.urls),
     };
+    if let Some(base) = &args.base_url {
+        site.rebase(base);
+    }
     if args.site.is_some() && !args.urls.is_empty() {
         site.only_urls(&args.urls);
     }
@@ -353,7 +372,10 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
         eprintln!("error: {error}");
         return Exit::Failure;
     }
-    Exit::for_report(&report)
+    match run.fail_on {
+        FailOn::Warning if report.summary.warnings > 0 => Exit::Findings,
+        _ => Exit::for_report(&report),
+    }
 }
 
 fn emit(report: &Report, run: &RunArgs) -> std::io::Result<()> {

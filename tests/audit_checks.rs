@@ -413,3 +413,49 @@ fn several_formats_go_to_one_folder() {
     assert!(junit.contains("<testcase name=\"meta\""), "{junit}");
     assert!(!junit.contains("<failure"), "{junit}");
 }
+
+#[test]
+fn fail_on_warning_turns_warnings_into_exit_code_2() {
+    let url = page("missing_eid.html");
+    let normal = audit_urls(
+        std::slice::from_ref(&url),
+        &["--quiet-ms".into(), "500".into()],
+    );
+    assert_eq!(normal.code, 0, "warnings alone pass by default");
+    let strict = audit_urls(
+        std::slice::from_ref(&url),
+        &[
+            "--quiet-ms".into(),
+            "500".into(),
+            "--fail-on".into(),
+            "warning".into(),
+        ],
+    );
+    assert_eq!(strict.code, 2);
+}
+
+#[test]
+fn base_url_points_a_config_at_another_deploy() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("live.toml");
+    std::fs::write(&config, "base_url = \"https://live-shop.invalid/\"\n[[pages]]\nname = \"late\"\npath = \"/late.html\"\n").unwrap();
+    let audit = common::audit_config(
+        &config,
+        None,
+        &[
+            "--base-url".into(),
+            "https://fixtures.test/".into(),
+            "--quiet-ms".into(),
+            "1500".into(),
+        ],
+    );
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    assert_eq!(
+        audit.report["pages"][0]["url"],
+        "https://fixtures.test/late.html"
+    );
+    assert_eq!(
+        audit.events("https://fixtures.test/late.html"),
+        vec![event("meta", "PageView")]
+    );
+}

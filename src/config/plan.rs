@@ -242,6 +242,36 @@ impl Site {
         self.journeys.clear();
     }
 
+    /// Points the site at another deploy (a preview or staging URL): every page and journey
+    /// `goto` on the old base is moved to the same path under `base` (templates already applied).
+    pub fn rebase(&mut self, base: &Url) {
+        let old = self.base_url.clone();
+        let move_url = |url: &Url| -> Url {
+            if url.origin() != old.origin() {
+                return url.clone();
+            }
+            let relative = url
+                .path()
+                .strip_prefix(old.path())
+                .unwrap_or(url.path())
+                .trim_start_matches('/');
+            let mut moved = base.join(relative).unwrap_or_else(|_| url.clone());
+            moved.set_query(url.query());
+            moved
+        };
+        for page in &mut self.pages {
+            page.url = move_url(&page.url);
+        }
+        for journey in &mut self.journeys {
+            for step in &mut journey.steps {
+                if let Action::Goto(url) = &mut step.action {
+                    *url = move_url(url);
+                }
+            }
+        }
+        self.base_url = base.clone();
+    }
+
     /// How many expectations the site declares (pages and journey steps).
     pub fn expectation_count(&self) -> usize {
         self.pages
@@ -773,6 +803,25 @@ mod tests {
         );
         assert_eq!(e.line, Some(3));
         assert!(site("").unwrap().adblock.is_none());
+    }
+
+    #[test]
+    fn rebase_moves_pages_and_gotos_to_a_preview_deploy() {
+        let mut s = site("[[pages]]\npath = \"/products/x?v=1\"\n[[pages]]\nurl = \"https://cdn.other.test/a\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/cart\"\n").unwrap();
+        s.rebase(&Url::parse("https://preview-123.shop.test/").unwrap());
+        assert_eq!(
+            s.pages[0].url.as_str(),
+            "https://preview-123.shop.test/products/x?v=1"
+        );
+        assert_eq!(
+            s.pages[1].url.as_str(),
+            "https://cdn.other.test/a",
+            "other hosts stay"
+        );
+        match &s.journeys[0].steps[0].action {
+            Action::Goto(url) => assert_eq!(url.as_str(), "https://preview-123.shop.test/cart"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,11 +1,832 @@
-//! The HTML format: one self-contained page (to be written).
+//! The HTML format: one self-contained page (inline CSS, no scripts, fonts or images) that opens
+//! offline and in email clients, written for the people who own the tags, not only developers.
+//!
+//! The layout lives in `templates/report.html`; this file only prepares what it shows: the
+//! report itself plus a few precomputed views (the status line, findings grouped by severity
+//! and issue with their evidence and hits, the vendor × page matrix, hit timings).
+//!
+//! Captured data is hostile (page URLs, event names, parameters, console text). It reaches the
+//! page only through the template engine: the template is named `report.html`, so minijinja
+//! HTML-escapes every value it prints (`<`, `>`, `&`, quotes and `/`), and nothing is marked
+//! safe. Captured URLs are shown as text, never as links.
 
-use super::Report;
+use std::collections::{BTreeMap, BTreeSet};
+
+use minijinja::{context, Environment, Value};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::{HitReport, PageReport, Report};
+use crate::checks::{Code, Finding, Severity};
+use crate::vendors::{HitKind, Vendor};
+
+/// The page layout. Its `.html` name turns minijinja's HTML auto-escaping on.
+const TEMPLATE: &str = include_str!("templates/report.html");
+
+/// Shown instead when the template fails to render (a bug, but never a panic).
+const FALLBACK: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
+<title>pixelaudit report</title></head><body><h1>{{ site }}</h1>\
+<p>The HTML report could not be rendered: {{ error }}</p></body></html>\n";
 
 /// The report as a self-contained HTML page.
 pub fn to_html(report: &Report) -> String {
-    format!(
-        "<!doctype html><title>{}</title>",
-        report.site.replace('<', "&lt;")
-    )
+    let mut env = Environment::new();
+    let ctx = context! {
+        report => to_value(report),
+        status => to_value(&status(report)),
+        started => report.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        finished => report.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        duration => duration((report.finished_at - report.started_at).num_milliseconds() as f64),
+        pages => to_value(&pages(report)),
+        groups => to_value(&finding_groups(report)),
+        matrix => to_value(&matrix(report)),
+        survival => to_value(&survival(report)),
+    };
+    let rendered = env
+        .add_template("report.html", TEMPLATE)
+        .and_then(|()| env.get_template("report.html"))
+        .and_then(|template| template.render(ctx));
+    rendered.unwrap_or_else(|error| {
+        env.render_named_str(
+            "error.html",
+            FALLBACK,
+            context! { site => report.site.clone(), error => format!("{error:#}") },
+        )
+        .unwrap_or_default()
+    })
+}
+
+/// Serializes view data for the template. (minijinja's own serde support is an optional
+/// feature; going through `serde_json` keeps the report's JSON shape, which users know.)
+fn to_value<T: Serialize>(data: &T) -> Value {
+    json_value(serde_json::to_value(data).unwrap_or_default())
+}
+
+fn json_value(json: Json) -> Value {
+    match json {
+        Json::Null => Value::from(()),
+        Json::Bool(b) => Value::from(b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(u)) => Value::from(u),
+            _ => Value::from(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Value::from(s),
+        Json::Array(items) => Value::from(items.into_iter().map(json_value).collect::<Vec<_>>()),
+        Json::Object(map) => Value::from(
+            map.into_iter()
+                .map(|(k, v)| (k, json_value(v)))
+                .collect::<BTreeMap<String, Value>>(),
+        ),
+    }
+}
+
+/// The big line at the top.
+#[derive(Serialize)]
+struct Status {
+    /// `error`, `warning` or `ok` (the colour).
+    level: &'static str,
+    /// `Action needed`, `Worth a look`, `All clear`.
+    verdict: &'static str,
+    /// `3 errors, 1 warning across 28 page runs`.
+    headline: String,
+    /// Events and vendors seen.
+    detail: String,
+}
+
+fn status(report: &Report) -> Status {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    if s.errors > 0 {
+        parts.push(plural(s.errors, "error", "errors"));
+    }
+    if s.warnings > 0 {
+        parts.push(plural(s.warnings, "warning", "warnings"));
+    }
+    let runs = plural(s.pages, "page run", "page runs");
+    let headline = if parts.is_empty() {
+        format!("No errors or warnings across {runs}")
+    } else {
+        format!("{} across {runs}", parts.join(", "))
+    };
+    let (level, verdict) = if s.errors > 0 {
+        ("error", "Action needed")
+    } else if s.warnings > 0 {
+        ("warning", "Worth a look")
+    } else {
+        ("ok", "All clear")
+    };
+    let vendors: BTreeSet<Vendor> = report
+        .pages
+        .iter()
+        .flat_map(|p| &p.hits)
+        .filter(|h| h.hit.kind == HitKind::Event)
+        .map(|h| h.hit.vendor)
+        .collect();
+    let mut detail = format!(
+        "{} from {}",
+        plural(s.events, "tracking event", "tracking events"),
+        plural(vendors.len(), "vendor", "vendors")
+    );
+    if s.infos > 0 {
+        detail.push_str(&format!(", {}", plural(s.infos, "note", "notes")));
+    }
+    Status {
+        level,
+        verdict,
+        headline,
+        detail,
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `380 ms`, `1.9 s`.
+fn duration(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
+/// The worst severity of some findings, or `ok`.
+fn level<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> &'static str {
+    findings
+        .into_iter()
+        .map(|f| f.severity)
+        .min()
+        .map_or("ok", Severity::as_str)
+}
+
+/// A parameter or evidence entry ready to print.
+#[derive(Serialize)]
+struct Field {
+    key: String,
+    text: String,
+    /// Structured (objects, lists of objects): printed as indented JSON.
+    block: bool,
+}
+
+fn fields<'j>(entries: impl IntoIterator<Item = (&'j String, &'j Json)>) -> Vec<Field> {
+    entries
+        .into_iter()
+        .map(|(key, value)| {
+            let scalar = |v: &Json| match v {
+                Json::String(s) => Some(s.clone()),
+                Json::Array(_) | Json::Object(_) => None,
+                other => Some(other.to_string()),
+            };
+            let (text, block) = match value {
+                Json::Array(items) => match items.iter().map(scalar).collect::<Option<Vec<_>>>() {
+                    Some(texts) => (texts.join(", "), false),
+                    None => (pretty(value), true),
+                },
+                Json::Object(_) => (pretty(value), true),
+                other => (scalar(other).unwrap_or_default(), false),
+            };
+            Field {
+                key: key.clone(),
+                text,
+                block,
+            }
+        })
+        .collect()
+}
+
+fn pretty(value: &Json) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// One hit with what the template prints precomputed.
+#[derive(Serialize)]
+struct HitView<'a> {
+    hit: &'a HitReport,
+    /// `380 ms`.
+    time: String,
+    /// Position on the page's timeline, in percent.
+    at: u32,
+    /// The request got a 2xx/3xx answer.
+    ok: bool,
+    params: Vec<Field>,
+    raw: Vec<Field>,
+}
+
+impl<'a> HitView<'a> {
+    fn new(hit: &'a HitReport, span_ms: f64) -> Self {
+        HitView {
+            hit,
+            time: duration(hit.time_ms),
+            at: percent(hit.time_ms, span_ms),
+            ok: hit.status.is_some_and(|s| (200..400).contains(&s)),
+            params: fields(&hit.hit.params),
+            raw: fields(&hit.hit.raw),
+        }
+    }
+}
+
+/// `ms` as a share of `span_ms`, in percent.
+fn percent(ms: f64, span_ms: f64) -> u32 {
+    if span_ms > 0.0 {
+        (ms / span_ms * 100.0).clamp(0.0, 100.0) as u32
+    } else {
+        0
+    }
+}
+
+/// The time span a page's timeline bars cover.
+fn span_ms(page: &PageReport) -> f64 {
+    page.hits
+        .iter()
+        .map(|h| h.time_ms)
+        .fold(page.wall_ms, f64::max)
+}
+
+/// One page run (a page under a scenario, or a journey step).
+#[derive(Serialize)]
+struct PageView<'a> {
+    /// In-page anchor.
+    id: String,
+    label: String,
+    /// `Pages`, or the journey run this step belongs to.
+    group: String,
+    page: &'a PageReport,
+    /// `200`, `failed`, `-` (a step that did not navigate).
+    http: String,
+    level: &'static str,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    events: usize,
+    vendors: Vec<&'static str>,
+    wall: String,
+    consent_at: Option<String>,
+    /// Where the consent click sits on the timeline, in percent.
+    consent_mark: Option<u32>,
+    /// Hits in the order they were sent.
+    hits: Vec<HitView<'a>>,
+}
+
+fn page_id(index: usize) -> String {
+    format!("page-{}", index + 1)
+}
+
+fn pages(report: &Report) -> Vec<PageView<'_>> {
+    report
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let count = |sev| page.findings.iter().filter(|f| f.severity == sev).count();
+            let vendors: BTreeSet<Vendor> = page
+                .hits
+                .iter()
+                .filter(|h| h.hit.kind == HitKind::Event)
+                .map(|h| h.hit.vendor)
+                .collect();
+            let span = span_ms(page);
+            let mut hits: Vec<HitView> = page.hits.iter().map(|h| HitView::new(h, span)).collect();
+            hits.sort_by(|a, b| a.hit.time_ms.total_cmp(&b.hit.time_ms));
+            let group = match &page.journey {
+                Some(journey) => {
+                    let mut tags: Vec<&str> = page.consent.iter().map(|s| s.as_str()).collect();
+                    if page.device == crate::config::Device::Mobile {
+                        tags.push("mobile");
+                    }
+                    if tags.is_empty() {
+                        format!("Journey “{journey}”")
+                    } else {
+                        format!("Journey “{journey}” [{}]", tags.join(", "))
+                    }
+                }
+                None => "Pages".to_string(),
+            };
+            PageView {
+                id: page_id(i),
+                label: page.label(),
+                group,
+                page,
+                http: match (page.http_status, &page.error, page.step) {
+                    (Some(status), _, _) => status.to_string(),
+                    (None, None, Some(_)) => "-".to_string(),
+                    _ => "failed".to_string(),
+                },
+                level: level(&page.findings),
+                errors: count(Severity::Error),
+                warnings: count(Severity::Warning),
+                infos: count(Severity::Info),
+                events: page
+                    .hits
+                    .iter()
+                    .filter(|h| h.hit.kind == HitKind::Event)
+                    .count(),
+                vendors: vendors.into_iter().map(Vendor::as_str).collect(),
+                wall: duration(page.wall_ms),
+                consent_at: page.consent_at_ms.map(duration),
+                consent_mark: page.consent_at_ms.map(|ms| percent(ms, span)),
+                hits,
+            }
+        })
+        .collect()
+}
+
+/// Findings of one severity.
+#[derive(Serialize)]
+struct SeverityGroup<'a> {
+    severity: &'static str,
+    title: &'static str,
+    count: usize,
+    issues: Vec<Issue<'a>>,
+}
+
+/// One problem (code + vendor + account + event) and every page run it occurs on.
+#[derive(Serialize)]
+struct Issue<'a> {
+    code: &'static str,
+    severity: &'static str,
+    vendor: Option<&'static str>,
+    account: Option<&'a str>,
+    event: Option<&'a str>,
+    /// What the code means, for people who do not know the codes.
+    explain: &'static str,
+    occurrences: Vec<Occurrence<'a>>,
+}
+
+/// One finding on one page run.
+#[derive(Serialize)]
+struct Occurrence<'a> {
+    page_id: String,
+    page_label: String,
+    page_url: &'a str,
+    message: &'a str,
+    evidence: Vec<Field>,
+    /// The hits the finding is about (its vendor's event on that page, or its evidence URLs).
+    hits: Vec<HitView<'a>>,
+}
+
+fn finding_groups(report: &Report) -> Vec<SeverityGroup<'_>> {
+    [
+        (Severity::Error, "Errors"),
+        (Severity::Warning, "Warnings"),
+        (Severity::Info, "Notes"),
+    ]
+    .into_iter()
+    .filter_map(|(severity, title)| {
+        let mut issues: Vec<Issue> = Vec::new();
+        let mut count = 0;
+        for (i, page) in report.pages.iter().enumerate() {
+            for finding in page.findings.iter().filter(|f| f.severity == severity) {
+                count += 1;
+                let occurrence = occurrence(i, page, finding);
+                let same = |issue: &&mut Issue| {
+                    issue.code == finding.code.as_str()
+                        && issue.vendor == finding.vendor.map(Vendor::as_str)
+                        && issue.account == finding.account.as_deref()
+                        && issue.event == finding.event.as_deref()
+                };
+                match issues.iter_mut().find(same) {
+                    Some(issue) => issue.occurrences.push(occurrence),
+                    None => issues.push(Issue {
+                        code: finding.code.as_str(),
+                        severity: severity.as_str(),
+                        vendor: finding.vendor.map(Vendor::as_str),
+                        account: finding.account.as_deref(),
+                        event: finding.event.as_deref(),
+                        explain: explain(finding.code),
+                        occurrences: vec![occurrence],
+                    }),
+                }
+            }
+        }
+        (count > 0).then_some(SeverityGroup {
+            severity: severity.as_str(),
+            title,
+            count,
+            issues,
+        })
+    })
+    .collect()
+}
+
+fn occurrence<'a>(index: usize, page: &'a PageReport, finding: &'a Finding) -> Occurrence<'a> {
+    let mut urls = BTreeSet::new();
+    evidence_urls(&finding.evidence, &mut urls);
+    let span = span_ms(page);
+    let hits = page
+        .hits
+        .iter()
+        .filter(|h| {
+            urls.contains(h.url.as_str())
+                || (finding.event.is_some()
+                    && finding.vendor == Some(h.hit.vendor)
+                    && h.hit.event == finding.event
+                    && (finding.account.is_none() || h.hit.account == finding.account))
+        })
+        .map(|h| HitView::new(h, span))
+        .collect();
+    let evidence = match &finding.evidence {
+        Json::Object(map) => fields(map),
+        Json::Null => Vec::new(),
+        other => vec![Field {
+            key: "evidence".into(),
+            text: pretty(other),
+            block: true,
+        }],
+    };
+    Occurrence {
+        page_id: page_id(index),
+        page_label: page.label(),
+        page_url: &page.url,
+        message: &finding.message,
+        evidence,
+        hits,
+    }
+}
+
+/// Every `url` string in a finding's evidence.
+fn evidence_urls<'j>(evidence: &'j Json, out: &mut BTreeSet<&'j str>) {
+    match evidence {
+        Json::Object(map) => {
+            for (key, value) in map {
+                match value {
+                    Json::String(url) if key == "url" => {
+                        out.insert(url);
+                    }
+                    other => evidence_urls(other, out),
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|v| evidence_urls(v, out)),
+        _ => {}
+    }
+}
+
+/// What a finding code means, in words for marketers (the README's table, rephrased).
+fn explain(code: Code) -> &'static str {
+    match code {
+        Code::Duplicate => "The same event was sent more than once in one page load, so the vendor counts it twice (often the tag is installed twice).",
+        Code::MissingParam => "A parameter the vendor needs is missing (a value without a currency; a purchase without value, currency or order id): reports and bidding get incomplete data.",
+        Code::WrongType => "A parameter has the wrong format (a price sent as text like \"$59.90\", a currency that is not a 3-letter ISO code, product ids not sent as a list).",
+        Code::BrokenScript => "A vendor's script failed to load, so its tracking does not work on that page.",
+        Code::CspBlocked => "The site's security policy (Content-Security-Policy) blocked a vendor script or hit: the browser never sent it.",
+        Code::EndpointError => "A tracking hit was sent, but the vendor's server rejected it or could not be reached.",
+        Code::MissingEid => "A conversion has no event id, so the vendor cannot match it with the copy your server sends: it may be counted twice or not deduplicated.",
+        Code::PageError => "The page itself failed to load.",
+        Code::NotFired => "An event the site config expects on this page did not arrive (or fewer times than expected).",
+        Code::WrongId => "A hit went to an account or pixel id that is not one of the store's: the data ends up in another account.",
+        Code::WrongValue => "A parameter does not have the expected value (for example, the price sent differs from the price on the page).",
+        Code::UnexpectedTag => "A tag that must not fire on this page fired.",
+        Code::SlowFire => "An expected event arrived later than its time budget: visitors who leave quickly are not counted.",
+        Code::FiresBeforeConsent => "A tag that needs consent sent data before the visitor agreed: a privacy (GDPR) risk.",
+        Code::FiresAfterReject => "A tag that needs consent sent data after the visitor rejected tracking: a privacy (GDPR) risk.",
+        Code::StepFailed => "A step of the scripted visit (click, fill, …) could not be performed, so the rest of that journey was not checked.",
+        Code::AdblockBlocked => "Visitors with an ad blocker do not send this event: a filter-list rule blocks it or the script it needs.",
+    }
+}
+
+/// What fired where: rows are page runs, columns vendors.
+#[derive(Serialize)]
+struct Matrix {
+    vendors: Vec<&'static str>,
+    rows: Vec<MatrixRow>,
+}
+
+#[derive(Serialize)]
+struct MatrixRow {
+    page_id: String,
+    label: String,
+    cells: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    /// Events in the order they first fired, with how often.
+    events: Vec<EventCount>,
+    /// Only the vendor's script loaded (no event).
+    loader_only: bool,
+    /// The worst finding about this vendor on this page, or `ok`.
+    level: &'static str,
+    /// The codes of those findings.
+    codes: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct EventCount {
+    name: String,
+    count: usize,
+}
+
+fn matrix(report: &Report) -> Matrix {
+    let vendors: Vec<Vendor> = report
+        .pages
+        .iter()
+        .flat_map(|p| {
+            p.hits
+                .iter()
+                .map(|h| h.hit.vendor)
+                .chain(p.findings.iter().filter_map(|f| f.vendor))
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let rows = report
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, page)| MatrixRow {
+            page_id: page_id(i),
+            label: page.label(),
+            cells: vendors.iter().map(|&vendor| cell(page, vendor)).collect(),
+        })
+        .collect();
+    Matrix {
+        vendors: vendors.into_iter().map(Vendor::as_str).collect(),
+        rows,
+    }
+}
+
+fn cell(page: &PageReport, vendor: Vendor) -> Cell {
+    let mut hits: Vec<&HitReport> = page.hits.iter().filter(|h| h.hit.vendor == vendor).collect();
+    hits.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+    let mut events: Vec<EventCount> = Vec::new();
+    for hit in hits.iter().filter(|h| h.hit.kind == HitKind::Event) {
+        let name = hit.hit.event.as_deref().unwrap_or("?");
+        match events.iter_mut().find(|e| e.name == name) {
+            Some(e) => e.count += 1,
+            None => events.push(EventCount {
+                name: name.to_string(),
+                count: 1,
+            }),
+        }
+    }
+    let findings: Vec<&Finding> = page
+        .findings
+        .iter()
+        .filter(|f| f.vendor == Some(vendor))
+        .collect();
+    let mut codes: Vec<&'static str> = findings.iter().map(|f| f.code.as_str()).collect();
+    codes.dedup();
+    Cell {
+        loader_only: events.is_empty() && !hits.is_empty(),
+        events,
+        level: level(findings.iter().copied()),
+        codes,
+    }
+}
+
+/// One row of the ad-block survival table.
+#[derive(Serialize)]
+struct SurvivalRow {
+    vendor: &'static str,
+    events: usize,
+    survived: usize,
+    /// Percent of events that survive, when there were any.
+    events_pct: Option<u32>,
+    conversions: usize,
+    conversions_survived: usize,
+    conversions_pct: Option<u32>,
+    /// `ok` (most survive), `warning` (some), `error` (few or none).
+    level: &'static str,
+}
+
+fn survival(report: &Report) -> Vec<SurvivalRow> {
+    let pct = |part: usize, all: usize| {
+        (all > 0).then(|| (part as f64 * 100.0 / all as f64).round() as u32)
+    };
+    report
+        .adblock
+        .iter()
+        .flat_map(|a| &a.vendors)
+        .map(|v| {
+            let events_pct = pct(v.survived, v.events);
+            SurvivalRow {
+                vendor: v.vendor.map_or("-", Vendor::as_str),
+                events: v.events,
+                survived: v.survived,
+                events_pct,
+                conversions: v.conversions,
+                conversions_survived: v.conversions_survived,
+                conversions_pct: pct(v.conversions_survived, v.conversions),
+                level: match events_pct {
+                    Some(p) if p >= 90 => "ok",
+                    Some(p) if p >= 50 => "warning",
+                    Some(_) => "error",
+                    None => "none",
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    use super::*;
+    use crate::browser::ConsoleEntry;
+    use crate::config::{Device, Scenario};
+    use crate::report::Summary;
+    use crate::request::TargetKind;
+    use crate::vendors::{EventClass, Hit};
+
+    const XSS1: &str = "<script>alert(1)</script>";
+    const XSS2: &str = "<script>alert(2)</script>";
+    const XSS3: &str = "\"><img src=x onerror=alert(3)>";
+
+    fn hit(vendor: Vendor, event: &str, time_ms: f64) -> HitReport {
+        let mut h = Hit::event(vendor, Some("1234".into()), Some(event.into()));
+        h.class = EventClass::PageView;
+        h.params.insert("value".into(), json!(59.9));
+        h.params.insert("currency".into(), json!("EUR"));
+        h.raw.insert("ev".into(), json!(event));
+        HitReport {
+            hit: h,
+            url: format!("https://tracker.test/tr?ev={event}"),
+            method: "GET".into(),
+            status: Some(200),
+            outcome: "200".into(),
+            time_ms,
+            target: TargetKind::Page,
+            mirrors: vec![],
+            blocked_by: None,
+            first_party: false,
+        }
+    }
+
+    fn page(name: &str, url: &str, hits: Vec<HitReport>, findings: Vec<Finding>) -> PageReport {
+        PageReport {
+            name: name.into(),
+            journey: None,
+            step: None,
+            consent: Some(Scenario::Accept),
+            consent_at_ms: Some(500.0),
+            device: Device::Desktop,
+            url: url.into(),
+            http_status: Some(200),
+            error: None,
+            wall_ms: 1500.0,
+            last_hit_ms: Some(900.0),
+            settled: true,
+            requests: 12,
+            unfinished: vec![],
+            hits,
+            findings,
+            console: vec![],
+            screenshot: None,
+            screenshot_png: None,
+            adblock: None,
+        }
+    }
+
+    fn report() -> Report {
+        let mut hostile = hit(Vendor::Meta, "PageView", 120.0);
+        hostile.hit.params.insert("page_url".into(), json!(XSS2));
+        hostile.hit.raw.insert("dl".into(), json!(XSS3));
+        hostile.url = format!("https://www.facebook.com/tr/?id=1234&ev=PageView&dl={XSS2}");
+        let mut home = page(
+            "home",
+            &format!("https://shop.test/?q={XSS1}"),
+            vec![
+                hostile,
+                hit(Vendor::Meta, "PageView", 130.0),
+                hit(Vendor::Ga4, "page_view", 300.0),
+            ],
+            vec![Finding {
+                code: Code::Duplicate,
+                severity: Severity::Error,
+                vendor: Some(Vendor::Meta),
+                account: Some("1234".into()),
+                event: Some("PageView".into()),
+                message: "meta PageView fired 2 times for 1234 in one page load".into(),
+                evidence: json!({"count": 2, "note": XSS3}),
+            }],
+        );
+        home.console.push(ConsoleEntry {
+            source: "console".into(),
+            level: "error".into(),
+            text: format!("Uncaught {XSS2} {XSS3}"),
+            url: None,
+        });
+        let cart = page(
+            "cart",
+            "https://shop.test/cart",
+            vec![hit(Vendor::Meta, "InitiateCheckout", 200.0)],
+            vec![Finding {
+                code: Code::MissingEid,
+                severity: Severity::Warning,
+                vendor: Some(Vendor::Meta),
+                account: Some("1234".into()),
+                event: Some("InitiateCheckout".into()),
+                message: "meta InitiateCheckout has no event id (eid)".into(),
+                evidence: json!({"url": "https://tracker.test/tr?ev=InitiateCheckout"}),
+            }],
+        );
+        let mut report = Report {
+            version: crate::report::REPORT_VERSION,
+            tool: "pixelaudit 0.1.0".into(),
+            site: "demo-store".into(),
+            started_at: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 13, 41, 2).unwrap(),
+            finished_at: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 13, 41, 9).unwrap(),
+            summary: Summary::default(),
+            pages: vec![home, cart],
+            adblock: None,
+        };
+        report.summarize();
+        report
+    }
+
+    #[test]
+    fn captured_data_is_escaped_and_inert() {
+        let html = to_html(&report());
+        assert!(!html.contains("<script"), "a script tag got through");
+        assert!(!html.contains("<img"), "an img tag got through");
+        assert!(!html.contains("onerror=alert(3)>"));
+        // The page URL, the parameter, the raw value and the console text are all there, escaped.
+        assert!(html.contains("https:&#x2f;&#x2f;shop.test&#x2f;?q=&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+        assert!(html.contains("&lt;script&gt;alert(2)&lt;&#x2f;script&gt;"));
+        assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(3)&gt;"));
+        assert!(html.contains("Uncaught &lt;script&gt;alert(2)"));
+    }
+
+    #[test]
+    fn shows_status_findings_and_matrix() {
+        let html = to_html(&report());
+        assert!(html.contains("1 error, 1 warning across 2 page runs"), "{html}");
+        assert!(html.contains("Action needed"));
+        assert!(html.contains("demo-store"));
+        assert!(html.contains("pixelaudit 0.1.0"));
+        assert!(html.contains("2026-11-28 13:41:02 UTC"));
+        assert!(html.contains(">duplicate<"));
+        assert!(html.contains(">missing_eid<"));
+        assert!(html.contains("meta PageView fired 2 times for 1234 in one page load"));
+        // The matrix: meta on the home page fired PageView twice and has an error finding.
+        let matrix = &html[html.find("id=\"matrix\"").expect("a matrix section")..];
+        let cell = &matrix[matrix.find("class=\"cell error\"").expect("a flagged cell")..];
+        let cell = &cell[..cell.find("</td>").unwrap()];
+        assert!(cell.contains("PageView") && cell.contains("×2"), "{cell}");
+        // The ga4 cell on the home page is fine.
+        assert!(matrix.contains("class=\"cell ok\""));
+    }
+
+    #[test]
+    fn no_problems_reads_all_clear() {
+        let mut report = report();
+        for page in &mut report.pages {
+            page.findings.clear();
+        }
+        report.summarize();
+        let html = to_html(&report);
+        assert!(html.contains("All clear"));
+        assert!(html.contains("No errors or warnings across 2 page runs"));
+    }
+
+    #[test]
+    fn is_self_contained_and_well_formed() {
+        let html = to_html(&report());
+        assert!(html.starts_with("<!doctype html>"), "{}", &html[..40]);
+        assert_eq!(html.matches("<html").count(), 1);
+        assert_eq!(html.matches("</html>").count(), 1);
+        assert!(html.trim_end().ends_with("</html>"));
+        let lower = html.to_lowercase();
+        for tag in ["<link", "<script", "<img", "<iframe", "<object", "<embed"] {
+            assert!(!lower.contains(tag), "{tag} in a self-contained report");
+        }
+        for attr in ["src=\"http", "href=\"http", "src='http", "href='http", "url(http", "@import"]
+        {
+            assert!(!lower.contains(attr), "{attr}: an external reference");
+        }
+    }
+
+    #[test]
+    fn shows_the_adblock_section_when_present() {
+        use crate::adblock::ListInfo;
+        use crate::report::{AdblockSummary, VendorSurvival};
+        let mut report = report();
+        report.adblock = Some(AdblockSummary {
+            lists: vec![ListInfo {
+                name: "easyprivacy".into(),
+                source: "/usr/share/easyprivacy.txt".into(),
+                note: Some("stale copy: <download failed>".into()),
+                rules: 54371,
+                load_ms: 120.0,
+            }],
+            blocked_run: true,
+            vendors: vec![VendorSurvival {
+                vendor: Some(Vendor::Meta),
+                events: 4,
+                survived: 1,
+                conversions: 2,
+                conversions_survived: 0,
+            }],
+        });
+        let html = to_html(&report);
+        assert!(html.contains("id=\"adblock\""));
+        assert!(html.contains("54371"));
+        assert!(html.contains("stale copy: &lt;download failed&gt;"));
+        assert!(html.contains("25%"));
+        assert!(!to_html(&super::tests::report()).contains("id=\"adblock\""));
+    }
 }
