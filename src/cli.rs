@@ -152,6 +152,8 @@ pub enum FailOn {
     Error,
     /// Warnings fail it too.
     Warning,
+    /// Only regressions since the previous run (new findings, lost events) fail it.
+    Regression,
 }
 
 /// `decode` formats.
@@ -350,13 +352,21 @@ fn check_output(run: &RunArgs) -> Result<(), String> {
 }
 
 async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) -> Exit {
-    let report = match audit::run(site, options).await {
+    let mut report = match audit::run(site, options).await {
         Ok(report) => report,
         Err(error) => {
             eprintln!("error: browser unavailable: {error}");
             return Exit::BrowserUnavailable;
         }
     };
+    let previous = run
+        .reports_dir
+        .join(report::safe_dir_name(&report.site))
+        .join("latest")
+        .join("report.json");
+    if let Some(previous) = report::load_previous(&previous) {
+        report.regressions = Some(report::compare_runs(&previous, &report));
+    }
     match report::save_run(&run.reports_dir, &report) {
         Ok(folder) => eprintln!(
             "reports saved to {} (and {})",
@@ -373,8 +383,13 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
         return Exit::Failure;
     }
     match run.fail_on {
+        FailOn::Error => Exit::for_report(&report),
         FailOn::Warning if report.summary.warnings > 0 => Exit::Findings,
-        _ => Exit::for_report(&report),
+        FailOn::Warning => Exit::for_report(&report),
+        FailOn::Regression if report.regressions.as_ref().is_some_and(|r| r.any()) => {
+            Exit::Findings
+        }
+        FailOn::Regression => Exit::Clean,
     }
 }
 

@@ -459,3 +459,62 @@ fn base_url_points_a_config_at_another_deploy() {
         vec![event("meta", "PageView")]
     );
 }
+
+#[test]
+fn regressions_since_the_previous_run_are_reported_first_and_can_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let run = |page_file: &str| {
+        let config = dir.path().join("shop.toml");
+        std::fs::write(&config, format!("base_url = \"https://fixtures.test/\"\n[[pages]]\nname = \"home\"\npath = \"/{page_file}\"\n")).unwrap();
+        let extra = [
+            "--quiet-ms".to_string(),
+            "1500".into(),
+            "--fail-on".into(),
+            "regression".into(),
+        ];
+        common::audit_config(&config, Some(&reports), &extra)
+    };
+    // Known problems do not fail a run that fails only on regressions.
+    let first = run("duplicate.html");
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.report["regressions"].is_null(),
+        "nothing to compare with on the first run"
+    );
+    let second = run("duplicate.html");
+    assert_eq!(second.code, 0);
+    assert_eq!(
+        second.report["regressions"]["new_findings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // The duplicate is fixed, but the second Meta pixel stops firing: a lost event fails the run.
+    let third = run("late.html");
+    assert_eq!(third.code, 2);
+    let r = &third.report["regressions"];
+    assert_eq!(r["fixed_findings"][0]["code"], "duplicate");
+    assert_eq!(r["lost_events"].as_array().unwrap().len(), 1);
+    assert_eq!(r["lost_events"][0]["account"], "6543210987654321");
+
+    // The duplicate comes back: a new finding fails the run.
+    let fourth = run("duplicate.html");
+    assert_eq!(fourth.code, 2);
+    assert_eq!(
+        fourth.report["regressions"]["new_findings"][0]["code"],
+        "duplicate"
+    );
+    assert_eq!(
+        fourth.report["regressions"]["new_findings"][0]["page"],
+        "home"
+    );
+
+    let table = std::fs::read_to_string(reports.join("shop/latest/report.txt")).unwrap();
+    let since = table
+        .find("Since the last run")
+        .expect("regressions in the table");
+    assert!(since < table.find("┌").unwrap(), "shown before the tables");
+}

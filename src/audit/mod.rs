@@ -159,6 +159,7 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
         summary: Default::default(),
         pages,
         adblock: adblock_summary,
+        regressions: None,
     };
     report.summarize();
     Ok(report)

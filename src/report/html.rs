@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use minijinja::syntax::SyntaxConfig;
 use minijinja::{context, Environment, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -20,8 +21,11 @@ use super::{HitReport, PageReport, Report};
 use crate::checks::{Code, Finding, Severity};
 use crate::vendors::{HitKind, Vendor};
 
-/// The page layout. Its `.html` name turns minijinja's HTML auto-escaping on.
-const TEMPLATE: &str = include_str!("templates/report.html");
+/// The page layout. The `.html` names turn minijinja's HTML auto-escaping on.
+const TEMPLATES: [(&str, &str); 2] = [
+    ("report.html", include_str!("templates/report.html")),
+    ("macros.html", include_str!("templates/macros.html")),
+];
 
 /// Shown instead when the template fails to render (a bug, but never a panic).
 const FALLBACK: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
@@ -31,6 +35,13 @@ const FALLBACK: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
 /// The report as a self-contained HTML page.
 pub fn to_html(report: &Report) -> String {
     let mut env = Environment::new();
+    if let Ok(syntax) = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
     let ctx = context! {
         report => to_value(report),
         status => to_value(&status(report)),
@@ -41,9 +52,11 @@ pub fn to_html(report: &Report) -> String {
         groups => to_value(&finding_groups(report)),
         matrix => to_value(&matrix(report)),
         survival => to_value(&survival(report)),
+        changes => to_value(&param_changes(report)),
     };
-    let rendered = env
-        .add_template("report.html", TEMPLATE)
+    let rendered = TEMPLATES
+        .into_iter()
+        .try_for_each(|(name, source)| env.add_template(name, source))
         .and_then(|()| env.get_template("report.html"))
         .and_then(|template| template.render(ctx));
     rendered.unwrap_or_else(|error| {
@@ -161,39 +174,109 @@ fn level<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> &'static str {
         .map_or("ok", Severity::as_str)
 }
 
-/// A parameter or evidence entry ready to print.
-#[derive(Serialize)]
+/// A parameter or evidence entry ready to print. Objects are spread into dotted keys
+/// (`consent.ad_storage`), lists of scalars joined, lists of flat objects (`items`, `requests`)
+/// made into a small table; anything deeper is indented JSON.
+#[derive(Serialize, Default)]
 struct Field {
     key: String,
     text: String,
-    /// Structured (objects, lists of objects): printed as indented JSON.
+    /// `text` is indented JSON.
     block: bool,
+    table: Option<FieldTable>,
+}
+
+#[derive(Serialize)]
+struct FieldTable {
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
 }
 
 fn fields<'j>(entries: impl IntoIterator<Item = (&'j String, &'j Json)>) -> Vec<Field> {
-    entries
-        .into_iter()
-        .map(|(key, value)| {
-            let scalar = |v: &Json| match v {
-                Json::String(s) => Some(s.clone()),
-                Json::Array(_) | Json::Object(_) => None,
-                other => Some(other.to_string()),
-            };
-            let (text, block) = match value {
-                Json::Array(items) => match items.iter().map(scalar).collect::<Option<Vec<_>>>() {
-                    Some(texts) => (texts.join(", "), false),
-                    None => (pretty(value), true),
-                },
-                Json::Object(_) => (pretty(value), true),
-                other => (scalar(other).unwrap_or_default(), false),
-            };
-            Field {
-                key: key.clone(),
-                text,
-                block,
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        push_field(&mut out, key.clone(), value);
+    }
+    out
+}
+
+fn push_field(out: &mut Vec<Field>, key: String, value: &Json) {
+    let field = match value {
+        Json::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                push_field(out, format!("{key}.{k}"), v);
             }
+            return;
+        }
+        Json::Array(items) => match (scalars(items), field_table(items)) {
+            (Some(text), _) => Field {
+                text,
+                ..Field::default()
+            },
+            (None, Some(table)) => Field {
+                table: Some(table),
+                ..Field::default()
+            },
+            (None, None) => Field {
+                text: pretty(value),
+                block: true,
+                ..Field::default()
+            },
+        },
+        other => Field {
+            text: scalar(other).unwrap_or_default(),
+            ..Field::default()
+        },
+    };
+    out.push(Field { key, ..field });
+}
+
+/// A scalar as text (strings without quotes); `None` for lists and objects.
+fn scalar(value: &Json) -> Option<String> {
+    match value {
+        Json::String(s) => Some(s.clone()),
+        Json::Null => Some("—".to_string()),
+        Json::Array(_) | Json::Object(_) => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// A list of scalars, joined; `None` when an item is not a scalar.
+fn scalars(items: &[Json]) -> Option<String> {
+    if items.is_empty() {
+        return Some("(empty)".to_string());
+    }
+    let texts: Option<Vec<String>> = items.iter().map(scalar).collect();
+    texts.map(|t| t.join(", "))
+}
+
+/// A list of flat objects as a table (columns in order of first appearance).
+fn field_table(items: &[Json]) -> Option<FieldTable> {
+    let mut columns: Vec<String> = Vec::new();
+    for item in items {
+        for (key, value) in item.as_object()? {
+            if scalar(value).is_none() && value.as_array().and_then(|a| scalars(a)).is_none() {
+                return None;
+            }
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+    }
+    let rows = items
+        .iter()
+        .map(|item| {
+            columns
+                .iter()
+                .map(|c| match item.get(c) {
+                    Some(Json::Array(a)) => scalars(a).unwrap_or_default(),
+                    Some(v) => scalar(v).unwrap_or_default(),
+                    None => String::new(),
+                })
+                .collect()
         })
-        .collect()
+        .collect();
+    Some(FieldTable { columns, rows })
 }
 
 fn pretty(value: &Json) -> String {
@@ -265,12 +348,30 @@ struct PageView<'a> {
     consent_at: Option<String>,
     /// Where the consent click sits on the timeline, in percent.
     consent_mark: Option<u32>,
+    /// What the timeline bars span (`2.1 s`).
+    span: String,
     /// Hits in the order they were sent.
     hits: Vec<HitView<'a>>,
 }
 
 fn page_id(index: usize) -> String {
     format!("page-{}", index + 1)
+}
+
+/// `Pages`, or the journey run a step belongs to: `Journey “purchase” [accept]`.
+fn group(page: &PageReport) -> String {
+    let Some(journey) = &page.journey else {
+        return "Pages".to_string();
+    };
+    let mut tags: Vec<&str> = page.consent.iter().map(|s| s.as_str()).collect();
+    if page.device == crate::config::Device::Mobile {
+        tags.push("mobile");
+    }
+    if tags.is_empty() {
+        format!("Journey “{journey}”")
+    } else {
+        format!("Journey “{journey}” [{}]", tags.join(", "))
+    }
 }
 
 fn pages(report: &Report) -> Vec<PageView<'_>> {
@@ -289,24 +390,10 @@ fn pages(report: &Report) -> Vec<PageView<'_>> {
             let span = span_ms(page);
             let mut hits: Vec<HitView> = page.hits.iter().map(|h| HitView::new(h, span)).collect();
             hits.sort_by(|a, b| a.hit.time_ms.total_cmp(&b.hit.time_ms));
-            let group = match &page.journey {
-                Some(journey) => {
-                    let mut tags: Vec<&str> = page.consent.iter().map(|s| s.as_str()).collect();
-                    if page.device == crate::config::Device::Mobile {
-                        tags.push("mobile");
-                    }
-                    if tags.is_empty() {
-                        format!("Journey “{journey}”")
-                    } else {
-                        format!("Journey “{journey}” [{}]", tags.join(", "))
-                    }
-                }
-                None => "Pages".to_string(),
-            };
             PageView {
                 id: page_id(i),
                 label: page.label(),
-                group,
+                group: group(page),
                 page,
                 http: match (page.http_status, &page.error, page.step) {
                     (Some(status), _, _) => status.to_string(),
@@ -326,6 +413,7 @@ fn pages(report: &Report) -> Vec<PageView<'_>> {
                 wall: duration(page.wall_ms),
                 consent_at: page.consent_at_ms.map(duration),
                 consent_mark: page.consent_at_ms.map(|ms| percent(ms, span)),
+                span: duration(span),
                 hits,
             }
         })
@@ -349,6 +437,8 @@ struct Issue<'a> {
     vendor: Option<&'static str>,
     account: Option<&'a str>,
     event: Option<&'a str>,
+    /// The code in words (`Fires before consent`).
+    title: &'static str,
     /// What the code means, for people who do not know the codes.
     explain: &'static str,
     occurrences: Vec<Occurrence<'a>>,
@@ -389,12 +479,13 @@ fn finding_groups(report: &Report) -> Vec<SeverityGroup<'_>> {
                 match issues.iter_mut().find(same) {
                     Some(issue) => issue.occurrences.push(occurrence),
                     None => issues.push(Issue {
+                        title: explain(finding.code).0,
                         code: finding.code.as_str(),
                         severity: severity.as_str(),
                         vendor: finding.vendor.map(Vendor::as_str),
                         account: finding.account.as_deref(),
                         event: finding.event.as_deref(),
-                        explain: explain(finding.code),
+                        explain: explain(finding.code).1,
                         occurrences: vec![occurrence],
                     }),
                 }
@@ -414,7 +505,7 @@ fn occurrence<'a>(index: usize, page: &'a PageReport, finding: &'a Finding) -> O
     let mut urls = BTreeSet::new();
     evidence_urls(&finding.evidence, &mut urls);
     let span = span_ms(page);
-    let hits = page
+    let hits: Vec<HitView> = page
         .hits
         .iter()
         .filter(|h| {
@@ -427,13 +518,12 @@ fn occurrence<'a>(index: usize, page: &'a PageReport, finding: &'a Finding) -> O
         .map(|h| HitView::new(h, span))
         .collect();
     let evidence = match &finding.evidence {
-        Json::Object(map) => fields(map),
+        // `params` that repeat a hit's decoded parameters are shown once, with the hit.
+        Json::Object(map) => fields(map.iter().filter(|(key, value)| {
+            !(*key == "params" && hits.iter().any(|h| json_eq(&h.hit.hit.params, value)))
+        })),
         Json::Null => Vec::new(),
-        other => vec![Field {
-            key: "evidence".into(),
-            text: pretty(other),
-            block: true,
-        }],
+        other => fields([(&"evidence".to_string(), other)]),
     };
     Occurrence {
         page_id: page_id(index),
@@ -443,6 +533,10 @@ fn occurrence<'a>(index: usize, page: &'a PageReport, finding: &'a Finding) -> O
         evidence,
         hits,
     }
+}
+
+fn json_eq(params: &BTreeMap<String, Json>, value: &Json) -> bool {
+    serde_json::to_value(params).is_ok_and(|p| &p == value)
 }
 
 /// Every `url` string in a finding's evidence.
@@ -463,26 +557,27 @@ fn evidence_urls<'j>(evidence: &'j Json, out: &mut BTreeSet<&'j str>) {
     }
 }
 
-/// What a finding code means, in words for marketers (the README's table, rephrased).
-fn explain(code: Code) -> &'static str {
+/// A finding code's title and what it means, in words for marketers (the README's table,
+/// rephrased).
+fn explain(code: Code) -> (&'static str, &'static str) {
     match code {
-        Code::Duplicate => "The same event was sent more than once in one page load, so the vendor counts it twice (often the tag is installed twice).",
-        Code::MissingParam => "A parameter the vendor needs is missing (a value without a currency; a purchase without value, currency or order id): reports and bidding get incomplete data.",
-        Code::WrongType => "A parameter has the wrong format (a price sent as text like \"$59.90\", a currency that is not a 3-letter ISO code, product ids not sent as a list).",
-        Code::BrokenScript => "A vendor's script failed to load, so its tracking does not work on that page.",
-        Code::CspBlocked => "The site's security policy (Content-Security-Policy) blocked a vendor script or hit: the browser never sent it.",
-        Code::EndpointError => "A tracking hit was sent, but the vendor's server rejected it or could not be reached.",
-        Code::MissingEid => "A conversion has no event id, so the vendor cannot match it with the copy your server sends: it may be counted twice or not deduplicated.",
-        Code::PageError => "The page itself failed to load.",
-        Code::NotFired => "An event the site config expects on this page did not arrive (or fewer times than expected).",
-        Code::WrongId => "A hit went to an account or pixel id that is not one of the store's: the data ends up in another account.",
-        Code::WrongValue => "A parameter does not have the expected value (for example, the price sent differs from the price on the page).",
-        Code::UnexpectedTag => "A tag that must not fire on this page fired.",
-        Code::SlowFire => "An expected event arrived later than its time budget: visitors who leave quickly are not counted.",
-        Code::FiresBeforeConsent => "A tag that needs consent sent data before the visitor agreed: a privacy (GDPR) risk.",
-        Code::FiresAfterReject => "A tag that needs consent sent data after the visitor rejected tracking: a privacy (GDPR) risk.",
-        Code::StepFailed => "A step of the scripted visit (click, fill, …) could not be performed, so the rest of that journey was not checked.",
-        Code::AdblockBlocked => "Visitors with an ad blocker do not send this event: a filter-list rule blocks it or the script it needs.",
+        Code::Duplicate => ("Event sent twice", "The same event was sent more than once in one page load, so the vendor counts it twice (often the tag is installed twice)."),
+        Code::MissingParam => ("Missing parameter", "A parameter the vendor needs is missing (a value without a currency; a purchase without value, currency or order id): reports and bidding get incomplete data."),
+        Code::WrongType => ("Parameter in the wrong format", "A parameter has the wrong format (a price sent as text like \"$59.90\", a currency that is not a 3-letter ISO code, product ids not sent as a list)."),
+        Code::BrokenScript => ("Tag script fails to load", "A vendor's script failed to load, so its tracking does not work on that page."),
+        Code::CspBlocked => ("Blocked by the site's security policy", "The site's security policy (Content-Security-Policy) blocked a vendor script or hit: the browser never sent it."),
+        Code::EndpointError => ("Hit rejected by the vendor", "A tracking hit was sent, but the vendor's server rejected it or could not be reached."),
+        Code::MissingEid => ("Conversion without event id", "A conversion has no event id, so the vendor cannot match it with the copy your server sends: it may be counted twice or not deduplicated."),
+        Code::PageError => ("Page failed to load", "The page itself failed to load."),
+        Code::NotFired => ("Expected event missing", "An event the site config expects on this page did not arrive (or fewer times than expected)."),
+        Code::WrongId => ("Sent to the wrong account", "A hit went to an account or pixel id that is not one of the store's: the data ends up in another account."),
+        Code::WrongValue => ("Wrong parameter value", "A parameter does not have the expected value (for example, the price sent differs from the price on the page)."),
+        Code::UnexpectedTag => ("Tag fires where it must not", "A tag that must not fire on this page fired."),
+        Code::SlowFire => ("Event fires too late", "An expected event arrived later than its time budget: visitors who leave quickly are not counted."),
+        Code::FiresBeforeConsent => ("Fires before consent", "A tag that needs consent sent data before the visitor agreed: a privacy (GDPR) risk."),
+        Code::FiresAfterReject => ("Fires after the visitor said no", "A tag that needs consent sent data after the visitor rejected tracking: a privacy (GDPR) risk."),
+        Code::StepFailed => ("Journey step failed", "A step of the scripted visit (click, fill, …) could not be performed, so the rest of that journey was not checked."),
+        Code::AdblockBlocked => ("Lost to ad blockers", "Visitors with an ad blocker do not send this event: a filter-list rule blocks it or the script it needs."),
     }
 }
 
@@ -496,6 +591,8 @@ struct Matrix {
 #[derive(Serialize)]
 struct MatrixRow {
     page_id: String,
+    /// As in the pages table.
+    group: String,
     label: String,
     cells: Vec<Cell>,
 }
@@ -537,6 +634,7 @@ fn matrix(report: &Report) -> Matrix {
         .enumerate()
         .map(|(i, page)| MatrixRow {
             page_id: page_id(i),
+            group: group(page),
             label: page.label(),
             cells: vendors.iter().map(|&vendor| cell(page, vendor)).collect(),
         })
@@ -548,7 +646,11 @@ fn matrix(report: &Report) -> Matrix {
 }
 
 fn cell(page: &PageReport, vendor: Vendor) -> Cell {
-    let mut hits: Vec<&HitReport> = page.hits.iter().filter(|h| h.hit.vendor == vendor).collect();
+    let mut hits: Vec<&HitReport> = page
+        .hits
+        .iter()
+        .filter(|h| h.hit.vendor == vendor)
+        .collect();
     hits.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
     let mut events: Vec<EventCount> = Vec::new();
     for hit in hits.iter().filter(|h| h.hit.kind == HitKind::Event) {
@@ -574,6 +676,34 @@ fn cell(page: &PageReport, vendor: Vendor) -> Cell {
         level: level(findings.iter().copied()),
         codes,
     }
+}
+
+/// A parameter that changed since the previous run, values as text.
+#[derive(Serialize)]
+struct ParamChangeView<'a> {
+    page: &'a str,
+    vendor: &'a str,
+    event: Option<&'a str>,
+    param: &'a str,
+    before: String,
+    now: String,
+}
+
+fn param_changes(report: &Report) -> Vec<ParamChangeView<'_>> {
+    let show = |v: &Json| scalar(v).unwrap_or_else(|| v.to_string());
+    report
+        .regressions
+        .iter()
+        .flat_map(|r| &r.changed_params)
+        .map(|c| ParamChangeView {
+            page: &c.event.page,
+            vendor: &c.event.vendor,
+            event: c.event.event.as_deref(),
+            param: &c.param,
+            before: show(&c.before),
+            now: show(&c.now),
+        })
+        .collect()
 }
 
 /// One row of the ad-block survival table.
@@ -728,11 +858,16 @@ mod tests {
             version: crate::report::REPORT_VERSION,
             tool: "pixelaudit 0.1.0".into(),
             site: "demo-store".into(),
-            started_at: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 13, 41, 2).unwrap(),
-            finished_at: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 13, 41, 9).unwrap(),
+            started_at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 28, 13, 41, 2)
+                .unwrap(),
+            finished_at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 28, 13, 41, 9)
+                .unwrap(),
             summary: Summary::default(),
             pages: vec![home, cart],
             adblock: None,
+            regressions: None,
         };
         report.summarize();
         report
@@ -745,7 +880,9 @@ mod tests {
         assert!(!html.contains("<img"), "an img tag got through");
         assert!(!html.contains("onerror=alert(3)>"));
         // The page URL, the parameter, the raw value and the console text are all there, escaped.
-        assert!(html.contains("https:&#x2f;&#x2f;shop.test&#x2f;?q=&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+        assert!(html.contains(
+            "https:&#x2f;&#x2f;shop.test&#x2f;?q=&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"
+        ));
         assert!(html.contains("&lt;script&gt;alert(2)&lt;&#x2f;script&gt;"));
         assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(3)&gt;"));
         assert!(html.contains("Uncaught &lt;script&gt;alert(2)"));
@@ -754,7 +891,10 @@ mod tests {
     #[test]
     fn shows_status_findings_and_matrix() {
         let html = to_html(&report());
-        assert!(html.contains("1 error, 1 warning across 2 page runs"), "{html}");
+        assert!(
+            html.contains("1 error, 1 warning across 2 page runs"),
+            "{html}"
+        );
         assert!(html.contains("Action needed"));
         assert!(html.contains("demo-store"));
         assert!(html.contains("pixelaudit 0.1.0"));
@@ -794,8 +934,14 @@ mod tests {
         for tag in ["<link", "<script", "<img", "<iframe", "<object", "<embed"] {
             assert!(!lower.contains(tag), "{tag} in a self-contained report");
         }
-        for attr in ["src=\"http", "href=\"http", "src='http", "href='http", "url(http", "@import"]
-        {
+        for attr in [
+            "src=\"http",
+            "href=\"http",
+            "src='http",
+            "href='http",
+            "url(http",
+            "@import",
+        ] {
             assert!(!lower.contains(attr), "{attr}: an external reference");
         }
     }
@@ -828,5 +974,64 @@ mod tests {
         assert!(html.contains("stale copy: &lt;download failed&gt;"));
         assert!(html.contains("25%"));
         assert!(!to_html(&super::tests::report()).contains("id=\"adblock\""));
+    }
+
+    #[test]
+    fn shows_what_changed_since_the_previous_run() {
+        use crate::report::{EventRef, FindingRef, ParamChange, Regressions};
+        let mut report = report();
+        let event = EventRef {
+            page: "thank-you [accept]".into(),
+            vendor: "ga4".into(),
+            account: Some("G-1".into()),
+            event: Some("purchase".into()),
+        };
+        report.regressions = Some(Regressions {
+            previous_run: "2026-11-27T10:00:00Z".into(),
+            new_findings: vec![FindingRef {
+                page: "home [accept]".into(),
+                code: "duplicate".into(),
+                vendor: Some("meta".into()),
+                event: Some("PageView".into()),
+                message: format!("fired twice {XSS1}"),
+            }],
+            fixed_findings: vec![],
+            lost_events: vec![event.clone()],
+            changed_params: vec![ParamChange {
+                event,
+                param: "currency".into(),
+                before: json!("EUR"),
+                now: json!(["E", "U", "R"]),
+            }],
+        });
+        let html = to_html(&report);
+        assert!(html.contains("id=\"changes\""));
+        assert!(html.contains("1 new problem</strong>, 0 fixed, 1 event no longer fires"));
+        assert!(html.contains("fired twice &lt;script&gt;"));
+        assert!(
+            html.contains("[&quot;E&quot;,&quot;U&quot;,&quot;R&quot;]"),
+            "{html}"
+        );
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn failed_pages_and_journey_steps_read_plainly() {
+        let mut report = report();
+        let mut failed = page("checkout", "https://shop.test/checkout", vec![], vec![]);
+        failed.http_status = None;
+        failed.error = Some("net::ERR_NAME_NOT_RESOLVED".into());
+        let mut step = page("add to cart", "https://shop.test/p", vec![], vec![]);
+        step.journey = Some("buy".into());
+        step.step = Some(2);
+        step.http_status = None;
+        report.pages.extend([failed, step]);
+        report.summarize();
+        let html = to_html(&report);
+        assert!(html.contains("The page failed: net::ERR_NAME_NOT_RESOLVED"));
+        assert!(html.contains("Journey “buy” [accept]"));
+        assert!(html.contains("buy #2 add to cart [accept]"));
+        assert!(html.contains("same page (no new page load)"));
+        assert!(html.contains("across 4 page runs"));
     }
 }

@@ -34,6 +34,37 @@ pub fn to_markdown(report: &Report) -> String {
         s.pages,
         s.events
     );
+    if let Some(r) = &report.regressions {
+        let _ = writeln!(
+            out,
+            "**Since the last run:** {} new finding(s), {} fixed, {} event(s) no longer fire, {} parameter change(s).\n",
+            r.new_findings.len(),
+            r.fixed_findings.len(),
+            r.lost_events.len(),
+            r.changed_params.len()
+        );
+        for f in &r.new_findings {
+            let _ = writeln!(
+                out,
+                "- new: {} `{}` {}",
+                cell(&f.page),
+                f.code,
+                cell(&f.message)
+            );
+        }
+        for e in &r.lost_events {
+            let _ = writeln!(
+                out,
+                "- lost: {} {} {}",
+                cell(&e.page),
+                e.vendor,
+                cell(e.event.as_deref().unwrap_or("?"))
+            );
+        }
+        if r.any() {
+            out.push('\n');
+        }
+    }
     let mut rows = Vec::new();
     for page in &report.pages {
         for f in page

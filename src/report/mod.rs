@@ -6,6 +6,7 @@ mod json;
 mod junit;
 mod markdown;
 mod model;
+mod regression;
 mod save;
 mod table;
 
@@ -18,5 +19,8 @@ pub use model::{
     AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, Report, Summary,
     VendorSurvival, REPORT_VERSION,
 };
-pub use save::{save_run, screenshot_name};
+pub use regression::{
+    compare as compare_runs, load_previous, EventRef, FindingRef, ParamChange, Regressions,
+};
+pub use save::{safe_dir_name, save_run, screenshot_name};
 pub use table::to_table;

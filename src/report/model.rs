@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::regression::Regressions;
 use crate::adblock::{BlockMatch, ListInfo};
 use crate::browser::ConsoleEntry;
 use crate::checks::{Finding, Severity};
@@ -33,6 +34,9 @@ pub struct Report {
     /// Ad-block results, when the site audits them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adblock: Option<AdblockSummary>,
+    /// What changed since the previous run of this site (absent on the first run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regressions: Option<Regressions>,
 }
 
 /// Totals over the whole run.

@@ -47,6 +47,11 @@ pub fn screenshot_name(page: &PageReport) -> String {
     format!("{}.png", safe_name(&page.label().replace(' ', "_")))
 }
 
+/// The folder name a site's runs are saved under.
+pub fn safe_dir_name(site: &str) -> String {
+    safe_name(site)
+}
+
 /// A name safe as one path component.
 pub(crate) fn safe_name(name: &str) -> String {
     let cleaned: String = name

@@ -43,6 +43,9 @@ pub fn to_table(report: &Report) -> String {
         s.errors,
         s.warnings
     );
+    if let Some(r) = &report.regressions {
+        out.push_str(&regressions_text(r));
+    }
     out.push_str(&pages_table(report));
     if s.events > 0 {
         out.push_str("\n\nEvents\n");
@@ -66,6 +69,60 @@ pub fn to_table(report: &Report) -> String {
         out.push_str(&findings_table(report));
     } else {
         out.push_str("\n\nNo findings.");
+    }
+    out.push('\n');
+    out
+}
+
+/// "Since the last run": shown first, as the most urgent news.
+fn regressions_text(r: &super::Regressions) -> String {
+    let mut out = format!(
+        "Since the last run ({}): {} new finding(s), {} fixed, {} event(s) no longer fire, {} parameter change(s)\n",
+        clean(&r.previous_run),
+        r.new_findings.len(),
+        r.fixed_findings.len(),
+        r.lost_events.len(),
+        r.changed_params.len()
+    );
+    for f in &r.new_findings {
+        let _ = writeln!(
+            out,
+            "  + {} {} {}: {}",
+            clean(&f.page),
+            f.code,
+            f.vendor.as_deref().unwrap_or("-"),
+            clean(&f.message)
+        );
+    }
+    for e in &r.lost_events {
+        let _ = writeln!(
+            out,
+            "  - {} {} {} no longer fires",
+            clean(&e.page),
+            e.vendor,
+            clean(e.event.as_deref().unwrap_or("?"))
+        );
+    }
+    for c in &r.changed_params {
+        let _ = writeln!(
+            out,
+            "  ~ {} {} {} {}: {} → {}",
+            clean(&c.event.page),
+            c.event.vendor,
+            clean(c.event.event.as_deref().unwrap_or("?")),
+            c.param,
+            clean(&c.before.to_string()),
+            clean(&c.now.to_string())
+        );
+    }
+    for f in &r.fixed_findings {
+        let _ = writeln!(
+            out,
+            "  ✓ fixed: {} {} {}",
+            clean(&f.page),
+            f.code,
+            f.vendor.as_deref().unwrap_or("-")
+        );
     }
     out.push('\n');
     out
