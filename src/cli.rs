@@ -15,6 +15,7 @@ use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
 use crate::config::{self, AdblockPlan, Site};
 use crate::demo::{DemoOptions, DemoServer};
 use crate::exit::Exit;
+use crate::notify::{self, NotifyPlan};
 use crate::report::{self, Format, Report};
 use crate::request::CapturedRequest;
 use crate::vendors;
@@ -35,7 +36,7 @@ pub struct Cli {
 }
 
 const EXIT_CODES: &str = "Exit codes: 0 no error findings, 2 error findings, 3 invalid config, \
-4 browser/driver unavailable, 1 anything else.";
+4 browser/driver unavailable, 5 report saved but not emailed, 1 anything else.";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -123,6 +124,9 @@ pub struct RunArgs {
     /// What makes the exit code 2: error findings (default), or warnings too.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+    /// Do not email the report even if the site config has a [notify] section.
+    #[arg(long)]
+    pub no_email: bool,
     /// Measure what ad blockers remove (EasyList + EasyPrivacy, and a blocked run), also for
     /// sites without an [adblock] section.
     #[arg(long)]
@@ -340,6 +344,13 @@ async fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOpt
     }))
 }
 
+async fn deliver(plan: &NotifyPlan, report: &Report) -> Result<(), String> {
+    let message = notify::build_message(plan, report)?;
+    notify::send(plan, message, notify::Credentials::from_env())
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Several formats need a folder to go to: say so before anything runs.
 fn check_output(run: &RunArgs) -> Result<(), String> {
     if run.format.len() > 1 && run.output.is_none() {
@@ -381,6 +392,15 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
     if let Err(error) = emit(&report, run) {
         eprintln!("error: {error}");
         return Exit::Failure;
+    }
+    if let (Some(plan), false) = (&site.notify, run.no_email) {
+        if plan.wants(&report) {
+            if let Err(error) = deliver(plan, &report).await {
+                eprintln!("error: {error} (the reports are saved on disk)");
+                return Exit::DeliveryFailed;
+            }
+            eprintln!("report emailed to {}", plan.to.join(", "));
+        }
     }
     match run.fail_on {
         FailOn::Error => Exit::for_report(&report),

@@ -16,6 +16,8 @@ pub enum Exit {
     InvalidConfig = 3,
     /// The browser or driver is unavailable (missing, version mismatch, cannot start).
     BrowserUnavailable = 4,
+    /// The audit ran and its reports are on disk, but they could not be emailed.
+    DeliveryFailed = 5,
 }
 
 impl Exit {

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod exit;
+pub mod notify;
 pub mod report;
 pub mod request;
 pub mod vendors;

@@ -13,10 +13,11 @@ use url::Url;
 use super::consent::{ConsentAction, ConsentConfig, ConsentMode, Scenario};
 use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
-use super::site::{AdblockConfig, BrowserConfig, SiteConfig};
+use super::site::{AdblockConfig, BrowserConfig, NotifyConfig, SiteConfig};
 use super::suggest::did_you_mean;
 use super::ConfigError;
 use crate::checks::Severity;
+use crate::notify::{NotifyPlan, TlsMode, When};
 use crate::vendors::{known_events, Vendor};
 
 /// The normalised parameter names rules can address (plus `raw.<vendor key>`).
@@ -176,6 +177,8 @@ pub struct Site {
     pub browser: BrowserConfig,
     /// Ad-block analysis, when asked for.
     pub adblock: Option<AdblockPlan>,
+    /// Report delivery by email.
+    pub notify: Option<NotifyPlan>,
 }
 
 /// Validated `[adblock]` settings.
@@ -230,6 +233,7 @@ impl Site {
             consent: None,
             browser: BrowserConfig::default(),
             adblock: None,
+            notify: None,
         }
     }
 
@@ -407,6 +411,7 @@ impl Site {
             consent,
             browser: config.browser.clone(),
             adblock: config.adblock.as_ref().map(|a| v.adblock(a)).transpose()?,
+            notify: config.notify.as_ref().map(|n| v.notify(n)).transpose()?,
         })
     }
 }
@@ -694,6 +699,86 @@ impl Validator<'_> {
         })
     }
 
+    fn notify(&self, n: &NotifyConfig) -> Result<NotifyPlan, ConfigError> {
+        let choose = |value: Option<&Spanned<String>>,
+                      names: &[&'static str],
+                      what: &str|
+         -> Result<Option<&'static str>, ConfigError> {
+            let Some(value) = value else { return Ok(None) };
+            names
+                .iter()
+                .find(|n| **n == value.get_ref())
+                .map(|n| Some(*n))
+                .ok_or_else(|| {
+                    self.err(
+                        Some(value.span()),
+                        format!(
+                            "unknown {what} `{}`{}; use one of {}",
+                            value.get_ref(),
+                            did_you_mean(value.get_ref(), names.iter().copied()),
+                            names.join(", ")
+                        ),
+                    )
+                })
+        };
+        let when = match choose(
+            n.when.as_ref(),
+            &["always", "failure", "regression"],
+            "`when`",
+        )? {
+            Some("failure") => When::Failure,
+            Some("regression") => When::Regression,
+            _ => When::Always,
+        };
+        let tls = match choose(n.tls.as_ref(), &["starttls", "implicit", "none"], "`tls`")? {
+            Some("implicit") => TlsMode::Implicit,
+            Some("none") => TlsMode::None,
+            _ => TlsMode::Starttls,
+        };
+        for address in n.to.iter().chain(std::iter::once(&n.from)) {
+            if address
+                .get_ref()
+                .parse::<lettre::message::Mailbox>()
+                .is_err()
+            {
+                return Err(self.err(
+                    Some(address.span()),
+                    format!("`{}` is not an email address", address.get_ref()),
+                ));
+            }
+        }
+        if n.to.is_empty() {
+            return Err(self.err(None, "[notify] needs at least one recipient in `to`"));
+        }
+        let subject = match &n.subject {
+            Some(template) => {
+                minijinja::Environment::new()
+                    .template_from_str(template.get_ref())
+                    .map_err(|e| {
+                        self.err(
+                            Some(template.span()),
+                            format!("invalid subject template: {e}"),
+                        )
+                    })?;
+                template.get_ref().clone()
+            }
+            None => crate::notify::DEFAULT_SUBJECT.to_string(),
+        };
+        Ok(NotifyPlan {
+            to: n.to.iter().map(|t| t.get_ref().clone()).collect(),
+            from: n.from.get_ref().clone(),
+            subject,
+            when,
+            host: n.smtp_host.clone(),
+            port: n
+                .smtp_port
+                .unwrap_or(if tls == TlsMode::Implicit { 465 } else { 587 }),
+            tls,
+            retries: n.retries.unwrap_or(3),
+            backoff: Duration::from_millis(n.retry_backoff_ms.unwrap_or(2000)),
+        })
+    }
+
     fn consent_plan(&self, c: &ConsentConfig) -> Result<ConsentPlan, ConfigError> {
         let exempt = match &c.exempt {
             Some(list) => list
@@ -822,6 +907,34 @@ mod tests {
             Action::Goto(url) => assert_eq!(url.as_str(), "https://preview-123.shop.test/cart"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn notify_section_is_validated() {
+        let ok = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"smtp.shop.test\"\n").unwrap();
+        let n = ok.notify.unwrap();
+        assert_eq!(
+            (n.port, n.tls, n.when, n.retries),
+            (587, TlsMode::Starttls, When::Always, 3)
+        );
+        let e = site(
+            "[notify]\nto = [\"not an address\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not an email address"), "{}", e.message);
+        assert_eq!(e.line, Some(3));
+        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nwhen = \"failures\"\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `failure`?"),
+            "{}",
+            e.message
+        );
+        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nsmtp_password = \"x\"\n").unwrap_err();
+        assert!(
+            e.message.contains("unknown field `smtp_password`"),
+            "secrets never come from files: {}",
+            e.message
+        );
     }
 
     #[test]

@@ -42,6 +42,40 @@ pub struct SiteConfig {
     /// Ad-block analysis.
     #[serde(default)]
     pub adblock: Option<AdblockConfig>,
+    /// Emailing the report.
+    #[serde(default)]
+    pub notify: Option<NotifyConfig>,
+}
+
+/// The `[notify]` section: who gets the report by email, when, and through which SMTP server.
+/// Credentials come from `PIXELAUDIT_SMTP_USERNAME` / `PIXELAUDIT_SMTP_PASSWORD` only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Recipients.
+    pub to: Vec<Spanned<String>>,
+    /// Sender.
+    pub from: Spanned<String>,
+    /// Subject template.
+    #[serde(default)]
+    pub subject: Option<Spanned<String>>,
+    /// `always` (default), `failure` or `regression`.
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    /// SMTP server.
+    pub smtp_host: String,
+    /// SMTP port (default 587, or 465 with `tls = "implicit"`).
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `implicit` or `none`.
+    #[serde(default)]
+    pub tls: Option<Spanned<String>>,
+    /// Retries after a failed send (default 3).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// Wait before the first retry, in ms (default 2000; doubles each time).
+    #[serde(default)]
+    pub retry_backoff_ms: Option<u64>,
 }
 
 /// The `[adblock]` section: which filter lists, whether to audit again with them blocking,

@@ -45,13 +45,15 @@ pub fn to_html(report: &Report) -> String {
     let ctx = context! {
         report => to_value(report),
         status => to_value(&status(report)),
-        started => report.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        finished => report.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        started => report.started_at.format(TIME).to_string(),
+        finished => report.finished_at.format(TIME).to_string(),
         duration => duration((report.finished_at - report.started_at).num_milliseconds() as f64),
         pages => to_value(&pages(report)),
         groups => to_value(&finding_groups(report)),
         matrix => to_value(&matrix(report)),
         survival => to_value(&survival(report)),
+        survival_total => to_value(&survival_total(report)),
+        previous_run => report.regressions.as_ref().map(|r| timestamp(&r.previous_run)),
         changes => to_value(&param_changes(report)),
     };
     let rendered = TEMPLATES
@@ -67,6 +69,17 @@ pub fn to_html(report: &Report) -> String {
         )
         .unwrap_or_default()
     })
+}
+
+/// How times are shown.
+const TIME: &str = "%Y-%m-%d %H:%M:%S UTC";
+
+/// An RFC 3339 time as shown elsewhere in the report (as is when it does not parse).
+fn timestamp(text: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(text).map_or_else(
+        |_| text.to_string(),
+        |t| t.with_timezone(&chrono::Utc).format(TIME).to_string(),
+    )
 }
 
 /// Serializes view data for the template. (minijinja's own serde support is an optional
@@ -156,12 +169,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `380 ms`, `1.9 s`.
+/// `380 ms`, `1.9 s`, `2 min 17 s`.
 fn duration(ms: f64) -> String {
     if ms < 1000.0 {
         format!("{ms:.0} ms")
-    } else {
+    } else if ms < 60_000.0 {
         format!("{:.1} s", ms / 1000.0)
+    } else {
+        let s = (ms / 1000.0).round() as u64;
+        format!("{} min {} s", s / 60, s % 60)
     }
 }
 
@@ -561,23 +577,85 @@ fn evidence_urls<'j>(evidence: &'j Json, out: &mut BTreeSet<&'j str>) {
 /// rephrased).
 fn explain(code: Code) -> (&'static str, &'static str) {
     match code {
-        Code::Duplicate => ("Event sent twice", "The same event was sent more than once in one page load, so the vendor counts it twice (often the tag is installed twice)."),
-        Code::MissingParam => ("Missing parameter", "A parameter the vendor needs is missing (a value without a currency; a purchase without value, currency or order id): reports and bidding get incomplete data."),
-        Code::WrongType => ("Parameter in the wrong format", "A parameter has the wrong format (a price sent as text like \"$59.90\", a currency that is not a 3-letter ISO code, product ids not sent as a list)."),
-        Code::BrokenScript => ("Tag script fails to load", "A vendor's script failed to load, so its tracking does not work on that page."),
-        Code::CspBlocked => ("Blocked by the site's security policy", "The site's security policy (Content-Security-Policy) blocked a vendor script or hit: the browser never sent it."),
-        Code::EndpointError => ("Hit rejected by the vendor", "A tracking hit was sent, but the vendor's server rejected it or could not be reached."),
-        Code::MissingEid => ("Conversion without event id", "A conversion has no event id, so the vendor cannot match it with the copy your server sends: it may be counted twice or not deduplicated."),
+        Code::Duplicate => (
+            "Event sent twice",
+            "The same event was sent more than once in one page load, so the vendor counts it \
+             twice (often the tag is installed twice).",
+        ),
+        Code::MissingParam => (
+            "Missing parameter",
+            "A parameter the vendor needs is missing (a value without a currency; a purchase \
+             without value, currency or order id): reports and bidding get incomplete data.",
+        ),
+        Code::WrongType => (
+            "Parameter in the wrong format",
+            "A parameter has the wrong format (a price sent as text like \"$59.90\", a \
+             currency that is not a 3-letter ISO code, product ids not sent as a list).",
+        ),
+        Code::BrokenScript => (
+            "Tag script fails to load",
+            "A vendor's script failed to load, so its tracking does not work on that page.",
+        ),
+        Code::CspBlocked => (
+            "Blocked by the site's security policy",
+            "The site's security policy (Content-Security-Policy) blocked a vendor script or \
+             hit: the browser never sent it.",
+        ),
+        Code::EndpointError => (
+            "Hit rejected by the vendor",
+            "A tracking hit was sent, but the vendor's server rejected it or could not be \
+             reached.",
+        ),
+        Code::MissingEid => (
+            "Conversion without event id",
+            "A conversion has no event id, so the vendor cannot match it with the copy your \
+             server sends: it may be counted twice or not deduplicated.",
+        ),
         Code::PageError => ("Page failed to load", "The page itself failed to load."),
-        Code::NotFired => ("Expected event missing", "An event the site config expects on this page did not arrive (or fewer times than expected)."),
-        Code::WrongId => ("Sent to the wrong account", "A hit went to an account or pixel id that is not one of the store's: the data ends up in another account."),
-        Code::WrongValue => ("Wrong parameter value", "A parameter does not have the expected value (for example, the price sent differs from the price on the page)."),
-        Code::UnexpectedTag => ("Tag fires where it must not", "A tag that must not fire on this page fired."),
-        Code::SlowFire => ("Event fires too late", "An expected event arrived later than its time budget: visitors who leave quickly are not counted."),
-        Code::FiresBeforeConsent => ("Fires before consent", "A tag that needs consent sent data before the visitor agreed: a privacy (GDPR) risk."),
-        Code::FiresAfterReject => ("Fires after the visitor said no", "A tag that needs consent sent data after the visitor rejected tracking: a privacy (GDPR) risk."),
-        Code::StepFailed => ("Journey step failed", "A step of the scripted visit (click, fill, …) could not be performed, so the rest of that journey was not checked."),
-        Code::AdblockBlocked => ("Lost to ad blockers", "Visitors with an ad blocker do not send this event: a filter-list rule blocks it or the script it needs."),
+        Code::NotFired => (
+            "Expected event missing",
+            "An event the site config expects on this page did not arrive (or fewer times \
+             than expected).",
+        ),
+        Code::WrongId => (
+            "Sent to the wrong account",
+            "A hit went to an account or pixel id that is not one of the store's: the data \
+             ends up in another account.",
+        ),
+        Code::WrongValue => (
+            "Wrong parameter value",
+            "A parameter does not have the expected value (for example, the price sent \
+             differs from the price on the page).",
+        ),
+        Code::UnexpectedTag => (
+            "Tag fires where it must not",
+            "A tag that must not fire on this page fired.",
+        ),
+        Code::SlowFire => (
+            "Event fires too late",
+            "An expected event arrived later than its time budget: visitors who leave quickly \
+             are not counted.",
+        ),
+        Code::FiresBeforeConsent => (
+            "Fires before consent",
+            "A tag that needs consent sent data before the visitor agreed: a privacy (GDPR) \
+             risk.",
+        ),
+        Code::FiresAfterReject => (
+            "Fires after the visitor said no",
+            "A tag that needs consent sent data after the visitor rejected tracking: a \
+             privacy (GDPR) risk.",
+        ),
+        Code::StepFailed => (
+            "Journey step failed",
+            "A step of the scripted visit (click, fill, …) could not be performed, so the \
+             rest of that journey was not checked.",
+        ),
+        Code::AdblockBlocked => (
+            "Lost to ad blockers",
+            "Visitors with an ad blocker do not send this event: a filter-list rule blocks it \
+             or the script it needs.",
+        ),
     }
 }
 
@@ -721,33 +799,62 @@ struct SurvivalRow {
     level: &'static str,
 }
 
-fn survival(report: &Report) -> Vec<SurvivalRow> {
+fn survival_row(
+    vendor: &'static str,
+    events: usize,
+    survived: usize,
+    conversions: usize,
+    conversions_survived: usize,
+) -> SurvivalRow {
     let pct = |part: usize, all: usize| {
         (all > 0).then(|| (part as f64 * 100.0 / all as f64).round() as u32)
     };
+    let events_pct = pct(survived, events);
+    SurvivalRow {
+        vendor,
+        events,
+        survived,
+        events_pct,
+        conversions,
+        conversions_survived,
+        conversions_pct: pct(conversions_survived, conversions),
+        level: match events_pct {
+            Some(p) if p >= 90 => "ok",
+            Some(p) if p >= 50 => "warning",
+            Some(_) => "error",
+            None => "none",
+        },
+    }
+}
+
+fn survival(report: &Report) -> Vec<SurvivalRow> {
     report
         .adblock
         .iter()
         .flat_map(|a| &a.vendors)
         .map(|v| {
-            let events_pct = pct(v.survived, v.events);
-            SurvivalRow {
-                vendor: v.vendor.map_or("-", Vendor::as_str),
-                events: v.events,
-                survived: v.survived,
-                events_pct,
-                conversions: v.conversions,
-                conversions_survived: v.conversions_survived,
-                conversions_pct: pct(v.conversions_survived, v.conversions),
-                level: match events_pct {
-                    Some(p) if p >= 90 => "ok",
-                    Some(p) if p >= 50 => "warning",
-                    Some(_) => "error",
-                    None => "none",
-                },
-            }
+            survival_row(
+                v.vendor.map_or("-", Vendor::as_str),
+                v.events,
+                v.survived,
+                v.conversions,
+                v.conversions_survived,
+            )
         })
         .collect()
+}
+
+/// All vendors together.
+fn survival_total(report: &Report) -> Option<SurvivalRow> {
+    let adblock = report.adblock.as_ref()?;
+    let sum = |f: fn(&crate::report::VendorSurvival) -> usize| adblock.vendors.iter().map(f).sum();
+    Some(survival_row(
+        "all vendors",
+        sum(|v| v.events),
+        sum(|v| v.survived),
+        sum(|v| v.conversions),
+        sum(|v| v.conversions_survived),
+    ))
 }
 
 #[cfg(test)]
@@ -973,6 +1080,7 @@ mod tests {
         assert!(html.contains("54371"));
         assert!(html.contains("stale copy: &lt;download failed&gt;"));
         assert!(html.contains("25%"));
+        assert!(html.contains("1 of 4 tracking events (25%) and 0 of 2 conversions (0%)"));
         assert!(!to_html(&super::tests::report()).contains("id=\"adblock\""));
     }
 
@@ -995,7 +1103,13 @@ mod tests {
                 event: Some("PageView".into()),
                 message: format!("fired twice {XSS1}"),
             }],
-            fixed_findings: vec![],
+            fixed_findings: vec![FindingRef {
+                page: "cart [accept]".into(),
+                code: "missing_eid".into(),
+                vendor: Some("meta".into()),
+                event: Some("InitiateCheckout".into()),
+                message: "meta InitiateCheckout has no event id".into(),
+            }],
             lost_events: vec![event.clone()],
             changed_params: vec![ParamChange {
                 event,
@@ -1006,7 +1120,8 @@ mod tests {
         });
         let html = to_html(&report);
         assert!(html.contains("id=\"changes\""));
-        assert!(html.contains("1 new problem</strong>, 0 fixed, 1 event no longer fires"));
+        assert!(html.contains("1 new problem</strong>, 1 fixed, 1 event no longer fires"));
+        assert!(html.contains("Fixed since then (1)"));
         assert!(html.contains("fired twice &lt;script&gt;"));
         assert!(
             html.contains("[&quot;E&quot;,&quot;U&quot;,&quot;R&quot;]"),
