@@ -49,6 +49,24 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Check site configs without a browser (errors point at file:line:col).
     Validate(ValidateArgs),
+    /// List a site's past runs (from reports/history.sqlite).
+    History(HistoryArgs),
+}
+
+/// `pixelaudit history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The site's name (as in its reports).
+    pub site: String,
+    /// Where runs are saved.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports_dir: PathBuf,
+    /// How many runs, newest first.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+    pub format: DecodeFormat,
 }
 
 /// `pixelaudit validate`.
@@ -176,7 +194,50 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Demo(args) => demo_command(args).await,
         Command::Decode(args) => decode_command(args),
         Command::Validate(args) => validate_command(&args),
+        Command::History(args) => history_command(&args),
     }
+}
+
+fn history_command(args: &HistoryArgs) -> Exit {
+    let runs =
+        report::History::open(&args.reports_dir).and_then(|h| h.runs(&args.site, args.limit));
+    let runs = match runs {
+        Ok(runs) => runs,
+        Err(error) => {
+            eprintln!(
+                "error: cannot read {}: {error}",
+                args.reports_dir.join("history.sqlite").display()
+            );
+            return Exit::Failure;
+        }
+    };
+    match args.format {
+        DecodeFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).expect("runs serialize")
+        ),
+        DecodeFormat::Text if runs.is_empty() => {
+            println!("no runs of {} in {}", args.site, args.reports_dir.display())
+        }
+        DecodeFormat::Text => {
+            println!(
+                "{:<32} {:>6} {:>7} {:>7} {:>9} {:>12}",
+                "started", "pages", "events", "errors", "warnings", "regressions"
+            );
+            for run in &runs {
+                println!(
+                    "{:<32} {:>6} {:>7} {:>7} {:>9} {:>12}",
+                    run.started_at,
+                    run.pages,
+                    run.events,
+                    run.errors,
+                    run.warnings,
+                    run.regressions
+                );
+            }
+        }
+    }
+    Exit::Clean
 }
 
 fn validate_command(args: &ValidateArgs) -> Exit {
@@ -378,6 +439,10 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
     if let Some(previous) = report::load_previous(&previous) {
         report.regressions = Some(report::compare_runs(&previous, &report));
     }
+    match report::History::open(&run.reports_dir) {
+        Ok(history) => report.history = history.vendor_health(&report.site, 20).ok(),
+        Err(error) => tracing::warn!("run history unavailable: {error}"),
+    }
     match report::save_run(&run.reports_dir, &report) {
         Ok(folder) => eprintln!(
             "reports saved to {} (and {})",
@@ -392,6 +457,10 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
     if let Err(error) = emit(&report, run) {
         eprintln!("error: {error}");
         return Exit::Failure;
+    }
+    if let Err(error) = report::History::open(&run.reports_dir).and_then(|mut h| h.record(&report))
+    {
+        eprintln!("warning: the run could not be added to the history: {error}");
     }
     if let (Some(plan), false) = (&site.notify, run.no_email) {
         if plan.wants(&report) {

@@ -512,6 +512,33 @@ fn regressions_since_the_previous_run_are_reported_first_and_can_fail_the_run() 
         "home"
     );
 
+    // Every run is in the history database, newest first.
+    let history = common::bin()
+        .args(["history", "shop", "--format", "json", "--reports-dir"])
+        .arg(&reports)
+        .output()
+        .unwrap();
+    let runs: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    assert_eq!(
+        runs[0]["regressions"], 1,
+        "the newest run had one new finding"
+    );
+    assert_eq!(runs[1]["regressions"], 1, "the run before lost one event");
+    assert!(runs[0]["started_at"].as_str() > runs[3]["started_at"].as_str());
+    // JUnit lists the regression first.
+    let junit = std::fs::read_to_string(reports.join("shop/latest/junit.xml")).unwrap();
+    let regression_case = junit
+        .find("classname=\"shop.regressions\"")
+        .expect("a regressions test case");
+    assert!(regression_case < junit.find("classname=\"shop.home\"").unwrap());
+    assert!(junit.contains("type=\"regression\""), "{junit}");
+    // The HTML report draws each vendor's trend over those runs.
+    let html = std::fs::read_to_string(reports.join("shop/latest/report.html")).unwrap();
+    assert!(html.contains("Vendor health over the last runs"));
+    assert!(html.contains("<polyline"), "an inline SVG chart");
+
     let table = std::fs::read_to_string(reports.join("shop/latest/report.txt")).unwrap();
     let since = table
         .find("Since the last run")

@@ -160,6 +160,7 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
         pages,
         adblock: adblock_summary,
         regressions: None,
+        history: None,
     };
     report.summarize();
     Ok(report)

@@ -18,6 +18,33 @@ pub fn to_junit(report: &Report) -> String {
     if let Ok(duration) = (report.finished_at - report.started_at).to_std() {
         suite.set_time(duration);
     }
+    if let Some(r) = &report.regressions {
+        // Listed first: what got worse since the previous run.
+        let status = if r.any() {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_type("regression");
+            let mut lines: Vec<String> = r
+                .new_findings
+                .iter()
+                .map(|f| format!("new: {} [{}] {}", f.page, f.code, f.message))
+                .collect();
+            lines.extend(r.lost_events.iter().map(|e| {
+                format!(
+                    "lost: {} {} {}",
+                    e.page,
+                    e.vendor,
+                    e.event.as_deref().unwrap_or("?")
+                )
+            }));
+            status.set_message(lines.join("\n"));
+            status
+        } else {
+            TestCaseStatus::success()
+        };
+        let mut test = TestCase::new(format!("no regressions since {}", r.previous_run), status);
+        test.set_classname(format!("{}.regressions", report.site));
+        suite.add_test_case(test);
+    }
     for page in &report.pages {
         let classname = format!("{}.{}", report.site, page.label());
         let page_findings: Vec<&Finding> = page

@@ -1,6 +1,7 @@
 //! The report model (versioned JSON is a public interface), its formats, and where runs are saved.
 
 mod format;
+mod history;
 mod html;
 mod json;
 mod junit;
@@ -11,6 +12,7 @@ mod save;
 mod table;
 
 pub use format::Format;
+pub use history::{History, RunSummary, VendorPoint};
 pub use html::to_html;
 pub use json::to_json;
 pub use junit::to_junit;

@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
+use super::history::VendorPoint;
 use super::regression::Regressions;
 use crate::adblock::{BlockMatch, ListInfo};
 use crate::browser::ConsoleEntry;
@@ -37,6 +40,10 @@ pub struct Report {
     /// What changed since the previous run of this site (absent on the first run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regressions: Option<Regressions>,
+    /// Each vendor's events and errors over the site's previous runs (oldest first), for the
+    /// HTML report's health chart; not part of the JSON report.
+    #[serde(skip)]
+    pub history: Option<BTreeMap<String, Vec<VendorPoint>>>,
 }
 
 /// Totals over the whole run.
