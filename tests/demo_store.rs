@@ -241,25 +241,8 @@ fn demo_reports_exactly_the_planted_defects() {
 
     // The demo's HTML report, rendered in headless Chromium for a person to look at.
     let html = site_dir.join("latest/report.html");
-    let artifacts = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let shot = artifacts.join("demo-report.png");
-    let profile = tempfile::tempdir().unwrap();
-    let rendered = std::process::Command::new("chromium")
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-            "--window-size=1280,2400",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .unwrap();
-    assert!(rendered.status.success());
+    let shot = common::artifacts_dir().join("demo-report.png");
+    common::chromium_render(&html, Some(&shot), "1280,2400");
     assert!(
         std::fs::metadata(&shot).unwrap().len() > 50_000,
         "a rendered report"

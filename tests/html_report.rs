@@ -3,9 +3,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::{audit_urls, page};
 
 #[test]
@@ -19,32 +16,11 @@ fn html_report_renders_in_chromium_and_shows_the_status_first() {
     let html =
         std::fs::read_to_string(audit.reports.path().join("adhoc/latest/report.html")).unwrap();
     assert!(html.starts_with("<!doctype html>"));
-    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let shot = artifacts.join("html-report.png");
+    let shot = common::artifacts_dir().join("html-report.png");
     let _ = std::fs::remove_file(&shot);
     let report_path = out.path().join("report.html");
     std::fs::write(&report_path, &html).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let status = Command::new("chromium")
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-        ])
-        .args(["--disable-background-networking", "--window-size=1280,1600"])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", report_path.display()))
-        .output()
-        .expect("chromium runs");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    common::chromium_render(&report_path, Some(&shot), "1280,1600");
     let png = std::fs::read(&shot).expect("screenshot written");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(
@@ -53,20 +29,7 @@ fn html_report_renders_in_chromium_and_shows_the_status_first() {
         png.len()
     );
     // The DOM Chromium built says what a reader sees first.
-    let dom = Command::new("chromium")
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", report_path.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = common::chromium_render(&report_path, None, "1280,1600");
     let status_at = dom.find("error").expect("an error count");
     let matrix_at = dom
         .find("What fired where")
