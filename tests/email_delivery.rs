@@ -33,18 +33,17 @@ fn free_port() -> u16 {
 }
 
 fn start_smtpd() -> Smtpd {
+    start_smtpd_with(&[])
+}
+
+/// aiosmtpd with extra options (TLS certificates).
+fn start_smtpd_with(options: &[String]) -> Smtpd {
     let maildir = tempfile::tempdir().unwrap();
     let port = free_port();
     let child = Command::new("/usr/bin/python3")
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(options)
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
         .arg(maildir.path().join("mail"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -178,4 +177,67 @@ fn no_email_skips_delivery() {
     );
     assert_eq!(audit.code, 2);
     assert!(!audit.stderr.contains("emailed"), "{}", audit.stderr);
+}
+
+/// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`.
+fn test_certificate(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let cert = dir.join("smtp-cert.pem");
+    let key = dir.join("smtp-key.pem");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.key_pair.serialize_pem()).unwrap();
+    (cert, key)
+}
+
+fn delivered(smtpd: &Smtpd) -> usize {
+    std::fs::read_dir(smtpd.maildir.path().join("mail/new")).map_or(0, |d| d.count())
+}
+
+#[test]
+fn starttls_and_implicit_tls_are_verified_against_the_configured_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = test_certificate(dir.path());
+    let ca = format!("smtp_ca_cert = \"{}\"\n", cert.display());
+    for (mode, server_options) in [
+        (
+            "starttls",
+            vec![
+                "--tlscert".to_string(),
+                cert.display().to_string(),
+                "--tlskey".into(),
+                key.display().to_string(),
+            ],
+        ),
+        (
+            "implicit",
+            vec![
+                "--smtpscert".to_string(),
+                cert.display().to_string(),
+                "--smtpskey".into(),
+                key.display().to_string(),
+            ],
+        ),
+    ] {
+        let smtpd = start_smtpd_with(&server_options);
+        let config_path = config(dir.path(), smtpd.port, &ca);
+        // Switch the config's TLS mode (the helper writes tls = "none").
+        let text = std::fs::read_to_string(&config_path)
+            .unwrap()
+            .replace("tls = \"none\"", &format!("tls = \"{mode}\""));
+        std::fs::write(&config_path, text).unwrap();
+        let audit = audit_config(&config_path, None, &[]);
+        assert_eq!(audit.code, 2, "{mode}: {}", audit.stderr);
+        assert_eq!(delivered(&smtpd), 1, "{mode}: one message over TLS");
+
+        // Without the CA the certificate is not trusted: nothing is sent, and it says why.
+        let untrusted = std::fs::read_to_string(&config_path)
+            .unwrap()
+            .replace(&ca, "retries = 0\n");
+        std::fs::write(&config_path, untrusted).unwrap();
+        let refused = audit_config(&config_path, None, &[]);
+        assert_eq!(refused.code, 5, "{mode}: {}", refused.stderr);
+        assert_eq!(delivered(&smtpd), 1, "{mode}: nothing more was sent");
+    }
 }

@@ -774,6 +774,7 @@ impl Validator<'_> {
                 .smtp_port
                 .unwrap_or(if tls == TlsMode::Implicit { 465 } else { 587 }),
             tls,
+            ca_cert: n.smtp_ca_cert.clone(),
             retries: n.retries.unwrap_or(3),
             backoff: Duration::from_millis(n.retry_backoff_ms.unwrap_or(2000)),
         })

@@ -70,6 +70,10 @@ pub struct NotifyConfig {
     /// `starttls` (default), `implicit` or `none`.
     #[serde(default)]
     pub tls: Option<Spanned<String>>,
+    /// A PEM file with an extra CA certificate to trust for the SMTP server (a company or
+    /// test CA); the system's roots are always trusted.
+    #[serde(default)]
+    pub smtp_ca_cert: Option<std::path::PathBuf>,
     /// Retries after a failed send (default 3).
     #[serde(default)]
     pub retries: Option<u32>,

@@ -58,6 +58,8 @@ pub struct NotifyPlan {
     pub port: u16,
     /// TLS mode.
     pub tls: TlsMode,
+    /// An extra CA certificate (PEM) to trust.
+    pub ca_cert: Option<std::path::PathBuf>,
     /// Attempts after the first one.
     pub retries: u32,
     /// Wait before the first retry (doubles each time).

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials as SmtpCredentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::{NotifyPlan, TlsMode, SMTP_PASSWORD_ENV, SMTP_USERNAME_ENV};
@@ -61,7 +61,15 @@ fn transport(
     let tls = match plan.tls {
         TlsMode::None => Tls::None,
         TlsMode::Starttls | TlsMode::Implicit => {
-            let params = TlsParameters::new(plan.host.clone()).map_err(|e| e.to_string())?;
+            let mut builder = TlsParameters::builder(plan.host.clone());
+            if let Some(path) = &plan.ca_cert {
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let cert = Certificate::from_pem(&pem)
+                    .map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))?;
+                builder = builder.add_root_certificate(cert);
+            }
+            let params = builder.build().map_err(|e| e.to_string())?;
             if plan.tls == TlsMode::Starttls {
                 Tls::Required(params)
             } else {
