@@ -161,7 +161,12 @@ pub fn audit_with_args(urls: &[String], chromium: Vec<String>, extra: &[String])
         args.push(format!("--browser-arg={arg}"));
     }
     args.extend(extra.iter().cloned());
-    let output = run(&args);
+    run_json(&args, reports)
+}
+
+/// Runs the binary with `args` (which ask for `--format json`) and parses its report.
+fn run_json(args: &[String], reports: tempfile::TempDir) -> Audit {
+    let output = run(args);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let report = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}); stderr:\n{stderr}"));
@@ -199,16 +204,7 @@ pub fn audit_config(config: &Path, reports: Option<&Path>, extra: &[String]) -> 
             .map(|a| format!("--browser-arg={a}")),
     );
     args.extend(extra.iter().cloned());
-    let output = run(&args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e}); stderr:\n{stderr}"));
-    Audit {
-        code: output.status.code().unwrap_or(-1),
-        report,
-        stderr,
-        reports: dir,
-    }
+    run_json(&args, dir)
 }
 
 /// Runs headless Chromium on a local HTML file: `--screenshot=PNG` when `png` is given, else
