@@ -102,12 +102,7 @@ pub(crate) async fn run(
                 }
             }
         }
-        let specs: Vec<&ExpectSpec> = step
-            .checks
-            .expect
-            .iter()
-            .filter(|s| s.scenarios.contains(&scenario))
-            .collect();
+        let specs: Vec<&ExpectSpec> = step.checks.expected_in(scenario);
         let wait_hit = match &step.action {
             Action::WaitForHit { vendor, event } => Some((*vendor, event.clone())),
             _ => None,

@@ -101,12 +101,7 @@ pub(crate) async fn run(
             }
         }
     }
-    let specs: Vec<&ExpectSpec> = plan
-        .checks
-        .expect
-        .iter()
-        .filter(|s| s.scenarios.contains(&scenario))
-        .collect();
+    let specs: Vec<&ExpectSpec> = plan.checks.expected_in(scenario);
     if !lost {
         let until = |requests: &[crate::request::CapturedRequest]| checks::met(&specs, requests);
         let has_expectations = !specs.is_empty();

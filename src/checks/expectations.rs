@@ -57,12 +57,7 @@ pub fn lookup<'a>(hit: &'a Hit, key: &str) -> Option<&'a Value> {
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
     let ctx = &page.context;
     let mut findings = Vec::new();
-    for spec in ctx
-        .checks
-        .expect
-        .iter()
-        .filter(|s| s.scenarios.contains(&ctx.scenario))
-    {
+    for spec in ctx.checks.expected_in(ctx.scenario) {
         let matching: Vec<&DecodedHit> = page
             .hits
             .iter()

@@ -83,6 +83,16 @@ pub struct Checks {
     pub forbid: Vec<ForbidSpec>,
 }
 
+impl Checks {
+    /// The expectations that apply under `scenario`.
+    pub fn expected_in(&self, scenario: Scenario) -> Vec<&ExpectSpec> {
+        self.expect
+            .iter()
+            .filter(|s| s.scenarios.contains(&scenario))
+            .collect()
+    }
+}
+
 /// A page to audit.
 #[derive(Debug, Clone)]
 pub struct PagePlan {

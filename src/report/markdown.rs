@@ -35,14 +35,7 @@ pub fn to_markdown(report: &Report) -> String {
         s.events
     );
     if let Some(r) = &report.regressions {
-        let _ = writeln!(
-            out,
-            "**Since the last run:** {} new finding(s), {} fixed, {} event(s) no longer fire, {} parameter change(s).\n",
-            r.new_findings.len(),
-            r.fixed_findings.len(),
-            r.lost_events.len(),
-            r.changed_params.len()
-        );
+        let _ = writeln!(out, "**Since the last run:** {}.\n", r.headline());
         for f in &r.new_findings {
             let _ = writeln!(
                 out,

@@ -38,6 +38,17 @@ impl Regressions {
     pub fn any(&self) -> bool {
         !self.new_findings.is_empty() || !self.lost_events.is_empty()
     }
+
+    /// The counts in words: `1 new finding(s), 0 fixed, 2 event(s) no longer fire, …`.
+    pub fn headline(&self) -> String {
+        format!(
+            "{} new finding(s), {} fixed, {} event(s) no longer fire, {} parameter change(s)",
+            self.new_findings.len(),
+            self.fixed_findings.len(),
+            self.lost_events.len(),
+            self.changed_params.len()
+        )
+    }
 }
 
 /// A finding, identified across runs.

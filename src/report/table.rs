@@ -77,12 +77,9 @@ pub fn to_table(report: &Report) -> String {
 /// "Since the last run": shown first, as the most urgent news.
 fn regressions_text(r: &super::Regressions) -> String {
     let mut out = format!(
-        "Since the last run ({}): {} new finding(s), {} fixed, {} event(s) no longer fire, {} parameter change(s)\n",
+        "Since the last run ({}): {}\n",
         clean(&r.previous_run),
-        r.new_findings.len(),
-        r.fixed_findings.len(),
-        r.lost_events.len(),
-        r.changed_params.len()
+        r.headline()
     );
     for f in &r.new_findings {
         let _ = writeln!(
