@@ -14,7 +14,9 @@ use crate::audit::{self, AdblockOptions, AuditOptions};
 use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
 use crate::config::{self, AdblockPlan, Site};
 use crate::demo::{DemoOptions, DemoServer};
+use crate::email::{self, EmailInput, EmailPlan, EmailSource};
 use crate::exit::Exit;
+use crate::net::{self, Network, ResolveRule};
 use crate::notify::{self, NotifyPlan};
 use crate::report::{self, Format, Report};
 use crate::request::CapturedRequest;
@@ -51,6 +53,26 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List a site's past runs (from reports/history.sqlite).
     History(HistoryArgs),
+    /// Audit test marketing emails: open pixels, click-tracking redirects, landing pages.
+    Email(EmailArgs),
+}
+
+/// `pixelaudit email`.
+#[derive(Debug, Args)]
+pub struct EmailArgs {
+    /// `.eml` files, folders of them, Maildirs, or imap:// / imaps:// mailbox URLs
+    /// [default: the site config's `[email] sources`].
+    #[arg(value_name = "PATH|IMAP-URL")]
+    pub sources: Vec<String>,
+    /// The site config whose `[email]` rules, store hosts and page checks apply.
+    #[arg(long, value_name = "FILE")]
+    pub site: Option<PathBuf>,
+    /// Do not audit the landing pages the links lead to.
+    #[arg(long)]
+    pub no_landing: bool,
+    /// Shared run options.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `pixelaudit history`.
@@ -149,6 +171,17 @@ pub struct RunArgs {
     /// sites without an [adblock] section.
     #[arg(long)]
     pub adblock: bool,
+    /// Reach hosts matching PATTERN (a host or *.domain) at ADDR:PORT, in Chromium and in every
+    /// HTTP and IMAP client (repeatable; before the config's `[network] resolve`).
+    #[arg(long = "resolve", value_name = "PATTERN=ADDR:PORT")]
+    pub resolve: Vec<ResolveRule>,
+    /// Also trust the certificates in this PEM file (a staging or test CA), in Chromium and in
+    /// every HTTP and IMAP client (repeatable).
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Accept any TLS certificate (local testing only).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// `pixelaudit decode`.
@@ -195,6 +228,7 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Decode(args) => decode_command(args),
         Command::Validate(args) => validate_command(&args),
         Command::History(args) => history_command(&args),
+        Command::Email(args) => email_command(args).await,
     }
 }
 
@@ -285,14 +319,91 @@ async fn audit_command(args: AuditArgs) -> Exit {
         eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
         return Exit::Failure;
     }
-    let options = match audit_options(&site, &args.run, Vec::new()).await {
+    let mut options = match audit_options(&site, &args.run, Vec::new()).await {
         Ok(options) => options,
         Err(error) => {
             eprintln!("error: {error}");
             return Exit::Failure;
         }
     };
-    audit_and_report(&site, &options, &args.run).await
+    let mut checkpoints = Vec::new();
+    if let Some(plan) = site.email.as_ref().filter(|p| !p.sources.is_empty()) {
+        let sources: Vec<EmailSource> =
+            plan.sources.iter().map(|s| EmailSource::parse(s)).collect();
+        let (input, saved) = email_input(&sources, plan.clone(), &options, &args.run).await;
+        options.emails = Some(input);
+        checkpoints = saved;
+    }
+    audit_and_report(&site, &options, &args.run, checkpoints).await
+}
+
+async fn email_command(args: EmailArgs) -> Exit {
+    if let Err(error) = check_output(&args.run) {
+        eprintln!("error: {error}");
+        return Exit::Failure;
+    }
+    let mut site = match &args.site {
+        Some(path) => match config::load(path) {
+            Ok(site) => site,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Exit::InvalidConfig;
+            }
+        },
+        None => Site::adhoc("emails", &[]),
+    };
+    let mut plan = site
+        .email
+        .clone()
+        .unwrap_or_else(|| EmailPlan::defaults(args.site.as_ref().and(site.base_url.host_str())));
+    if args.no_landing {
+        plan.audit_landing_pages = false;
+    }
+    let sources: Vec<EmailSource> = if args.sources.is_empty() {
+        plan.sources.iter().map(|s| EmailSource::parse(s)).collect()
+    } else {
+        args.sources.iter().map(|s| EmailSource::parse(s)).collect()
+    };
+    if sources.is_empty() {
+        eprintln!("error: no emails to audit: give .eml files, folders or an imaps:// URL, or a --site whose [email] section lists sources");
+        return Exit::Failure;
+    }
+    site.only_urls(&[]);
+    let mut options = match audit_options(&site, &args.run, Vec::new()).await {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::Failure;
+        }
+    };
+    let (input, checkpoints) = email_input(&sources, plan, &options, &args.run).await;
+    options.emails = Some(input);
+    audit_and_report(&site, &options, &args.run, checkpoints).await
+}
+
+/// Reads the email sources (IMAP state under the reports folder).
+async fn email_input(
+    sources: &[EmailSource],
+    plan: EmailPlan,
+    options: &AuditOptions,
+    run: &RunArgs,
+) -> (EmailInput, Vec<email::Checkpoint>) {
+    let network = options.network.clone();
+    let state = run.reports_dir.join(".state").join("imap");
+    let (intake, checkpoints) = email::gather(sources, &network, &state, plan.timeout).await;
+    for item in &intake {
+        if let email::Intake::Failed { source, error } = item {
+            eprintln!("error: email source {source}: {error}");
+        }
+    }
+    (
+        EmailInput {
+            intake,
+            plan,
+            network,
+        },
+        checkpoints,
+    )
 }
 
 async fn demo_command(args: DemoArgs) -> Exit {
@@ -328,7 +439,7 @@ async fn demo_command(args: DemoArgs) -> Exit {
     let site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
         .expect("the bundled demo config is valid (tested)");
     let exit = match audit_options(&site, &args.run, server.chromium_args()).await {
-        Ok(options) => audit_and_report(&site, &options, &args.run).await,
+        Ok(options) => audit_and_report(&site, &options, &args.run, Vec::new()).await,
         Err(error) => {
             eprintln!("error: {error}");
             Exit::Failure
@@ -344,9 +455,12 @@ async fn audit_options(
     extra_args: Vec<String>,
 ) -> Result<AuditOptions, String> {
     let browser_config = &site.browser;
-    let mut args = browser_config.args.clone();
+    let network = network_of(site, run)?;
+    let mut args = network.chromium_args();
+    args.extend(browser_config.args.iter().cloned());
     args.extend(extra_args);
     args.extend(run.browser_args.iter().cloned());
+    let args = net::merge_chromium_args(args);
     let defaults = IdleOptions::default();
     Ok(AuditOptions {
         driver: DriverOptions {
@@ -372,11 +486,26 @@ async fn audit_options(
             ..defaults
         },
         expect_timeout: browser_config.expect_timeout(),
-        adblock: adblock_options(site, run).await?,
+        adblock: adblock_options(site, run, &network).await?,
+        emails: None,
+        network,
     })
 }
 
-async fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOptions>, String> {
+/// The run's network view: `--resolve` rules before the config's, trust from both.
+fn network_of(site: &Site, run: &RunArgs) -> Result<Network, String> {
+    let mut resolve = run.resolve.clone();
+    resolve.extend(site.network.resolve.iter().cloned());
+    let mut ca_certs = site.network.ca_certs.clone();
+    ca_certs.extend(run.ca_certs.iter().cloned());
+    Network::new(resolve, &ca_certs, run.insecure || site.network.insecure)
+}
+
+async fn adblock_options(
+    site: &Site,
+    run: &RunArgs,
+    network: &Network,
+) -> Result<Option<AdblockOptions>, String> {
     let plan = match (&site.adblock, run.adblock) {
         (Some(plan), _) => plan.clone(),
         (None, true) => AdblockPlan::default(),
@@ -385,6 +514,7 @@ async fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOpt
     let cache = ListCache {
         dir: run.reports_dir.join(".cache").join("filter-lists"),
         max_age: plan.max_age,
+        network: network.clone(),
     };
     let mut lists = Vec::new();
     for spec in &plan.lists {
@@ -423,7 +553,12 @@ fn check_output(run: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) -> Exit {
+async fn audit_and_report(
+    site: &Site,
+    options: &AuditOptions,
+    run: &RunArgs,
+    checkpoints: Vec<email::Checkpoint>,
+) -> Exit {
     let mut report = match audit::run(site, options).await {
         Ok(report) => report,
         Err(error) => {
@@ -444,11 +579,19 @@ async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) ->
         Err(error) => tracing::warn!("run history unavailable: {error}"),
     }
     match report::save_run(&run.reports_dir, &report) {
-        Ok(folder) => eprintln!(
-            "reports saved to {} (and {})",
-            folder.display(),
-            folder.with_file_name("latest").display()
-        ),
+        Ok(folder) => {
+            eprintln!(
+                "reports saved to {} (and {})",
+                folder.display(),
+                folder.with_file_name("latest").display()
+            );
+            // Only now is the mail audited for good: the next run skips it.
+            for checkpoint in checkpoints {
+                if let Err(error) = checkpoint.commit() {
+                    eprintln!("warning: cannot remember which IMAP messages were audited: {error}");
+                }
+            }
+        }
         Err(error) => eprintln!(
             "warning: could not save the report under {}: {error}",
             run.reports_dir.display()

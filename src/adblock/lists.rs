@@ -48,6 +48,8 @@ pub struct ListCache {
     pub dir: PathBuf,
     /// Older copies are downloaded again (and used anyway if that fails).
     pub max_age: Duration,
+    /// Host overrides and trust for downloads (`--resolve`, `--ca-cert`).
+    pub network: crate::net::Network,
 }
 
 /// A loaded filter list.
@@ -122,7 +124,7 @@ impl FilterList {
         if let Some(age) = age.filter(|a| *a <= cache.max_age) {
             return from_cache(format!("cached {} ago", human(age)));
         }
-        match download(&url).await {
+        match download(&url, &cache.network).await {
             Ok(text) => {
                 if let Err(e) = std::fs::create_dir_all(&cache.dir)
                     .and_then(|()| std::fs::write(&cached, &text))
@@ -153,10 +155,10 @@ impl FilterList {
     }
 }
 
-async fn download(url: &Url) -> Result<String, String> {
-    let client = reqwest::Client::builder()
+async fn download(url: &Url, network: &crate::net::Network) -> Result<String, String> {
+    let client = network
+        .http_client()?
         .timeout(Duration::from_secs(30))
-        .user_agent(concat!("pixelaudit/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| e.to_string())?;
     let response = client

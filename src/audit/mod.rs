@@ -19,6 +19,8 @@ use crate::browser::{
 };
 use crate::checks::Severity;
 use crate::config::Site;
+use crate::email::EmailInput;
+use crate::net::Network;
 use crate::report::{PageReport, Report, REPORT_VERSION};
 
 /// How to audit.
@@ -34,6 +36,10 @@ pub struct AuditOptions {
     pub expect_timeout: Duration,
     /// Ad-block analysis, when the site asks for it.
     pub adblock: Option<AdblockOptions>,
+    /// Test emails to audit (with `[email]` or `pixelaudit email`).
+    pub emails: Option<EmailInput>,
+    /// Host overrides and trust (already in the browser flags; kept for HTTP clients).
+    pub network: Network,
 }
 
 /// How to measure what ad blockers remove.
@@ -62,6 +68,8 @@ impl Default for AuditOptions {
             idle: IdleOptions::default(),
             expect_timeout: Duration::from_secs(10),
             adblock: None,
+            emails: None,
+            network: Network::default(),
         }
     }
 }
@@ -127,6 +135,29 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
         session: Some(first),
         blocking: None,
     };
+    // Emails first: their landing pages join the pages (and the blocked run, if any).
+    let mut emails = Vec::new();
+    let mut with_landing;
+    let mut site = site;
+    if let Some(input) = &options.emails {
+        let session = match browser.session().await {
+            Ok(session) => Some(session),
+            Err(error) => {
+                tracing::error!("no browser session to render emails in: {error}");
+                None
+            }
+        };
+        let (reports, landing) = crate::email::audit(session, input, options.idle).await;
+        emails = reports;
+        if input.plan.audit_landing_pages && !landing.is_empty() {
+            with_landing = site.clone();
+            for url in landing {
+                let name = format!("email landing {}", url.path());
+                with_landing.pages.push(site.found_page(name, url));
+            }
+            site = &with_landing;
+        }
+    }
     let mut pages = audit_all(&mut browser, site, options).await;
     let mut adblock_summary = None;
     if let Some(adblock) = &options.adblock {
@@ -159,6 +190,7 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
         summary: Default::default(),
         pages,
         adblock: adblock_summary,
+        emails,
         regressions: None,
         history: None,
     };

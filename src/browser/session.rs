@@ -299,6 +299,16 @@ impl Session {
         Ok(())
     }
 
+    /// Turns JavaScript off (as a mail client renders an email) or back on.
+    pub async fn set_scripts_enabled(&self, enabled: bool) -> Result<(), BrowserError> {
+        self.cdp_call(
+            "Emulation.setScriptExecutionDisabled",
+            json!({"value": !enabled}),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Emulates a phone (viewport, touch, mobile user agent) or restores the desktop.
     pub async fn emulate(&self, mobile: bool) -> Result<(), BrowserError> {
         if mobile {

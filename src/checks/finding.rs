@@ -77,6 +77,22 @@ pub enum Code {
     StepFailed,
     /// An event that ad blockers remove (filter lists block it or its loader).
     AdblockBlocked,
+    /// An email has no open-tracking pixel.
+    MissingOpenPixel,
+    /// An email's open pixel did not load as an image (4xx/5xx, not an image, unreachable).
+    BrokenOpenPixel,
+    /// An email carries more than one open pixel of the same sender.
+    DuplicateOpenPixel,
+    /// A link's redirect chain fails or lands on a 4xx/5xx page.
+    BrokenClickRedirect,
+    /// A link's destination lacks UTM parameters the site requires.
+    MissingUtm,
+    /// The links of one email name different `utm_campaign`s.
+    InconsistentUtm,
+    /// A link to the store bypasses click tracking.
+    UntrackedLink,
+    /// An email could not be read or parsed.
+    EmailUnreadable,
 }
 
 impl Code {
@@ -100,6 +116,14 @@ impl Code {
             Code::FiresAfterReject => "fires_after_reject",
             Code::StepFailed => "step_failed",
             Code::AdblockBlocked => "adblock_blocked",
+            Code::MissingOpenPixel => "missing_open_pixel",
+            Code::BrokenOpenPixel => "broken_open_pixel",
+            Code::DuplicateOpenPixel => "duplicate_open_pixel",
+            Code::BrokenClickRedirect => "broken_click_redirect",
+            Code::MissingUtm => "missing_utm",
+            Code::InconsistentUtm => "inconsistent_utm",
+            Code::UntrackedLink => "untracked_link",
+            Code::EmailUnreadable => "email_unreadable",
         }
     }
 }

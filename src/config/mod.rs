@@ -14,8 +14,8 @@ pub use error::ConfigError;
 pub use expect::{Count, PageSource, ParamRule, RULE_KEYWORDS};
 pub use journey::{Action, CookieSpec, FieldValue, KeyValue, Scroll};
 pub use plan::{
-    AdblockPlan, Checks, ConsentPlan, Device, ExpectSpec, ForbidSpec, JourneyPlan, PagePlan, Site,
-    StepPlan, PARAM_KEYS,
+    AdblockPlan, Checks, ConsentPlan, Device, ExpectSpec, ForbidSpec, JourneyPlan, NetworkPlan,
+    PagePlan, Site, StepPlan, TemplatePlan, PARAM_KEYS,
 };
 pub use site::{BrowserConfig, SiteConfig};
 

@@ -13,10 +13,14 @@ use url::Url;
 use super::consent::{ConsentAction, ConsentConfig, ConsentMode, Scenario};
 use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
-use super::site::{AdblockConfig, BrowserConfig, NotifyConfig, SiteConfig};
+use super::site::{
+    AdblockConfig, BrowserConfig, EmailConfig, NetworkConfig, NotifyConfig, SiteConfig,
+};
 use super::suggest::did_you_mean;
 use super::ConfigError;
 use crate::checks::Severity;
+use crate::email::EmailPlan;
+use crate::net::ResolveRule;
 use crate::notify::{NotifyPlan, TlsMode, When};
 use crate::vendors::{known_events, Vendor};
 
@@ -189,6 +193,34 @@ pub struct Site {
     pub adblock: Option<AdblockPlan>,
     /// Report delivery by email.
     pub notify: Option<NotifyPlan>,
+    /// Host overrides and extra trust (`[network]`).
+    pub network: NetworkPlan,
+    /// Email audits (`[email]`).
+    pub email: Option<EmailPlan>,
+    /// Expectations per page type (`[[templates]]`), for pages found later (email landing pages).
+    pub templates: Vec<TemplatePlan>,
+    /// The consent scenarios a page runs under unless it says otherwise.
+    pub default_scenarios: Vec<Scenario>,
+}
+
+/// One `[[templates]]` entry: a path pattern and the checks of the pages it matches.
+#[derive(Debug, Clone)]
+pub struct TemplatePlan {
+    /// The anchored path pattern.
+    pub pattern: regex::Regex,
+    /// Its expectations.
+    pub checks: Checks,
+}
+
+/// Validated `[network]` settings; the CLI's `--resolve`, `--ca-cert`, `--insecure` add to them.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkPlan {
+    /// Host overrides, first match wins.
+    pub resolve: Vec<ResolveRule>,
+    /// PEM files to trust.
+    pub ca_certs: Vec<std::path::PathBuf>,
+    /// Accept any certificate.
+    pub insecure: bool,
 }
 
 /// Validated `[adblock]` settings.
@@ -244,6 +276,22 @@ impl Site {
             browser: BrowserConfig::default(),
             adblock: None,
             notify: None,
+            network: NetworkPlan::default(),
+            email: None,
+            templates: Vec::new(),
+            default_scenarios: vec![Scenario::None],
+        }
+    }
+
+    /// A page found outside the config (an email's landing page): the site's templates and
+    /// default consent scenarios apply.
+    pub fn found_page(&self, name: String, url: Url) -> PagePlan {
+        PagePlan {
+            name,
+            checks: checks_for(&self.templates, &url),
+            url,
+            scenarios: self.default_scenarios.clone(),
+            device: Device::Desktop,
         }
     }
 
@@ -333,18 +381,12 @@ impl Site {
                     format!("invalid match pattern: {e}"),
                 )
             })?;
-            templates.push((pattern, v.checks(&template.expect, &template.forbid)?));
+            templates.push(TemplatePlan {
+                pattern,
+                checks: v.checks(&template.expect, &template.forbid)?,
+            });
         }
-        let template_checks = |url: &Url| {
-            let mut checks = Checks::default();
-            for (pattern, extra) in &templates {
-                if pattern.is_match(url.path()) {
-                    checks.expect.extend(extra.expect.iter().cloned());
-                    checks.forbid.extend(extra.forbid.iter().cloned());
-                }
-            }
-            checks
-        };
+        let template_checks = |url: &Url| checks_for(&templates, url);
         let mut pages = Vec::new();
         for (page, (name, url)) in config.pages.iter().zip(config.page_urls()) {
             let scenarios = match &page.consent {
@@ -422,8 +464,33 @@ impl Site {
             browser: config.browser.clone(),
             adblock: config.adblock.as_ref().map(|a| v.adblock(a)).transpose()?,
             notify: config.notify.as_ref().map(|n| v.notify(n)).transpose()?,
+            network: config
+                .network
+                .as_ref()
+                .map(|n| v.network(n))
+                .transpose()?
+                .unwrap_or_default(),
+            email: config
+                .email
+                .as_ref()
+                .map(|e| v.email(e, &config.base_url()))
+                .transpose()?,
+            templates,
+            default_scenarios,
         })
     }
+}
+
+/// The checks of every template whose pattern matches `url`'s path.
+fn checks_for(templates: &[TemplatePlan], url: &Url) -> Checks {
+    let mut checks = Checks::default();
+    for template in templates {
+        if template.pattern.is_match(url.path()) {
+            checks.expect.extend(template.checks.expect.iter().cloned());
+            checks.forbid.extend(template.checks.forbid.iter().cloned());
+        }
+    }
+    checks
 }
 
 /// A path pattern: `*` within one segment, `**` across segments, anchored at both ends.
@@ -709,6 +776,52 @@ impl Validator<'_> {
         })
     }
 
+    fn network(&self, n: &NetworkConfig) -> Result<NetworkPlan, ConfigError> {
+        let resolve = n
+            .resolve
+            .iter()
+            .map(|rule| {
+                rule.get_ref()
+                    .parse::<ResolveRule>()
+                    .map_err(|message| self.err(Some(rule.span()), message))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NetworkPlan {
+            resolve,
+            ca_certs: n.ca_cert.clone(),
+            insecure: n.insecure,
+        })
+    }
+
+    fn email(&self, e: &EmailConfig, base_url: &Url) -> Result<EmailPlan, ConfigError> {
+        let mut plan = EmailPlan::defaults(base_url.host_str());
+        for source in &e.sources {
+            let text = source.get_ref();
+            if text.contains("://") && !text.starts_with("imap://") && !text.starts_with("imaps://")
+            {
+                return Err(self.err(
+                    Some(source.span()),
+                    format!("`{text}`: an email source is a path (.eml file, folder, Maildir) or an imap:// / imaps:// URL"),
+                ));
+            }
+            plan.sources.push(text.clone());
+        }
+        if let Some(utm) = &e.require_utm {
+            plan.require_utm = utm.clone();
+        }
+        if let Some(hosts) = &e.store_hosts {
+            plan.store_hosts = hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        }
+        plan.require_click_tracking = e
+            .require_click_tracking
+            .unwrap_or(plan.require_click_tracking);
+        plan.require_open_pixel = e.require_open_pixel.unwrap_or(plan.require_open_pixel);
+        plan.audit_landing_pages = e.audit_landing_pages.unwrap_or(plan.audit_landing_pages);
+        plan.max_redirects = e.max_redirects.unwrap_or(plan.max_redirects);
+        plan.timeout = e.timeout_ms.map_or(plan.timeout, Duration::from_millis);
+        Ok(plan)
+    }
+
     fn notify(&self, n: &NotifyConfig) -> Result<NotifyPlan, ConfigError> {
         let choose = |value: Option<&Spanned<String>>,
                       names: &[&'static str],
@@ -918,6 +1031,23 @@ mod tests {
             Action::Goto(url) => assert_eq!(url.as_str(), "https://preview-123.shop.test/cart"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn network_and_email_sections_are_validated_at_their_position() {
+        let ok = site("[network]\nresolve = [\"*.klclick.com=127.0.0.1:8443\"]\n[email]\nsources = [\"emails/\", \"imaps://seed@imap.test/INBOX\"]\nrequire_utm = []\n").unwrap();
+        assert_eq!(ok.network.resolve.len(), 1);
+        let email = ok.email.unwrap();
+        assert_eq!(email.sources.len(), 2);
+        assert!(email.require_utm.is_empty());
+        assert!(email.require_open_pixel);
+        let e = site("[network]\nresolve = [\"shop.test:443\"]\n").unwrap_err();
+        assert!(e.message.contains("PATTERN=ADDR:PORT"), "{}", e.message);
+        assert_eq!(e.line, Some(3));
+        let e = site("[email]\nsources = [\"https://shop.test/emails\"]\n").unwrap_err();
+        assert!(e.message.contains("imaps://"), "{}", e.message);
+        let e = site("[email]\nrequire_utms = []\n").unwrap_err();
+        assert!(e.message.contains("require_utm"), "{}", e.message);
     }
 
     #[test]

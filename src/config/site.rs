@@ -45,6 +45,60 @@ pub struct SiteConfig {
     /// Emailing the report.
     #[serde(default)]
     pub notify: Option<NotifyConfig>,
+    /// Host overrides and extra trust for the browser and every HTTP/IMAP client.
+    #[serde(default)]
+    pub network: Option<NetworkConfig>,
+    /// Auditing the store's test marketing emails.
+    #[serde(default)]
+    pub email: Option<EmailConfig>,
+}
+
+/// The `[network]` section: one network view for Chromium, the redirect follower, IMAP and
+/// filter-list downloads (the same as `--resolve`, `--ca-cert`, `--insecure`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// `PATTERN=ADDR:PORT` overrides: an exact host or `*.domain`.
+    #[serde(default)]
+    pub resolve: Vec<Spanned<String>>,
+    /// PEM files with certificates to trust on top of the system roots.
+    #[serde(default)]
+    pub ca_cert: Vec<std::path::PathBuf>,
+    /// Accept any certificate (local testing only).
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// The `[email]` section: which test emails to audit and what their links must carry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// `.eml` files, folders of them, Maildir folders, or `imaps://user@host/FOLDER` URLs
+    /// (credentials from `PIXELAUDIT_IMAP_USERNAME` / `PIXELAUDIT_IMAP_PASSWORD`).
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    /// Query parameters every tracked link's destination must carry (default `utm_source`,
+    /// `utm_medium`, `utm_campaign`); an empty list turns `missing_utm` off.
+    #[serde(default)]
+    pub require_utm: Option<Vec<String>>,
+    /// Hosts that are the store (default: the base URL's host, with and without `www.`).
+    #[serde(default)]
+    pub store_hosts: Option<Vec<String>>,
+    /// Report links to the store that bypass click tracking (`untracked_link`, default true).
+    #[serde(default)]
+    pub require_click_tracking: Option<bool>,
+    /// Every email must have an open pixel (`missing_open_pixel`, default true).
+    #[serde(default)]
+    pub require_open_pixel: Option<bool>,
+    /// Audit each distinct landing page with the page checks (default true).
+    #[serde(default)]
+    pub audit_landing_pages: Option<bool>,
+    /// Redirects followed per link before giving up (default 10).
+    #[serde(default)]
+    pub max_redirects: Option<usize>,
+    /// Timeout per request of a redirect chain, in ms (default 10000).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
 }
 
 /// The `[notify]` section: who gets the report by email, when, and through which SMTP server.

@@ -67,6 +67,7 @@
 //! Slow tag (not a defect by itself, but over a 2000 ms budget): on the thank-you page the Reddit
 //! `Purchase` fires 2500 ms after the page's load event (or 2500 ms after "Accept all", if later).
 
+mod esp_hosts;
 mod fixtures;
 mod reply;
 mod router;

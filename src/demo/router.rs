@@ -5,7 +5,7 @@ use std::path::Path;
 use super::fixtures::{FIXTURES_HOST, FIXTURES_SANDBOX_HOST};
 use super::reply::Reply;
 use super::store::STORE_HOST;
-use super::{fixtures, store, vendor_hosts};
+use super::{esp_hosts, fixtures, store, vendor_hosts};
 
 /// The query parameter that forces a response status, e.g. `?pixelaudit_status=500`.
 pub(crate) const STATUS_PARAM: &str = "pixelaudit_status";
@@ -43,7 +43,8 @@ pub(crate) fn route(request: &Incoming, fixtures_dir: Option<&Path>) -> Reply {
     let known_host = request.host == STORE_HOST
         || request.host == FIXTURES_HOST
         || request.host == FIXTURES_SANDBOX_HOST
-        || vendor_hosts::VENDOR_HOSTS.contains(&request.host.as_str());
+        || vendor_hosts::VENDOR_HOSTS.contains(&request.host.as_str())
+        || esp_hosts::ESP_HOSTS.contains(&request.host.as_str());
     if !known_host {
         return Reply::not_found();
     }
@@ -53,6 +54,7 @@ pub(crate) fn route(request: &Incoming, fixtures_dir: Option<&Path>) -> Reply {
     match request.host.as_str() {
         STORE_HOST => store::handle(request),
         FIXTURES_HOST | FIXTURES_SANDBOX_HOST => fixtures::handle(request, fixtures_dir),
+        host if esp_hosts::ESP_HOSTS.contains(&host) => esp_hosts::handle(request),
         _ => vendor_hosts::handle(request),
     }
 }

@@ -35,6 +35,7 @@ pub(crate) fn subject_alt_names() -> Vec<String> {
         "*.test".to_string(),
     ];
     names.extend(VENDOR_HOSTS.iter().map(|h| h.to_string()));
+    names.extend(super::esp_hosts::ESP_HOSTS.iter().map(|h| h.to_string()));
     names.push("localhost".to_string());
     names.push("127.0.0.1".to_string());
     names

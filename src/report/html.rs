@@ -56,6 +56,7 @@ pub fn to_html(report: &Report) -> String {
         previous_run => report.regressions.as_ref().map(|r| timestamp(&r.previous_run)),
         changes => to_value(&param_changes(report)),
         health => to_value(&health(report)),
+        emails => to_value(&emails(report)),
     };
     let rendered = TEMPLATES
         .into_iter()
@@ -130,7 +131,14 @@ fn status(report: &Report) -> Status {
     if s.warnings > 0 {
         parts.push(plural(s.warnings, "warning", "warnings"));
     }
-    let runs = plural(s.pages, "page run", "page runs");
+    let runs = match s.emails {
+        0 => plural(s.pages, "page run", "page runs"),
+        n => format!(
+            "{} and {}",
+            plural(n, "email", "emails"),
+            plural(s.pages, "page run", "page runs")
+        ),
+    };
     let headline = if parts.is_empty() {
         format!("No errors or warnings across {runs}")
     } else {
@@ -508,6 +516,38 @@ fn finding_groups(report: &Report) -> Vec<SeverityGroup<'_>> {
                 }
             }
         }
+        for (i, email) in report.emails.iter().enumerate() {
+            for finding in email.findings.iter().filter(|f| f.severity == severity) {
+                count += 1;
+                let occurrence = Occurrence {
+                    page_id: format!("email-{i}"),
+                    page_label: format!("email: {}", email.label()),
+                    page_url: &email.source,
+                    message: &finding.message,
+                    evidence: match &finding.evidence {
+                        Json::Object(map) => fields(map.iter()),
+                        _ => Vec::new(),
+                    },
+                    hits: Vec::new(),
+                };
+                match issues
+                    .iter_mut()
+                    .find(|issue| issue.code == finding.code.as_str())
+                {
+                    Some(issue) => issue.occurrences.push(occurrence),
+                    None => issues.push(Issue {
+                        title: explain(finding.code).0,
+                        code: finding.code.as_str(),
+                        severity: severity.as_str(),
+                        vendor: None,
+                        account: None,
+                        event: None,
+                        explain: explain(finding.code).1,
+                        occurrences: vec![occurrence],
+                    }),
+                }
+            }
+        }
         (count > 0).then_some(SeverityGroup {
             severity: severity.as_str(),
             title,
@@ -572,6 +612,31 @@ fn evidence_urls<'j>(evidence: &'j Json, out: &mut BTreeSet<&'j str>) {
         Json::Array(items) => items.iter().for_each(|v| evidence_urls(v, out)),
         _ => {}
     }
+}
+
+/// One email as shown: its report plus counts and a level for the row colour.
+#[derive(Serialize)]
+struct EmailView<'a> {
+    id: String,
+    label: String,
+    level: &'static str,
+    esp: Option<&'static str>,
+    email: &'a crate::email::EmailReport,
+}
+
+fn emails(report: &Report) -> Vec<EmailView<'_>> {
+    report
+        .emails
+        .iter()
+        .enumerate()
+        .map(|(i, email)| EmailView {
+            id: format!("email-{i}"),
+            label: email.label(),
+            level: level(&email.findings),
+            esp: email.esp.map(|e| e.name()),
+            email,
+        })
+        .collect()
 }
 
 /// A finding code's title and what it means, in words for marketers (the README's table,
@@ -656,6 +721,44 @@ fn explain(code: Code) -> (&'static str, &'static str) {
             "Lost to ad blockers",
             "Visitors with an ad blocker do not send this event: a filter-list rule blocks it \
              or the script it needs.",
+        ),
+        Code::MissingOpenPixel => (
+            "Email without open tracking",
+            "The email has no open-tracking pixel: opens of this email are not counted.",
+        ),
+        Code::BrokenOpenPixel => (
+            "Open pixel broken",
+            "The email's open-tracking image does not load (error status, not an image, or \
+             unreachable): opens are not counted.",
+        ),
+        Code::DuplicateOpenPixel => (
+            "Open pixel twice",
+            "The email carries the sender's open pixel more than once (often two templates \
+             or blocks each add it).",
+        ),
+        Code::BrokenClickRedirect => (
+            "Link broken",
+            "A link in the email fails: its tracking redirect errors or it lands on an error \
+             page, so readers who click are lost.",
+        ),
+        Code::MissingUtm => (
+            "Link without campaign parameters",
+            "A link's landing page lacks the UTM parameters the site requires: analytics \
+             cannot attribute the visit to the email.",
+        ),
+        Code::InconsistentUtm => (
+            "Links name different campaigns",
+            "The links of one email carry different utm_campaign values, so its visits are \
+             split across campaigns in analytics.",
+        ),
+        Code::UntrackedLink => (
+            "Link bypasses click tracking",
+            "A link goes straight to the store instead of through the email platform's click \
+             tracking: its clicks are not counted.",
+        ),
+        Code::EmailUnreadable => (
+            "Email could not be read",
+            "An email could not be read or parsed, so it was not audited.",
         ),
     }
 }
@@ -1042,6 +1145,7 @@ mod tests {
             }],
         );
         let mut report = Report {
+            emails: Vec::new(),
             version: crate::report::REPORT_VERSION,
             tool: "pixelaudit 0.1.0".into(),
             site: "demo-store".into(),

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{PageReport, Report};
-use crate::checks::{Finding, Severity};
+use super::Report;
+use crate::checks::{Code, Finding, Severity};
 use crate::vendors::{HitKind, Vendor};
 
 /// The report as JUnit XML.
@@ -52,7 +52,7 @@ pub fn to_junit(report: &Report) -> String {
             .iter()
             .filter(|f| f.vendor.is_none())
             .collect();
-        suite.add_test_case(case("page", &classname, &page_findings, page));
+        suite.add_test_case(case("page", &classname, &page_findings, page.wall_ms));
         let mut vendors: BTreeSet<Vendor> = page
             .hits
             .iter()
@@ -66,8 +66,20 @@ pub fn to_junit(report: &Report) -> String {
                 .iter()
                 .filter(|f| f.vendor == Some(vendor))
                 .collect();
-            suite.add_test_case(case(vendor.as_str(), &classname, &findings, page));
+            suite.add_test_case(case(vendor.as_str(), &classname, &findings, page.wall_ms));
         }
+    }
+    // Per email: one case for its open pixel, one for its links.
+    for email in &report.emails {
+        let classname = format!("{}.email.{}", report.site, email.label());
+        let (pixel, links): (Vec<&Finding>, Vec<&Finding>) = email.findings.iter().partition(|f| {
+            matches!(
+                f.code,
+                Code::MissingOpenPixel | Code::BrokenOpenPixel | Code::DuplicateOpenPixel
+            )
+        });
+        suite.add_test_case(case("open pixel", &classname, &pixel, 0.0));
+        suite.add_test_case(case("links", &classname, &links, 0.0));
     }
     junit.add_test_suite(suite);
     junit
@@ -75,7 +87,7 @@ pub fn to_junit(report: &Report) -> String {
         .expect("quick-junit serializes any report")
 }
 
-fn case(name: &str, classname: &str, findings: &[&Finding], page: &PageReport) -> TestCase {
+fn case(name: &str, classname: &str, findings: &[&Finding], wall_ms: f64) -> TestCase {
     let errors: Vec<&&Finding> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -105,7 +117,7 @@ fn case(name: &str, classname: &str, findings: &[&Finding], page: &PageReport) -
     let mut test = TestCase::new(name.to_string(), status);
     test.set_classname(classname.to_string());
     test.set_time(std::time::Duration::from_secs_f64(
-        page.wall_ms.max(0.0) / 1000.0,
+        wall_ms.max(0.0) / 1000.0,
     ));
     let notes: Vec<String> = findings
         .iter()

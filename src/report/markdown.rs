@@ -27,10 +27,15 @@ pub fn to_markdown(report: &Report) -> String {
     };
     let _ = writeln!(
         out,
-        "## {status} pixelaudit: {}\n\n{} error(s), {} warning(s) across {} page run(s), {} event(s).\n",
+        "## {status} pixelaudit: {}\n\n{} error(s), {} warning(s) across {}{} page run(s), {} event(s).\n",
         cell(&report.site),
         s.errors,
         s.warnings,
+        if s.emails > 0 {
+            format!("{} email(s) and ", s.emails)
+        } else {
+            String::new()
+        },
         s.pages,
         s.events
     );
@@ -59,6 +64,21 @@ pub fn to_markdown(report: &Report) -> String {
         }
     }
     let mut rows = Vec::new();
+    for email in &report.emails {
+        for f in email
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+        {
+            rows.push(format!(
+                "| email: {} | {} | `{}` | - | - | {} |",
+                cell(&email.label()),
+                f.severity.as_str(),
+                f.code.as_str(),
+                cell(&f.message)
+            ));
+        }
+    }
     for page in &report.pages {
         for f in page
             .findings

@@ -11,6 +11,7 @@ use crate::adblock::{BlockMatch, ListInfo};
 use crate::browser::ConsoleEntry;
 use crate::checks::{Finding, Severity};
 use crate::config::{Device, Scenario};
+use crate::email::EmailReport;
 use crate::request::TargetKind;
 use crate::vendors::{Hit, HitKind, Vendor};
 
@@ -37,6 +38,9 @@ pub struct Report {
     /// Ad-block results, when the site audits them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adblock: Option<AdblockSummary>,
+    /// Audited test emails (`[email]`, `pixelaudit email`), in source order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<EmailReport>,
     /// What changed since the previous run of this site (absent on the first run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regressions: Option<Regressions>,
@@ -59,6 +63,13 @@ pub struct Summary {
     pub warnings: usize,
     /// Info findings.
     pub infos: usize,
+    /// Emails audited.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub emails: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One audited page load or journey step.
@@ -234,6 +245,14 @@ impl Report {
                     Severity::Warning => summary.warnings += 1,
                     Severity::Info => summary.infos += 1,
                 }
+            }
+        }
+        summary.emails = self.emails.len();
+        for finding in self.emails.iter().flat_map(|e| &e.findings) {
+            match finding.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
             }
         }
         self.summary = summary;

@@ -34,9 +34,14 @@ fn push_row<const N: usize>(builder: &mut Builder, cells: [String; N]) {
 pub fn to_table(report: &Report) -> String {
     let s = &report.summary;
     let mut out = String::new();
+    let emails = if s.emails > 0 {
+        format!("{} email(s), ", s.emails)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{}: {} page(s), {} event(s), {} error(s), {} warning(s)\n",
+        "{}: {emails}{} page(s), {} event(s), {} error(s), {} warning(s)\n",
         clean(&report.site),
         s.pages,
         s.events,
@@ -46,7 +51,14 @@ pub fn to_table(report: &Report) -> String {
     if let Some(r) = &report.regressions {
         out.push_str(&regressions_text(r));
     }
-    out.push_str(&pages_table(report));
+    if !report.emails.is_empty() {
+        out.push_str("Emails\n");
+        out.push_str(&emails_table(report));
+        out.push_str("\n\n");
+    }
+    if !report.pages.is_empty() || report.emails.is_empty() {
+        out.push_str(&pages_table(report));
+    }
     if s.events > 0 {
         out.push_str("\n\nEvents\n");
         out.push_str(&events_table(report));
@@ -249,9 +261,72 @@ fn adblock_table(report: &Report) -> String {
     b.build().with(Style::sharp()).to_string()
 }
 
+fn emails_table(report: &Report) -> String {
+    let mut b = Builder::default();
+    b.push_record([
+        "email",
+        "sender",
+        "open pixel",
+        "links",
+        "tracked",
+        "errors",
+        "warnings",
+    ]);
+    for email in &report.emails {
+        let pixel = match email.open_pixels.as_slice() {
+            [] => "none".to_string(),
+            pixels => pixels
+                .iter()
+                .map(|p| p.outcome.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let followed = email.links.iter().filter(|l| !l.unsubscribe);
+        let count = |sev| {
+            email
+                .findings
+                .iter()
+                .filter(|f| f.severity == sev)
+                .count()
+                .to_string()
+        };
+        push_row(
+            &mut b,
+            [
+                email.label(),
+                email.esp.map_or("-", |e| e.name()).to_string(),
+                pixel,
+                followed.clone().count().to_string(),
+                followed.filter(|l| l.tracked).count().to_string(),
+                count(Severity::Error),
+                count(Severity::Warning),
+            ],
+        );
+    }
+    b.build()
+        .with(Style::sharp())
+        .modify(Columns::new(0..1), Width::wrap(48).keep_words(true))
+        .to_string()
+}
+
 fn findings_table(report: &Report) -> String {
     let mut b = Builder::default();
     b.push_record(["page", "severity", "code", "vendor", "event", "message"]);
+    for email in &report.emails {
+        for f in &email.findings {
+            push_row(
+                &mut b,
+                [
+                    format!("email: {}", email.label()),
+                    f.severity.as_str().to_string(),
+                    f.code.as_str().to_string(),
+                    "-".to_string(),
+                    "-".to_string(),
+                    f.message.clone(),
+                ],
+            );
+        }
+    }
     for page in &report.pages {
         for f in &page.findings {
             push_row(

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod dovecot;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -42,6 +44,26 @@ impl Fixtures {
     /// The server's port.
     pub fn port(&self) -> u16 {
         self.server.port()
+    }
+
+    /// The server's self-signed certificate in a PEM file (for `--ca-cert`).
+    pub fn certificate_file(&self) -> PathBuf {
+        static FILE: OnceLock<PathBuf> = OnceLock::new();
+        FILE.get_or_init(|| {
+            let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("demo-cert-{}.pem", std::process::id()));
+            std::fs::write(&path, self.server.certificate_pem()).expect("write the certificate");
+            path
+        })
+        .clone()
+    }
+
+    /// `--resolve` rules that send these host patterns to the server.
+    pub fn resolve_args(&self, patterns: &[&str]) -> Vec<String> {
+        patterns
+            .iter()
+            .map(|p| format!("--resolve={p}=127.0.0.1:{}", self.port()))
+            .collect()
     }
 }
 
@@ -165,7 +187,7 @@ pub fn audit_with_args(urls: &[String], chromium: Vec<String>, extra: &[String])
 }
 
 /// Runs the binary with `args` (which ask for `--format json`) and parses its report.
-fn run_json(args: &[String], reports: tempfile::TempDir) -> Audit {
+pub fn run_json(args: &[String], reports: tempfile::TempDir) -> Audit {
     let output = run(args);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let report = serde_json::from_slice(&output.stdout)
