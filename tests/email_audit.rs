@@ -465,3 +465,52 @@ fn an_unreachable_imap_server_is_reported_and_the_files_are_still_audited() {
     assert_eq!(report["summary"]["emails"], 2);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Email content is hostile: link text, URLs and subjects reach the HTML report escaped, and
+/// the report's email section renders in Chromium (screenshot in target/test-artifacts/).
+#[test]
+fn the_html_report_shows_emails_and_escapes_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "From: x@shop.test\r\nSubject: <script>window.pwned=1</script>Sale\r\nContent-Type: text/html\r\n\r\n\
+        <a href=\"https://demo-store.test/?utm_source=a&quot;&gt;&lt;img src=x onerror=alert(1)&gt;\">\
+        &lt;img src=x onerror=window.pwned=2&gt; Shop</a>\
+        <img src=\"https://trk.klaviyomail.com/open/x.gif?&quot;&gt;&lt;script&gt;window.pwned=3&lt;/script&gt;\" width=1 height=1>";
+    std::fs::write(dir.path().join("hostile.eml"), hostile).unwrap();
+    let audit = audit_emails(dir.path(), &["--no-landing"]);
+    let html =
+        std::fs::read_to_string(audit.reports.path().join("emails/latest/report.html")).unwrap();
+    assert!(
+        !html.contains("<script>window.pwned"),
+        "raw script in the report"
+    );
+    assert!(!html.contains("<img src=x"), "raw img in the report");
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let dom = common::chromium_render(&page, None, "1280,1600");
+    assert!(dom.contains("id=\"emails\""), "an Emails section");
+    assert!(!dom.contains("pwned=1</script>") || dom.contains("&lt;script&gt;window.pwned=1"));
+    assert!(
+        !dom.contains("<img src=\"x\""),
+        "no injected element in the DOM"
+    );
+
+    // The demo emails' report, for a person to look at.
+    let demo = audit_emails(
+        &emails_dir("emails"),
+        &["--site", &demo_site(), "--no-landing"],
+    );
+    let report = demo.reports.path().join("demo-store/latest/report.html");
+    let shot = common::artifacts_dir().join("email-report.png");
+    let _ = std::fs::remove_file(&shot);
+    common::chromium_render(&report, Some(&shot), "1280,2400");
+    assert!(std::fs::metadata(&shot).unwrap().len() > 20_000);
+    let dom = common::chromium_render(&report, None, "1280,2400");
+    for text in [
+        "Email without open tracking",
+        "Open pixel broken",
+        "Link broken",
+        "Black Friday",
+    ] {
+        assert!(dom.contains(text), "the report shows {text:?}");
+    }
+}

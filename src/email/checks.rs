@@ -134,7 +134,8 @@ fn links(report: &EmailReport, plan: &EmailPlan, store: &[String], findings: &mu
         .filter(|l| !l.unsubscribe && l.to_store && l.error.is_none())
         .collect();
     if !plan.require_utm.is_empty() {
-        for link in &store_links {
+        let mut seen = BTreeSet::new();
+        for link in store_links.iter().filter(|l| seen.insert(l.href.as_str())) {
             let missing: Vec<&str> = plan
                 .require_utm
                 .iter()
@@ -355,6 +356,10 @@ mod tests {
                 unsubscribe,
             ],
         );
+        assert_eq!(codes(&report), ["missing_utm"]);
+        // The same link twice (an image and its caption) is one problem.
+        let twice = link("https://click.esp.test/1", "https://shop.test/p", true);
+        let report = email(vec![ok.clone()], vec![twice.clone(), twice]);
         assert_eq!(codes(&report), ["missing_utm"]);
         let other = FULL.replace("utm_campaign=bf", "utm_campaign=welcome");
         let report = email(

@@ -45,7 +45,7 @@ pub async fn follow(client: &reqwest::Client, start: &Url, max_redirects: usize)
     loop {
         let began = Instant::now();
         let response = client.get(url.clone()).send().await;
-        let ms = began.elapsed().as_secs_f64() * 1000.0;
+        let ms = (began.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
         let response = match response {
             Ok(response) => response,
             Err(error) => {

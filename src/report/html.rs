@@ -131,12 +131,13 @@ fn status(report: &Report) -> Status {
     if s.warnings > 0 {
         parts.push(plural(s.warnings, "warning", "warnings"));
     }
-    let runs = match s.emails {
-        0 => plural(s.pages, "page run", "page runs"),
-        n => format!(
+    let runs = match (s.emails, s.pages) {
+        (0, pages) => plural(pages, "page run", "page runs"),
+        (emails, 0) => plural(emails, "email", "emails"),
+        (emails, pages) => format!(
             "{} and {}",
-            plural(n, "email", "emails"),
-            plural(s.pages, "page run", "page runs")
+            plural(emails, "email", "emails"),
+            plural(pages, "page run", "page runs")
         ),
     };
     let headline = if parts.is_empty() {
@@ -163,6 +164,25 @@ fn status(report: &Report) -> Status {
         plural(s.events, "tracking event", "tracking events"),
         plural(vendors.len(), "vendor", "vendors")
     );
+    if s.emails > 0 {
+        let links = report
+            .emails
+            .iter()
+            .flat_map(|e| &e.links)
+            .filter(|l| !l.hops.is_empty())
+            .count();
+        let pixels: usize = report.emails.iter().map(|e| e.open_pixels.len()).sum();
+        let email_detail = format!(
+            "{} and {} checked",
+            plural(pixels, "open pixel", "open pixels"),
+            plural(links, "link", "links")
+        );
+        detail = if s.pages == 0 {
+            email_detail
+        } else {
+            format!("{detail}; {email_detail}")
+        };
+    }
     if s.infos > 0 {
         detail.push_str(&format!(", {}", plural(s.infos, "note", "notes")));
     }
@@ -466,6 +486,8 @@ struct Issue<'a> {
     title: &'static str,
     /// What the code means, for people who do not know the codes.
     explain: &'static str,
+    /// What an occurrence is: `page run` or `email`.
+    unit: &'static str,
     occurrences: Vec<Occurrence<'a>>,
 }
 
@@ -511,6 +533,7 @@ fn finding_groups(report: &Report) -> Vec<SeverityGroup<'_>> {
                         account: finding.account.as_deref(),
                         event: finding.event.as_deref(),
                         explain: explain(finding.code).1,
+                        unit: "page run",
                         occurrences: vec![occurrence],
                     }),
                 }
@@ -543,6 +566,7 @@ fn finding_groups(report: &Report) -> Vec<SeverityGroup<'_>> {
                         account: None,
                         event: None,
                         explain: explain(finding.code).1,
+                        unit: "email",
                         occurrences: vec![occurrence],
                     }),
                 }
