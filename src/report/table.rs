@@ -39,31 +39,37 @@ pub fn to_table(report: &Report) -> String {
     } else {
         String::new()
     };
+    let pages = if s.pages > 0 || s.emails == 0 {
+        format!("{} page(s), {} event(s), ", s.pages, s.events)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{}: {emails}{} page(s), {} event(s), {} error(s), {} warning(s)\n",
+        "{}: {emails}{pages}{} error(s), {} warning(s)\n",
         clean(&report.site),
-        s.pages,
-        s.events,
         s.errors,
         s.warnings
     );
     if let Some(r) = &report.regressions {
         out.push_str(&regressions_text(r));
     }
+    let pages_shown = !report.pages.is_empty() || report.emails.is_empty();
     if !report.emails.is_empty() {
         out.push_str("Emails\n");
         out.push_str(&emails_table(report));
-        out.push_str("\n\n");
+        if pages_shown {
+            out.push_str("\n\n");
+        }
     }
-    if !report.pages.is_empty() || report.emails.is_empty() {
+    if pages_shown {
         out.push_str(&pages_table(report));
-    }
-    if s.events > 0 {
-        out.push_str("\n\nEvents\n");
-        out.push_str(&events_table(report));
-    } else {
-        out.push_str("\n\nNo vendor events.");
+        if s.events > 0 {
+            out.push_str("\n\nEvents\n");
+            out.push_str(&events_table(report));
+        } else {
+            out.push_str("\n\nNo vendor events.");
+        }
     }
     if let Some(adblock) = &report.adblock {
         out.push_str("\n\nAd blockers (");
@@ -311,7 +317,7 @@ fn emails_table(report: &Report) -> String {
 
 fn findings_table(report: &Report) -> String {
     let mut b = Builder::default();
-    b.push_record(["page", "severity", "code", "vendor", "event", "message"]);
+    b.push_record(["where", "severity", "code", "vendor", "event", "message"]);
     for email in &report.emails {
         for f in &email.findings {
             push_row(
