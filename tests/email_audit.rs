@@ -514,3 +514,55 @@ fn the_html_report_shows_emails_and_escapes_their_content() {
         assert!(dom.contains(text), "the report shows {text:?}");
     }
 }
+
+/// `pixelaudit audit` of a site whose config lists email sources audits its pages and its
+/// emails in one run; the config's `[network]` feeds the redirect follower like the flags do.
+#[test]
+fn a_site_config_with_email_sources_audits_pages_and_emails_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = fixtures().port();
+    let resolve: Vec<String> = EMAIL_HOSTS
+        .iter()
+        .map(|h| format!("\"{h}=127.0.0.1:{port}\""))
+        .collect();
+    let config = dir.path().join("store.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "name = \"store-with-emails\"\nbase_url = \"https://demo-store.test/\"\n\
+             [[pages]]\nname = \"cart\"\npath = \"/cart\"\n\
+             [email]\nsources = [\"{}\"]\naudit_landing_pages = false\n\
+             [network]\nresolve = [{}]\nca_cert = [\"{}\"]\n",
+            emails_dir("emails")
+                .join("03-sendgrid-restock.eml")
+                .display(),
+            resolve.join(", "),
+            fixtures().certificate_file().display()
+        ),
+    )
+    .unwrap();
+    let audit = common::audit_config(&config, None, &[]);
+    assert_eq!(
+        email_findings(&audit.report),
+        BTreeSet::from([
+            (
+                "03-sendgrid-restock.eml".to_string(),
+                "missing_open_pixel".to_string()
+            ),
+            (
+                "03-sendgrid-restock.eml".to_string(),
+                "broken_click_redirect".to_string()
+            ),
+        ]),
+        "{}",
+        audit.stderr
+    );
+    let pages: Vec<String> = audit.report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| s(&p["name"]))
+        .collect();
+    assert_eq!(pages, ["cart"]);
+    assert_eq!(audit.report["summary"]["emails"], 1);
+}
