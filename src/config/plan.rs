@@ -295,11 +295,12 @@ impl Site {
         }
     }
 
-    /// Replaces the pages with ad-hoc URLs (generic checks) and drops the journeys.
+    /// Replaces the pages with these URLs (checked with the site's templates, under its default
+    /// consent scenarios) and drops the journeys.
     pub fn only_urls(&mut self, urls: &[Url]) {
         self.pages = urls
             .iter()
-            .map(|url| PagePlan::adhoc(url.clone()))
+            .map(|url| self.found_page(PagePlan::adhoc(url.clone()).name, url.clone()))
             .collect();
         self.journeys.clear();
     }

@@ -39,7 +39,7 @@ const WPM_BOOTSTRAP: &str = include_str!("assets/store/wpm/bootstrap.js");
 const PINTEREST_SANDBOX: &str = include_str!("assets/store/wpm/pinterest-sandbox.html");
 const TIKTOK_WORKER: &str = include_str!("assets/store/wpm/tiktok-worker.js");
 
-const META_PIXEL: &str = include_str!("assets/store/snippets/meta-pixel.html");
+pub(super) const META_PIXEL: &str = include_str!("assets/store/snippets/meta-pixel.html");
 const META_APP_EMBED: &str = include_str!("assets/store/snippets/meta-app-embed.html");
 const GTAG: &str = include_str!("assets/store/snippets/gtag.html");
 const SNAP: &str = include_str!("assets/store/snippets/snap.html");
@@ -54,12 +54,13 @@ const TIKTOK_THEME_HARDCODE: &str =
     include_str!("assets/store/snippets/tiktok-theme-hardcode.html");
 
 /// The product page's machine-readable price, next to its JSON-LD `Product`.
-const PRODUCT_HEAD: &str = "<meta property=\"og:type\" content=\"product\">\n\
+pub(super) const PRODUCT_HEAD: &str = "<meta property=\"og:type\" content=\"product\">\n\
 <meta property=\"product:price:amount\" content=\"59.90\">\n\
 <meta property=\"product:price:currency\" content=\"EUR\">";
 
 /// The head snippets of a correctly tagged page.
-const STANDARD_PIXELS: &[&str] = &[META_PIXEL, GTAG, SNAP, BING, X, REDDIT, KLAVIYO, SGTM];
+pub(super) const STANDARD_PIXELS: &[&str] =
+    &[META_PIXEL, GTAG, SNAP, BING, X, REDDIT, KLAVIYO, SGTM];
 
 const MONORAIL_PATH: &str = "/.well-known/shopify/monorail/unstable/produce_batch";
 /// The store's own server-side tagging endpoint (GA4 wire format, first-party).
@@ -186,13 +187,18 @@ pub(crate) fn handle(request: &Incoming) -> Reply {
     {
         return Reply::html(render(page));
     }
+    if let Some(reply) = super::catalog::handle(path, request.query.as_deref()) {
+        return reply;
+    }
     match path {
         "/cdn/shop/t/1/assets/theme.css" => {
             Reply::new(200, Some("text/css; charset=utf-8"), THEME_CSS)
         }
         "/cdn/shop/t/1/assets/theme.js" => Reply::javascript(THEME_JS),
         "/cdn/shop/t/1/assets/consent.js" => Reply::javascript(CONSENT_JS),
-        "/cdn/shop/files/linen-shirt.svg" => Reply::new(200, Some("image/svg+xml"), PRODUCT_IMAGE),
+        _ if path.starts_with("/cdn/shop/files/") && path.ends_with(".svg") => {
+            Reply::new(200, Some("image/svg+xml"), PRODUCT_IMAGE)
+        }
         "/cdn/wpm/bootstrap.js" => Reply::javascript(WPM_BOOTSTRAP),
         TIKTOK_WORKER_PATH => Reply::javascript(TIKTOK_WORKER),
         _ if path.starts_with(PINTEREST_SANDBOX_PREFIX) => Reply::html(PINTEREST_SANDBOX),
@@ -201,13 +207,32 @@ pub(crate) fn handle(request: &Incoming) -> Reply {
 }
 
 fn render(page: &Page) -> String {
+    layout(
+        page.title,
+        page.name,
+        page.head,
+        page.pixels,
+        page.apps,
+        page.main,
+    )
+}
+
+/// The store layout around a page's parts.
+pub(super) fn layout(
+    title: &str,
+    name: &str,
+    head: &str,
+    pixels: &[&str],
+    apps: &[&str],
+    main: &str,
+) -> String {
     LAYOUT
-        .replace("{{TITLE}}", page.title)
-        .replace("{{NAME}}", page.name)
-        .replace("{{HEAD}}", page.head)
-        .replace("{{PIXELS}}", &page.pixels.concat())
-        .replace("{{APPS}}", &page.apps.concat())
-        .replace("{{MAIN}}", page.main)
+        .replace("{{TITLE}}", title)
+        .replace("{{NAME}}", name)
+        .replace("{{HEAD}}", head)
+        .replace("{{PIXELS}}", &pixels.concat())
+        .replace("{{APPS}}", &apps.concat())
+        .replace("{{MAIN}}", main)
 }
 
 fn not_found_page() -> String {
