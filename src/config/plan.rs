@@ -13,6 +13,7 @@ use url::Url;
 use super::consent::{ConsentAction, ConsentConfig, ConsentMode, Scenario};
 use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
+use super::schedule::SchedulePlan;
 use super::site::{AdblockConfig, BrowserConfig, NotifyConfig, SiteConfig};
 use super::suggest::did_you_mean;
 use super::ConfigError;
@@ -189,6 +190,8 @@ pub struct Site {
     pub adblock: Option<AdblockPlan>,
     /// Report delivery by email.
     pub notify: Option<NotifyPlan>,
+    /// When `pixelaudit schedule` runs the site.
+    pub schedule: Option<SchedulePlan>,
 }
 
 /// Validated `[adblock]` settings.
@@ -244,6 +247,7 @@ impl Site {
             browser: BrowserConfig::default(),
             adblock: None,
             notify: None,
+            schedule: None,
         }
     }
 
@@ -422,6 +426,11 @@ impl Site {
             browser: config.browser.clone(),
             adblock: config.adblock.as_ref().map(|a| v.adblock(a)).transpose()?,
             notify: config.notify.as_ref().map(|n| v.notify(n)).transpose()?,
+            schedule: config
+                .schedule
+                .as_ref()
+                .map(|s| s.plan(path, text))
+                .transpose()?,
         })
     }
 }

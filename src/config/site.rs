@@ -10,6 +10,7 @@ use url::Url;
 use super::consent::ConsentConfig;
 use super::expect::{Expectation, Matcher};
 use super::journey::JourneyConfig;
+use super::schedule::ScheduleConfig;
 use super::ConfigError;
 
 /// One site to audit.
@@ -45,6 +46,9 @@ pub struct SiteConfig {
     /// Emailing the report.
     #[serde(default)]
     pub notify: Option<NotifyConfig>,
+    /// When `pixelaudit schedule` runs the site.
+    #[serde(default)]
+    pub schedule: Option<ScheduleConfig>,
 }
 
 /// The `[notify]` section: who gets the report by email, when, and through which SMTP server.
