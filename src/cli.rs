@@ -353,6 +353,7 @@ async fn audit_options(
             webdriver_url: run.webdriver.clone(),
             chromedriver: run.chromedriver.clone(),
             chrome: run.chrome.clone(),
+            process_group: false,
         },
         browser: BrowserOptions {
             args,
@@ -373,6 +374,7 @@ async fn audit_options(
         },
         expect_timeout: browser_config.expect_timeout(),
         adblock: adblock_options(site, run).await?,
+        stop: Default::default(),
     })
 }
 

@@ -37,7 +37,11 @@ pub fn build_message(plan: &NotifyPlan, report: &Report) -> Result<Message, Stri
 fn subject(plan: &NotifyPlan, report: &Report) -> Result<String, String> {
     let s = &report.summary;
     let env = minijinja::Environment::new();
-    let status = if s.errors > 0 { "FAILED" } else { "OK" };
+    let status = match (s.errors, &report.partial) {
+        (1.., _) => "FAILED",
+        (0, Some(_)) => "PARTIAL",
+        (0, None) => "OK",
+    };
     let (new_findings, lost_events) = report
         .regressions
         .as_ref()
