@@ -2,22 +2,16 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use std::sync::Arc;
-
-use crate::adblock::{Blocker, FilterList, ListCache};
-use crate::audit::{self, AdblockOptions, AuditOptions};
-use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
-use crate::config::{self, AdblockPlan, Site};
+use crate::config::{self, Site};
 use crate::demo::{DemoOptions, DemoServer};
 use crate::exit::Exit;
-use crate::notify::{self, NotifyPlan};
 use crate::report::{self, Format, Report};
 use crate::request::CapturedRequest;
+use crate::run::{self, Delivery, RunSettings};
 use crate::vendors;
 
 /// The bundled demo store's site config (the same file as `sites/demo-store.toml`).
@@ -118,6 +112,17 @@ pub struct RunArgs {
     /// Write the report to this file (one format) or folder (several) instead of stdout.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// What makes the exit code 2: error findings (default), or warnings too.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Browser, driver, timing, reports and email options.
+    #[command(flatten)]
+    pub site_run: SiteRunArgs,
+}
+
+/// Options of running a site, shared by `audit` and `demo`.
+#[derive(Debug, Args)]
+pub struct SiteRunArgs {
     /// Extra Chromium flag (repeatable), e.g. --browser-arg=--host-resolver-rules=MAP\ *\ 127.0.0.1:8080
     #[arg(long = "browser-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub browser_args: Vec<String>,
@@ -139,9 +144,6 @@ pub struct RunArgs {
     /// Hard cap on waiting for one page, in ms [default: 20000, or the site's browser.max_wait_ms].
     #[arg(long, value_name = "MS")]
     pub max_wait_ms: Option<u64>,
-    /// What makes the exit code 2: error findings (default), or warnings too.
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
     /// Do not email the report even if the site config has a [notify] section.
     #[arg(long)]
     pub no_email: bool,
@@ -149,6 +151,24 @@ pub struct RunArgs {
     /// sites without an [adblock] section.
     #[arg(long)]
     pub adblock: bool,
+}
+
+impl SiteRunArgs {
+    /// The settings of a run.
+    pub fn settings(&self) -> RunSettings {
+        RunSettings {
+            browser_args: self.browser_args.clone(),
+            webdriver: self.webdriver.clone(),
+            chromedriver: self.chromedriver.clone(),
+            chrome: self.chrome.clone(),
+            reports_dir: self.reports_dir.clone(),
+            quiet_ms: self.quiet_ms,
+            max_wait_ms: self.max_wait_ms,
+            email: !self.no_email,
+            adblock: self.adblock,
+            process_group: false,
+        }
+    }
 }
 
 /// `pixelaudit decode`.
@@ -285,14 +305,7 @@ async fn audit_command(args: AuditArgs) -> Exit {
         eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
         return Exit::Failure;
     }
-    let options = match audit_options(&site, &args.run, Vec::new()).await {
-        Ok(options) => options,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Exit::Failure;
-        }
-    };
-    audit_and_report(&site, &options, &args.run).await
+    audit_and_report(&site, &args.run, Vec::new()).await
 }
 
 async fn demo_command(args: DemoArgs) -> Exit {
@@ -327,91 +340,9 @@ async fn demo_command(args: DemoArgs) -> Exit {
     }
     let site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
         .expect("the bundled demo config is valid (tested)");
-    let exit = match audit_options(&site, &args.run, server.chromium_args()).await {
-        Ok(options) => audit_and_report(&site, &options, &args.run).await,
-        Err(error) => {
-            eprintln!("error: {error}");
-            Exit::Failure
-        }
-    };
+    let exit = audit_and_report(&site, &args.run, server.chromium_args()).await;
     server.shutdown().await;
     exit
-}
-
-async fn audit_options(
-    site: &Site,
-    run: &RunArgs,
-    extra_args: Vec<String>,
-) -> Result<AuditOptions, String> {
-    let browser_config = &site.browser;
-    let mut args = browser_config.args.clone();
-    args.extend(extra_args);
-    args.extend(run.browser_args.iter().cloned());
-    let defaults = IdleOptions::default();
-    Ok(AuditOptions {
-        driver: DriverOptions {
-            webdriver_url: run.webdriver.clone(),
-            chromedriver: run.chromedriver.clone(),
-            chrome: run.chrome.clone(),
-            process_group: false,
-        },
-        browser: BrowserOptions {
-            args,
-            page_load_timeout: browser_config.page_load_timeout(),
-        },
-        idle: IdleOptions {
-            quiet: run
-                .quiet_ms
-                .map(Duration::from_millis)
-                .or(browser_config.quiet())
-                .unwrap_or(defaults.quiet),
-            max_wait: run
-                .max_wait_ms
-                .map(Duration::from_millis)
-                .or(browser_config.max_wait())
-                .unwrap_or(defaults.max_wait),
-            ..defaults
-        },
-        expect_timeout: browser_config.expect_timeout(),
-        adblock: adblock_options(site, run).await?,
-        stop: Default::default(),
-    })
-}
-
-async fn adblock_options(site: &Site, run: &RunArgs) -> Result<Option<AdblockOptions>, String> {
-    let plan = match (&site.adblock, run.adblock) {
-        (Some(plan), _) => plan.clone(),
-        (None, true) => AdblockPlan::default(),
-        (None, false) => return Ok(None),
-    };
-    let cache = ListCache {
-        dir: run.reports_dir.join(".cache").join("filter-lists"),
-        max_age: plan.max_age,
-    };
-    let mut lists = Vec::new();
-    for spec in &plan.lists {
-        let list = FilterList::fetch(spec, &cache).await?;
-        if let Some(note) = &list.note {
-            eprintln!("filter list {} ({}): {note}", list.name, list.source);
-        }
-        lists.push(list);
-    }
-    let blocker = Blocker::new(lists);
-    for list in blocker.lists() {
-        tracing::info!(list = %list.name, rules = list.rules, load_ms = list.load_ms, "filter list loaded");
-    }
-    Ok(Some(AdblockOptions {
-        blocker: Arc::new(blocker),
-        blocked_run: plan.blocked_run,
-        severity: plan.severity,
-    }))
-}
-
-async fn deliver(plan: &NotifyPlan, report: &Report) -> Result<(), String> {
-    let message = notify::build_message(plan, report)?;
-    notify::send(plan, message, notify::Credentials::from_env())
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// Several formats need a folder to go to: say so before anything runs.
@@ -425,58 +356,55 @@ fn check_output(run: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn audit_and_report(site: &Site, options: &AuditOptions, run: &RunArgs) -> Exit {
-    let mut report = match audit::run(site, options).await {
-        Ok(report) => report,
+/// One run of `site` (through [`run::run_site`]), its report on stdout or `--output`, and the
+/// exit code.
+async fn audit_and_report(site: &Site, run: &RunArgs, extra_args: Vec<String>) -> Exit {
+    let settings = run.site_run.settings();
+    let prepared = match run::prepare(site, &settings, extra_args).await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::Failure;
+        }
+    };
+    for note in &prepared.notes {
+        eprintln!("{note}");
+    }
+    let done = match run::run_site(site, &prepared.options, &settings).await {
+        Ok(done) => done,
         Err(error) => {
             eprintln!("error: browser unavailable: {error}");
             return Exit::BrowserUnavailable;
         }
     };
-    let previous = run
-        .reports_dir
-        .join(report::safe_dir_name(&report.site))
-        .join("latest")
-        .join("report.json");
-    if let Some(previous) = report::load_previous(&previous) {
-        report.regressions = Some(report::compare_runs(&previous, &report));
-    }
-    match report::History::open(&run.reports_dir) {
-        Ok(history) => report.history = history.vendor_health(&report.site, 20).ok(),
-        Err(error) => tracing::warn!("run history unavailable: {error}"),
-    }
-    match report::save_run(&run.reports_dir, &report) {
+    match &done.saved {
         Ok(folder) => eprintln!(
             "reports saved to {} (and {})",
             folder.display(),
             folder.with_file_name("latest").display()
         ),
-        Err(error) => eprintln!(
-            "warning: could not save the report under {}: {error}",
-            run.reports_dir.display()
-        ),
+        Err(error) => eprintln!("warning: {error}"),
     }
-    if let Err(error) = emit(&report, run) {
+    for warning in &done.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let report = &done.report;
+    if let Err(error) = emit(report, run) {
         eprintln!("error: {error}");
         return Exit::Failure;
     }
-    if let Err(error) = report::History::open(&run.reports_dir).and_then(|mut h| h.record(&report))
-    {
-        eprintln!("warning: the run could not be added to the history: {error}");
-    }
-    if let (Some(plan), false) = (&site.notify, run.no_email) {
-        if plan.wants(&report) {
-            if let Err(error) = deliver(plan, &report).await {
-                eprintln!("error: {error} (the reports are saved on disk)");
-                return Exit::DeliveryFailed;
-            }
-            eprintln!("report emailed to {}", plan.to.join(", "));
+    match &done.delivery {
+        Delivery::Sent(to) => eprintln!("report emailed to {}", to.join(", ")),
+        Delivery::Failed(error) => {
+            eprintln!("error: {error} (the reports are saved on disk)");
+            return Exit::DeliveryFailed;
         }
+        Delivery::Off | Delivery::NotWanted | Delivery::Skipped => {}
     }
     match run.fail_on {
-        FailOn::Error => Exit::for_report(&report),
+        FailOn::Error => Exit::for_report(report),
         FailOn::Warning if report.summary.warnings > 0 => Exit::Findings,
-        FailOn::Warning => Exit::for_report(&report),
+        FailOn::Warning => Exit::for_report(report),
         FailOn::Regression if report.regressions.as_ref().is_some_and(|r| r.any()) => {
             Exit::Findings
         }
