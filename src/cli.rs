@@ -12,6 +12,7 @@ use crate::exit::Exit;
 use crate::report::{self, Format, Report};
 use crate::request::CapturedRequest;
 use crate::run::{self, Delivery, RunSettings};
+use crate::schedule;
 use crate::vendors;
 
 /// The bundled demo store's site config (the same file as `sites/demo-store.toml`).
@@ -45,6 +46,60 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List a site's past runs (from reports/history.sqlite).
     History(HistoryArgs),
+    /// Run every site's audits on its [schedule], unattended, until SIGTERM / SIGINT.
+    Schedule(ScheduleArgs),
+}
+
+/// `pixelaudit schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Site config files, or folders of them (every *.toml inside) [default: sites/].
+    pub paths: Vec<PathBuf>,
+    /// Print the next run times of every scheduled site and exit, running nothing.
+    #[arg(long, conflicts_with = "status")]
+    pub dry_run: bool,
+    /// How many run times --dry-run prints per site.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub count: usize,
+    /// Show each site's last run, its outcome and the next run time (from
+    /// <reports-dir>/schedule.json), and exit.
+    #[arg(long)]
+    pub status: bool,
+    /// --status output format.
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+    pub format: DecodeFormat,
+    /// Browser sessions at once, over all sites (each run uses one).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub max_sessions: usize,
+    /// On SIGTERM / SIGINT, how long running audits may go on before they are stopped and
+    /// saved as partial reports.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub grace_secs: u64,
+    /// Browser, driver, timing, reports and email options.
+    #[command(flatten)]
+    pub site_run: SiteRunArgs,
+}
+
+impl Cli {
+    /// The log filter when RUST_LOG is not set, and whether log lines carry a timestamp: the
+    /// scheduler logs every run by default, with the time; the other commands only warnings.
+    pub fn log_defaults(&self) -> (String, bool) {
+        let level = match self.verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        };
+        match &self.command {
+            Command::Schedule(args) if !args.dry_run && !args.status => {
+                let filter = match self.verbose {
+                    0 => "pixelaudit=warn,pixelaudit::schedule=info".to_string(),
+                    _ => format!("pixelaudit={level}"),
+                };
+                (filter, true)
+            }
+            _ => (format!("pixelaudit={level}"), false),
+        }
+    }
 }
 
 /// `pixelaudit history`.
@@ -120,7 +175,7 @@ pub struct RunArgs {
     pub site_run: SiteRunArgs,
 }
 
-/// Options of running a site, shared by `audit` and `demo`.
+/// Options of running a site, shared by `audit`, `demo` and `schedule`.
 #[derive(Debug, Args)]
 pub struct SiteRunArgs {
     /// Extra Chromium flag (repeatable), e.g. --browser-arg=--host-resolver-rules=MAP\ *\ 127.0.0.1:8080
@@ -215,6 +270,73 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Decode(args) => decode_command(args),
         Command::Validate(args) => validate_command(&args),
         Command::History(args) => history_command(&args),
+        Command::Schedule(args) => schedule_command(args).await,
+    }
+}
+
+async fn schedule_command(args: ScheduleArgs) -> Exit {
+    let reports_dir = &args.site_run.reports_dir;
+    if args.status {
+        let path = schedule::State::path(reports_dir);
+        if !path.exists() {
+            eprintln!(
+                "error: no scheduler has run with reports in {} (no {})",
+                reports_dir.display(),
+                path.display()
+            );
+            return Exit::Failure;
+        }
+        let state = match schedule::State::load(reports_dir) {
+            Ok(state) => state,
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", path.display());
+                return Exit::Failure;
+            }
+        };
+        match args.format {
+            DecodeFormat::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&state).expect("state serializes")
+            ),
+            DecodeFormat::Text => print!(
+                "{}",
+                state.render(schedule::state::DaemonLock::held(reports_dir))
+            ),
+        }
+        return Exit::Clean;
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("sites")]
+    } else {
+        args.paths.clone()
+    };
+    if args.dry_run {
+        let found = schedule::dry_run(&paths, args.count, chrono::Utc::now());
+        print!("{}", found.text);
+        for problem in &found.missing {
+            eprintln!("error: {problem}");
+        }
+        for error in &found.invalid {
+            eprintln!("error: {error}\n");
+        }
+        return match (found.invalid.is_empty(), found.missing.is_empty()) {
+            (false, _) => Exit::InvalidConfig,
+            (true, false) => Exit::Failure,
+            (true, true) => Exit::Clean,
+        };
+    }
+    let options = schedule::ScheduleOptions {
+        paths,
+        settings: args.site_run.settings(),
+        max_sessions: args.max_sessions,
+        grace: std::time::Duration::from_secs(args.grace_secs),
+    };
+    match schedule::run_daemon(options).await {
+        Ok(()) => Exit::Clean,
+        Err(error) => {
+            eprintln!("error: {error}");
+            Exit::Failure
+        }
     }
 }
 

@@ -18,4 +18,5 @@ pub mod notify;
 pub mod report;
 pub mod request;
 pub mod run;
+pub mod schedule;
 pub mod vendors;

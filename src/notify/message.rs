@@ -10,7 +10,28 @@ use crate::report::{to_html, to_json, to_markdown, Report};
 
 /// Builds the message for a report.
 pub fn build_message(plan: &NotifyPlan, report: &Report) -> Result<Message, String> {
-    let subject = subject(plan, report)?;
+    let builder = envelope(plan, subject(plan, report)?)?;
+    let body = MultiPart::alternative()
+        .singlepart(SinglePart::plain(to_markdown(report)))
+        .singlepart(SinglePart::html(to_html(report)));
+    let json = Attachment::new("report.json".to_string()).body(
+        to_json(report),
+        ContentType::parse("application/json").expect("valid content type"),
+    );
+    builder
+        .multipart(MultiPart::mixed().multipart(body).singlepart(json))
+        .map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// A plain-text notice to the site's recipients (a broken site config, from the scheduler).
+pub fn build_notice(plan: &NotifyPlan, subject: &str, text: &str) -> Result<Message, String> {
+    envelope(plan, subject.replace(['\r', '\n'], " "))?
+        .singlepart(SinglePart::plain(text.to_string()))
+        .map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// Sender, recipients and subject.
+fn envelope(plan: &NotifyPlan, subject: String) -> Result<lettre::message::MessageBuilder, String> {
     let from: Mailbox = plan
         .from
         .parse()
@@ -22,16 +43,7 @@ pub fn build_message(plan: &NotifyPlan, report: &Report) -> Result<Message, Stri
             .map_err(|e| format!("invalid recipient `{to}`: {e}"))?;
         builder = builder.to(mailbox);
     }
-    let body = MultiPart::alternative()
-        .singlepart(SinglePart::plain(to_markdown(report)))
-        .singlepart(SinglePart::html(to_html(report)));
-    let json = Attachment::new("report.json".to_string()).body(
-        to_json(report),
-        ContentType::parse("application/json").expect("valid content type"),
-    );
-    builder
-        .multipart(MultiPart::mixed().multipart(body).singlepart(json))
-        .map_err(|e| format!("cannot build the email: {e}"))
+    Ok(builder)
 }
 
 fn subject(plan: &NotifyPlan, report: &Report) -> Result<String, String> {
