@@ -228,18 +228,19 @@ impl Daemon {
             entry.text = Some(text.clone());
             match Site::parse(&path, &text) {
                 Ok(site) => match self.name_taken(&path, &site.name) {
-                    Some(other) => self.reject(
-                        &path,
-                        format!(
-                            "invalid site config: site name `{}` is already used by {}; their reports would mix, so give one of them another `name`\n --> {}",
+                    Some(other) => {
+                        let message = format!(
+                            "site name `{}` is already used by {}; their reports would mix, so give one of them another `name`",
                             site.name,
-                            other.display(),
-                            path.display()
-                        ),
-                    ),
+                            other.display()
+                        );
+                        let full =
+                            format!("invalid site config: {message}\n --> {}", path.display());
+                        self.reject(&path, full, format!("{}: {message}", path.display()));
+                    }
                     None => self.accept(&path, site, starting),
                 },
-                Err(error) => self.reject(&path, error_text(&error)),
+                Err(error) => self.reject(&path, error.to_string(), one_line(&error)),
             }
         }
     }
@@ -319,7 +320,9 @@ impl Daemon {
         );
     }
 
-    fn reject(&mut self, path: &Path, text: String) {
+    /// An invalid config: `text` in full (rustc-style, for the state file and email), `line`
+    /// in one log line.
+    fn reject(&mut self, path: &Path, text: String, line: String) {
         let entry = self.entries.get_mut(path).expect("entry exists");
         if entry.error.as_deref() == Some(text.as_str()) {
             return;
@@ -327,7 +330,10 @@ impl Daemon {
         entry.error = Some(text.clone());
         match &entry.site {
             Some(site) => {
-                tracing::error!(config = %path.display(), site = %site.name, "{text}\nthe last valid version of this config keeps running until the file is fixed");
+                tracing::error!(
+                    site = %site.name,
+                    "invalid site config: {line}; its last valid version keeps running until the file is fixed"
+                );
                 if let (Some(plan), true) = (&site.notify, self.context.settings.email) {
                     let subject = format!(
                         "pixelaudit {}: invalid site config {}",
@@ -358,9 +364,9 @@ impl Daemon {
                     });
                 }
             }
-            None => {
-                tracing::error!(config = %path.display(), "{text}\nnot scheduled until the file is fixed")
-            }
+            None => tracing::error!(
+                "invalid site config: {line}; not scheduled until the file is fixed"
+            ),
         }
     }
 
@@ -591,7 +597,14 @@ impl Daemon {
     }
 }
 
-/// A config error as shown in logs, status and email.
-fn error_text(error: &ConfigError) -> String {
-    error.to_string()
+/// A config error on one line: `path:line:col: message`.
+fn one_line(error: &ConfigError) -> String {
+    match (error.line, error.column) {
+        (Some(line), Some(column)) => format!(
+            "{}:{line}:{column}: {}",
+            error.path.display(),
+            error.message
+        ),
+        _ => format!("{}: {}", error.path.display(), error.message),
+    }
 }
