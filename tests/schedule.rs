@@ -782,6 +782,20 @@ fn a_run_missed_while_down_is_caught_up_once_when_asked() {
         at(&state["sites"][&e]["next_run"]) > Utc::now(),
         "back on its schedule"
     );
+
+    // A new file is picked up without a restart; one that takes an existing site's name is
+    // refused (their reports would mix); SIGHUP reads everything again.
+    let copy = format!(
+        "name = \"eager\"\n{}",
+        std::fs::read_to_string(&eager).unwrap()
+    );
+    std::fs::write(sites.join("copy.toml"), copy).unwrap();
+    second.wait_log(&["ERROR", "site name `eager` is already used by"], 1, 10);
+    site(&sites, "fresh", &["/clean.html"], &schedule);
+    second.wait_log(&["scheduled", "site=fresh"], 1, 10);
+    second.signal(libc::SIGHUP);
+    second.wait_log(&["SIGHUP: reading every site config again"], 1, 10);
+    second.wait_log(&["config reloaded", "site=fresh"], 1, 10);
     assert_eq!(second.terminate(30).code(), Some(0));
 }
 
