@@ -66,8 +66,8 @@ pub struct ScheduleArgs {
     #[arg(long)]
     pub status: bool,
     /// --status output format.
-    #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
-    pub format: DecodeFormat,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
     /// Browser sessions at once, over all sites (each run uses one).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub max_sessions: usize,
@@ -78,6 +78,15 @@ pub struct ScheduleArgs {
     /// Browser, driver, timing, reports and email options.
     #[command(flatten)]
     pub site_run: SiteRunArgs,
+}
+
+/// `schedule --status` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// A table per site, then problems in full.
+    Text,
+    /// The state file as it is.
+    Json,
 }
 
 impl Cli {
@@ -294,11 +303,11 @@ async fn schedule_command(args: ScheduleArgs) -> Exit {
             }
         };
         match args.format {
-            DecodeFormat::Json => println!(
+            StatusFormat::Json => println!(
                 "{}",
                 serde_json::to_string_pretty(&state).expect("state serializes")
             ),
-            DecodeFormat::Text => print!(
+            StatusFormat::Text => print!(
                 "{}",
                 state.render(schedule::state::DaemonLock::held(reports_dir))
             ),
