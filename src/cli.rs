@@ -2,24 +2,19 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use std::sync::Arc;
-
-use crate::adblock::{Blocker, FilterList, ListCache};
-use crate::audit::{self, AdblockOptions, AuditOptions};
-use crate::browser::{BrowserOptions, DriverOptions, IdleOptions};
-use crate::config::{self, AdblockPlan, Site};
+use crate::config::{self, Site};
 use crate::demo::{DemoOptions, DemoServer};
-use crate::email::{self, EmailInput, EmailPlan, EmailSource};
+use crate::email::EmailPlan;
 use crate::exit::Exit;
-use crate::net::{self, Network, ResolveRule};
-use crate::notify::{self, NotifyPlan};
+use crate::net::ResolveRule;
 use crate::report::{self, Format, Report};
 use crate::request::CapturedRequest;
+use crate::run::{self, Delivery, RunSettings};
+use crate::schedule;
 use crate::vendors;
 
 /// The bundled demo store's site config (the same file as `sites/demo-store.toml`).
@@ -53,6 +48,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List a site's past runs (from reports/history.sqlite).
     History(HistoryArgs),
+    /// Run every site's audits on its [schedule], unattended, until SIGTERM / SIGINT.
+    Schedule(ScheduleArgs),
     /// Audit test marketing emails: open pixels, click-tracking redirects, landing pages.
     Email(EmailArgs),
 }
@@ -73,6 +70,67 @@ pub struct EmailArgs {
     /// Shared run options.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// `pixelaudit schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Site config files, or folders of them (every *.toml inside) [default: sites/].
+    pub paths: Vec<PathBuf>,
+    /// Print the next run times of every scheduled site and exit, running nothing.
+    #[arg(long, conflicts_with = "status")]
+    pub dry_run: bool,
+    /// How many run times --dry-run prints per site.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub count: usize,
+    /// Show each site's last run, its outcome and the next run time (from
+    /// <reports-dir>/schedule.json), and exit.
+    #[arg(long)]
+    pub status: bool,
+    /// --status output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+    /// Browser sessions at once, over all sites (each run uses one).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub max_sessions: usize,
+    /// On SIGTERM / SIGINT, how long running audits may go on before they are stopped and
+    /// saved as partial reports.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub grace_secs: u64,
+    /// Browser, driver, timing, reports and email options.
+    #[command(flatten)]
+    pub site_run: SiteRunArgs,
+}
+
+/// `schedule --status` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// A table per site, then problems in full.
+    Text,
+    /// The state file as it is.
+    Json,
+}
+
+impl Cli {
+    /// The log filter when RUST_LOG is not set, and whether log lines carry a timestamp: the
+    /// scheduler logs every run by default, with the time; the other commands only warnings.
+    pub fn log_defaults(&self) -> (String, bool) {
+        let level = match self.verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        };
+        match &self.command {
+            Command::Schedule(args) if !args.dry_run && !args.status => {
+                let filter = match self.verbose {
+                    0 => "pixelaudit=warn,pixelaudit::schedule=info".to_string(),
+                    _ => format!("pixelaudit={level}"),
+                };
+                (filter, true)
+            }
+            _ => (format!("pixelaudit={level}"), false),
+        }
+    }
 }
 
 /// `pixelaudit history`.
@@ -140,6 +198,17 @@ pub struct RunArgs {
     /// Write the report to this file (one format) or folder (several) instead of stdout.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// What makes the exit code 2: error findings (default), or warnings too.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Browser, driver, timing, reports and email options.
+    #[command(flatten)]
+    pub site_run: SiteRunArgs,
+}
+
+/// Options of running a site, shared by `audit`, `demo` and `schedule`.
+#[derive(Debug, Args)]
+pub struct SiteRunArgs {
     /// Extra Chromium flag (repeatable), e.g. --browser-arg=--host-resolver-rules=MAP\ *\ 127.0.0.1:8080
     #[arg(long = "browser-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub browser_args: Vec<String>,
@@ -161,9 +230,6 @@ pub struct RunArgs {
     /// Hard cap on waiting for one page, in ms [default: 20000, or the site's browser.max_wait_ms].
     #[arg(long, value_name = "MS")]
     pub max_wait_ms: Option<u64>,
-    /// What makes the exit code 2: error findings (default), or warnings too.
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
     /// Do not email the report even if the site config has a [notify] section.
     #[arg(long)]
     pub no_email: bool,
@@ -182,6 +248,27 @@ pub struct RunArgs {
     /// Accept any TLS certificate (local testing only).
     #[arg(long)]
     pub insecure: bool,
+}
+
+impl SiteRunArgs {
+    /// The settings of a run.
+    pub fn settings(&self) -> RunSettings {
+        RunSettings {
+            browser_args: self.browser_args.clone(),
+            webdriver: self.webdriver.clone(),
+            chromedriver: self.chromedriver.clone(),
+            chrome: self.chrome.clone(),
+            reports_dir: self.reports_dir.clone(),
+            quiet_ms: self.quiet_ms,
+            max_wait_ms: self.max_wait_ms,
+            email: !self.no_email,
+            adblock: self.adblock,
+            process_group: false,
+            resolve: self.resolve.clone(),
+            ca_certs: self.ca_certs.clone(),
+            insecure: self.insecure,
+        }
+    }
 }
 
 /// `pixelaudit decode`.
@@ -228,7 +315,74 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Decode(args) => decode_command(args),
         Command::Validate(args) => validate_command(&args),
         Command::History(args) => history_command(&args),
+        Command::Schedule(args) => schedule_command(args).await,
         Command::Email(args) => email_command(args).await,
+    }
+}
+
+async fn schedule_command(args: ScheduleArgs) -> Exit {
+    let reports_dir = &args.site_run.reports_dir;
+    if args.status {
+        let path = schedule::State::path(reports_dir);
+        if !path.exists() {
+            eprintln!(
+                "error: no scheduler has run with reports in {} (no {})",
+                reports_dir.display(),
+                path.display()
+            );
+            return Exit::Failure;
+        }
+        let state = match schedule::State::load(reports_dir) {
+            Ok(state) => state,
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", path.display());
+                return Exit::Failure;
+            }
+        };
+        match args.format {
+            StatusFormat::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&state).expect("state serializes")
+            ),
+            StatusFormat::Text => print!(
+                "{}",
+                state.render(schedule::state::DaemonLock::held(reports_dir))
+            ),
+        }
+        return Exit::Clean;
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("sites")]
+    } else {
+        args.paths.clone()
+    };
+    if args.dry_run {
+        let found = schedule::dry_run(&paths, args.count, chrono::Utc::now());
+        print!("{}", found.text);
+        for problem in &found.missing {
+            eprintln!("error: {problem}");
+        }
+        for error in &found.invalid {
+            eprintln!("error: {error}\n");
+        }
+        return match (found.invalid.is_empty(), found.missing.is_empty()) {
+            (false, _) => Exit::InvalidConfig,
+            (true, false) => Exit::Failure,
+            (true, true) => Exit::Clean,
+        };
+    }
+    let options = schedule::ScheduleOptions {
+        paths,
+        settings: args.site_run.settings(),
+        max_sessions: args.max_sessions,
+        grace: std::time::Duration::from_secs(args.grace_secs),
+    };
+    match schedule::run_daemon(options).await {
+        Ok(()) => Exit::Clean,
+        Err(error) => {
+            eprintln!("error: {error}");
+            Exit::Failure
+        }
     }
 }
 
@@ -319,91 +473,7 @@ async fn audit_command(args: AuditArgs) -> Exit {
         eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
         return Exit::Failure;
     }
-    let mut options = match audit_options(&site, &args.run, Vec::new()).await {
-        Ok(options) => options,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Exit::Failure;
-        }
-    };
-    let mut checkpoints = Vec::new();
-    if let Some(plan) = site.email.as_ref().filter(|p| !p.sources.is_empty()) {
-        let sources: Vec<EmailSource> =
-            plan.sources.iter().map(|s| EmailSource::parse(s)).collect();
-        let (input, saved) = email_input(&sources, plan.clone(), &options, &args.run).await;
-        options.emails = Some(input);
-        checkpoints = saved;
-    }
-    audit_and_report(&site, &options, &args.run, checkpoints).await
-}
-
-async fn email_command(args: EmailArgs) -> Exit {
-    if let Err(error) = check_output(&args.run) {
-        eprintln!("error: {error}");
-        return Exit::Failure;
-    }
-    let mut site = match &args.site {
-        Some(path) => match config::load(path) {
-            Ok(site) => site,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return Exit::InvalidConfig;
-            }
-        },
-        None => Site::adhoc("emails", &[]),
-    };
-    let mut plan = site
-        .email
-        .clone()
-        .unwrap_or_else(|| EmailPlan::defaults(args.site.as_ref().and(site.base_url.host_str())));
-    if args.no_landing {
-        plan.audit_landing_pages = false;
-    }
-    let sources: Vec<EmailSource> = if args.sources.is_empty() {
-        plan.sources.iter().map(|s| EmailSource::parse(s)).collect()
-    } else {
-        args.sources.iter().map(|s| EmailSource::parse(s)).collect()
-    };
-    if sources.is_empty() {
-        eprintln!("error: no emails to audit: give .eml files, folders or an imaps:// URL, or a --site whose [email] section lists sources");
-        return Exit::Failure;
-    }
-    site.only_urls(&[]);
-    let mut options = match audit_options(&site, &args.run, Vec::new()).await {
-        Ok(options) => options,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Exit::Failure;
-        }
-    };
-    let (input, checkpoints) = email_input(&sources, plan, &options, &args.run).await;
-    options.emails = Some(input);
-    audit_and_report(&site, &options, &args.run, checkpoints).await
-}
-
-/// Reads the email sources (IMAP state under the reports folder).
-async fn email_input(
-    sources: &[EmailSource],
-    plan: EmailPlan,
-    options: &AuditOptions,
-    run: &RunArgs,
-) -> (EmailInput, Vec<email::Checkpoint>) {
-    let network = options.network.clone();
-    let state = run.reports_dir.join(".state").join("imap");
-    let (intake, checkpoints) = email::gather(sources, &network, &state, plan.timeout).await;
-    for item in &intake {
-        if let email::Intake::Failed { source, error } = item {
-            eprintln!("error: email source {source}: {error}");
-        }
-    }
-    (
-        EmailInput {
-            intake,
-            plan,
-            network,
-        },
-        checkpoints,
-    )
+    audit_and_report(&site, &args.run, Vec::new()).await
 }
 
 async fn demo_command(args: DemoArgs) -> Exit {
@@ -438,108 +508,43 @@ async fn demo_command(args: DemoArgs) -> Exit {
     }
     let site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
         .expect("the bundled demo config is valid (tested)");
-    let exit = match audit_options(&site, &args.run, server.chromium_args()).await {
-        Ok(options) => audit_and_report(&site, &options, &args.run, Vec::new()).await,
-        Err(error) => {
-            eprintln!("error: {error}");
-            Exit::Failure
-        }
-    };
+    let exit = audit_and_report(&site, &args.run, server.chromium_args()).await;
     server.shutdown().await;
     exit
 }
 
-async fn audit_options(
-    site: &Site,
-    run: &RunArgs,
-    extra_args: Vec<String>,
-) -> Result<AuditOptions, String> {
-    let browser_config = &site.browser;
-    let network = network_of(site, run)?;
-    let mut args = network.chromium_args();
-    args.extend(browser_config.args.iter().cloned());
-    args.extend(extra_args);
-    args.extend(run.browser_args.iter().cloned());
-    let args = net::merge_chromium_args(args);
-    let defaults = IdleOptions::default();
-    Ok(AuditOptions {
-        driver: DriverOptions {
-            webdriver_url: run.webdriver.clone(),
-            chromedriver: run.chromedriver.clone(),
-            chrome: run.chrome.clone(),
-        },
-        browser: BrowserOptions {
-            args,
-            page_load_timeout: browser_config.page_load_timeout(),
-        },
-        idle: IdleOptions {
-            quiet: run
-                .quiet_ms
-                .map(Duration::from_millis)
-                .or(browser_config.quiet())
-                .unwrap_or(defaults.quiet),
-            max_wait: run
-                .max_wait_ms
-                .map(Duration::from_millis)
-                .or(browser_config.max_wait())
-                .unwrap_or(defaults.max_wait),
-            ..defaults
-        },
-        expect_timeout: browser_config.expect_timeout(),
-        adblock: adblock_options(site, run, &network).await?,
-        emails: None,
-        network,
-    })
-}
-
-/// The run's network view: `--resolve` rules before the config's, trust from both.
-fn network_of(site: &Site, run: &RunArgs) -> Result<Network, String> {
-    let mut resolve = run.resolve.clone();
-    resolve.extend(site.network.resolve.iter().cloned());
-    let mut ca_certs = site.network.ca_certs.clone();
-    ca_certs.extend(run.ca_certs.iter().cloned());
-    Network::new(resolve, &ca_certs, run.insecure || site.network.insecure)
-}
-
-async fn adblock_options(
-    site: &Site,
-    run: &RunArgs,
-    network: &Network,
-) -> Result<Option<AdblockOptions>, String> {
-    let plan = match (&site.adblock, run.adblock) {
-        (Some(plan), _) => plan.clone(),
-        (None, true) => AdblockPlan::default(),
-        (None, false) => return Ok(None),
-    };
-    let cache = ListCache {
-        dir: run.reports_dir.join(".cache").join("filter-lists"),
-        max_age: plan.max_age,
-        network: network.clone(),
-    };
-    let mut lists = Vec::new();
-    for spec in &plan.lists {
-        let list = FilterList::fetch(spec, &cache).await?;
-        if let Some(note) = &list.note {
-            eprintln!("filter list {} ({}): {note}", list.name, list.source);
-        }
-        lists.push(list);
+async fn email_command(args: EmailArgs) -> Exit {
+    if let Err(error) = check_output(&args.run) {
+        eprintln!("error: {error}");
+        return Exit::Failure;
     }
-    let blocker = Blocker::new(lists);
-    for list in blocker.lists() {
-        tracing::info!(list = %list.name, rules = list.rules, load_ms = list.load_ms, "filter list loaded");
+    let mut site = match &args.site {
+        Some(path) => match config::load(path) {
+            Ok(site) => site,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Exit::InvalidConfig;
+            }
+        },
+        None => Site::adhoc("emails", &[]),
+    };
+    let mut plan = site
+        .email
+        .clone()
+        .unwrap_or_else(|| EmailPlan::defaults(args.site.as_ref().and(site.base_url.host_str())));
+    if args.no_landing {
+        plan.audit_landing_pages = false;
     }
-    Ok(Some(AdblockOptions {
-        blocker: Arc::new(blocker),
-        blocked_run: plan.blocked_run,
-        severity: plan.severity,
-    }))
-}
-
-async fn deliver(plan: &NotifyPlan, report: &Report) -> Result<(), String> {
-    let message = notify::build_message(plan, report)?;
-    notify::send(plan, message, notify::Credentials::from_env())
-        .await
-        .map_err(|e| e.to_string())
+    if !args.sources.is_empty() {
+        plan.sources = args.sources.clone();
+    }
+    if plan.sources.is_empty() {
+        eprintln!("error: no emails to audit: give .eml files, folders or an imaps:// URL, or a --site whose [email] section lists sources");
+        return Exit::Failure;
+    }
+    site.email = Some(plan);
+    site.only_urls(&[]);
+    audit_and_report(&site, &args.run, Vec::new()).await
 }
 
 /// Several formats need a folder to go to: say so before anything runs.
@@ -553,71 +558,55 @@ fn check_output(run: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn audit_and_report(
-    site: &Site,
-    options: &AuditOptions,
-    run: &RunArgs,
-    checkpoints: Vec<email::Checkpoint>,
-) -> Exit {
-    let mut report = match audit::run(site, options).await {
-        Ok(report) => report,
+/// One run of `site` (through [`run::run_site`]), its report on stdout or `--output`, and the
+/// exit code.
+async fn audit_and_report(site: &Site, run: &RunArgs, extra_args: Vec<String>) -> Exit {
+    let settings = run.site_run.settings();
+    let prepared = match run::prepare(site, &settings, extra_args).await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::Failure;
+        }
+    };
+    for note in &prepared.notes {
+        eprintln!("{note}");
+    }
+    let done = match run::run_site(site, &prepared.options, &settings).await {
+        Ok(done) => done,
         Err(error) => {
             eprintln!("error: browser unavailable: {error}");
             return Exit::BrowserUnavailable;
         }
     };
-    let previous = run
-        .reports_dir
-        .join(report::safe_dir_name(&report.site))
-        .join("latest")
-        .join("report.json");
-    if let Some(previous) = report::load_previous(&previous) {
-        report.regressions = Some(report::compare_runs(&previous, &report));
-    }
-    match report::History::open(&run.reports_dir) {
-        Ok(history) => report.history = history.vendor_health(&report.site, 20).ok(),
-        Err(error) => tracing::warn!("run history unavailable: {error}"),
-    }
-    match report::save_run(&run.reports_dir, &report) {
-        Ok(folder) => {
-            eprintln!(
-                "reports saved to {} (and {})",
-                folder.display(),
-                folder.with_file_name("latest").display()
-            );
-            // Only now is the mail audited for good: the next run skips it.
-            for checkpoint in checkpoints {
-                if let Err(error) = checkpoint.commit() {
-                    eprintln!("warning: cannot remember which IMAP messages were audited: {error}");
-                }
-            }
-        }
-        Err(error) => eprintln!(
-            "warning: could not save the report under {}: {error}",
-            run.reports_dir.display()
+    match &done.saved {
+        Ok(folder) => eprintln!(
+            "reports saved to {} (and {})",
+            folder.display(),
+            folder.with_file_name("latest").display()
         ),
+        Err(error) => eprintln!("warning: {error}"),
     }
-    if let Err(error) = emit(&report, run) {
+    for warning in &done.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let report = &done.report;
+    if let Err(error) = emit(report, run) {
         eprintln!("error: {error}");
         return Exit::Failure;
     }
-    if let Err(error) = report::History::open(&run.reports_dir).and_then(|mut h| h.record(&report))
-    {
-        eprintln!("warning: the run could not be added to the history: {error}");
-    }
-    if let (Some(plan), false) = (&site.notify, run.no_email) {
-        if plan.wants(&report) {
-            if let Err(error) = deliver(plan, &report).await {
-                eprintln!("error: {error} (the reports are saved on disk)");
-                return Exit::DeliveryFailed;
-            }
-            eprintln!("report emailed to {}", plan.to.join(", "));
+    match &done.delivery {
+        Delivery::Sent(to) => eprintln!("report emailed to {}", to.join(", ")),
+        Delivery::Failed(error) => {
+            eprintln!("error: {error} (the reports are saved on disk)");
+            return Exit::DeliveryFailed;
         }
+        Delivery::Off | Delivery::NotWanted | Delivery::Skipped => {}
     }
     match run.fail_on {
-        FailOn::Error => Exit::for_report(&report),
+        FailOn::Error => Exit::for_report(report),
         FailOn::Warning if report.summary.warnings > 0 => Exit::Findings,
-        FailOn::Warning => Exit::for_report(&report),
+        FailOn::Warning => Exit::for_report(report),
         FailOn::Regression if report.regressions.as_ref().is_some_and(|r| r.any()) => {
             Exit::Findings
         }

@@ -3,7 +3,8 @@
 //! Data flows one way: a site config ([`config`]) names pages; the [`browser`] visits them and
 //! captures every request from every target; [`vendors`] decode requests into hits; [`checks`]
 //! turn hits into findings; [`report`] renders and saves the result. [`audit`] ties these
-//! together and [`cli`] is the command line on top.
+//! together, [`run`] handles one site's run end to end (audit, save, history, email) for every
+//! command, and [`cli`] is the command line on top.
 
 pub mod adblock;
 pub mod audit;
@@ -18,4 +19,6 @@ pub mod net;
 pub mod notify;
 pub mod report;
 pub mod request;
+pub mod run;
+pub mod schedule;
 pub mod vendors;

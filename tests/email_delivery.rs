@@ -4,65 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::smtp::{delivered, free_port, start_smtpd, start_smtpd_with};
 use common::{audit_config, s};
 use mail_parser::{MessageParser, MimeHeaders};
-
-/// A real SMTP server on a free loopback port, killed on drop.
-struct Smtpd {
-    child: Child,
-    port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl Drop for Smtpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_smtpd() -> Smtpd {
-    start_smtpd_with(&[])
-}
-
-/// aiosmtpd with extra options (TLS certificates).
-fn start_smtpd_with(options: &[String]) -> Smtpd {
-    let maildir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = Command::new("/usr/bin/python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-        .args(options)
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(maildir.path().join("mail"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3-aiosmtpd is installed (scripts/dev.sh installs it)");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "aiosmtpd did not start listening"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Smtpd {
-        child,
-        port,
-        maildir,
-    }
-}
 
 fn config(dir: &Path, port: u16, extra: &str) -> std::path::PathBuf {
     let path = dir.join("mailtest.toml");
@@ -189,10 +134,6 @@ fn test_certificate(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.key_pair.serialize_pem()).unwrap();
     (cert, key)
-}
-
-fn delivered(smtpd: &Smtpd) -> usize {
-    std::fs::read_dir(smtpd.maildir.path().join("mail/new")).map_or(0, |d| d.count())
 }
 
 #[test]

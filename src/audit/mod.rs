@@ -7,6 +7,9 @@ mod journey;
 mod page;
 mod page_values;
 mod report;
+mod stop;
+
+pub use stop::Stop;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +24,7 @@ use crate::checks::Severity;
 use crate::config::Site;
 use crate::email::EmailInput;
 use crate::net::Network;
-use crate::report::{PageReport, Report, REPORT_VERSION};
+use crate::report::{PageReport, Partial, Report, StopReason, REPORT_VERSION};
 
 /// How to audit.
 #[derive(Debug, Clone)]
@@ -40,6 +43,8 @@ pub struct AuditOptions {
     pub emails: Option<EmailInput>,
     /// Host overrides and trust (already in the browser flags; kept for HTTP clients).
     pub network: Network,
+    /// Stops the audit early (time budget, shutdown); never fires unless someone fires it.
+    pub stop: Stop,
 }
 
 /// How to measure what ad blockers remove.
@@ -70,6 +75,7 @@ impl Default for AuditOptions {
             adblock: None,
             emails: None,
             network: Network::default(),
+            stop: Stop::default(),
         }
     }
 }
@@ -147,7 +153,10 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
                 None
             }
         };
-        let (reports, landing) = crate::email::audit(session, input, options.idle).await;
+        let (reports, landing) = tokio::select! {
+            _ = options.stop.stopped() => (Vec::new(), Vec::new()),
+            audited = crate::email::audit(session, input, options.idle) => audited,
+        };
         emails = reports;
         if input.plan.audit_landing_pages && !landing.is_empty() {
             with_landing = site.clone();
@@ -158,29 +167,45 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
             site = &with_landing;
         }
     }
-    let mut pages = audit_all(&mut browser, site, options).await;
+    let mut pass = audit_all(&mut browser, site, options).await;
     let mut adblock_summary = None;
     if let Some(adblock) = &options.adblock {
-        let mut blocked = Vec::new();
-        if adblock.blocked_run {
+        // The blocked pass runs only after a complete normal pass; cut short, it would count
+        // every page it missed as lost, so a stopped run keeps the rule matches only.
+        let mut blocked = None;
+        if adblock.blocked_run && pass.complete {
             tracing::info!("auditing again with the simulated ad blocker on");
             let blocker = Arc::clone(&adblock.blocker);
             let decision: Arc<BlockDecision> =
                 Arc::new(move |url: &str, kind: &str, page: &str| {
                     blocker.check(url, page, kind).is_some()
                 });
+            blocked = Some(Vec::new());
             if browser.set_blocking(Some(decision)).await.is_ok() {
-                blocked = audit_all(&mut browser, site, options).await;
+                let blocked_pass = audit_all(&mut browser, site, options).await;
+                blocked = Some(blocked_pass.pages).filter(|_| blocked_pass.complete);
             }
             let _ = browser.set_blocking(None).await;
         }
-        let blocked = adblock.blocked_run.then_some(blocked.as_slice());
-        adblock_summary = Some(adblock::compare(&mut pages, blocked, adblock));
+        adblock_summary = Some(adblock::compare(
+            &mut pass.pages,
+            blocked.as_deref(),
+            adblock,
+        ));
     }
     if let Some(session) = browser.session.take() {
-        session.close().await;
+        // A browser stuck in a page that was abandoned may not answer: the driver's stop
+        // below ends it either way.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, session.close()).await;
     }
     driver.stop().await;
+    let partial = options.stop.reason().map(|reason| Partial {
+        reason,
+        message: pass.coverage(
+            reason,
+            options.adblock.as_ref().is_some_and(|a| a.blocked_run),
+        ),
+    });
     let mut report = Report {
         version: REPORT_VERSION,
         tool: format!("pixelaudit {}", env!("CARGO_PKG_VERSION")),
@@ -188,34 +213,81 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
         started_at,
         finished_at: Utc::now(),
         summary: Default::default(),
-        pages,
+        pages: pass.pages,
         adblock: adblock_summary,
         emails,
         regressions: None,
+        partial,
         history: None,
     };
     report.summarize();
     Ok(report)
 }
 
-/// Every page under each of its scenarios, then every journey.
-async fn audit_all(
-    browser: &mut Browser<'_>,
-    site: &Site,
-    options: &AuditOptions,
-) -> Vec<PageReport> {
-    let mut pages = Vec::new();
+/// How long closing a session may take before the driver is stopped regardless.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One pass over a site's pages and journeys.
+struct Pass {
+    pages: Vec<PageReport>,
+    /// Page runs (page × scenario) done, and planned.
+    page_runs: (usize, usize),
+    /// Journey runs (journey × scenario) done, and planned.
+    journey_runs: (usize, usize),
+    /// False when the stop signal cut the pass short.
+    complete: bool,
+}
+
+impl Pass {
+    /// What a stopped run covered, in words.
+    fn coverage(&self, reason: StopReason, blocked_run: bool) -> String {
+        let why = match reason {
+            StopReason::TimeBudget => "the run reached its time budget",
+            StopReason::Shutdown => "the scheduler shut down during the run",
+        };
+        let mut message = format!(
+            "{why}: {} of {} page run(s) and {} of {} journey run(s) were audited",
+            self.page_runs.0, self.page_runs.1, self.journey_runs.0, self.journey_runs.1
+        );
+        if blocked_run {
+            message.push_str("; the ad-block blocked run did not complete");
+        }
+        message
+    }
+}
+
+/// Every page under each of its scenarios, then every journey, until the stop signal fires
+/// (the page or journey in progress then is abandoned).
+async fn audit_all(browser: &mut Browser<'_>, site: &Site, options: &AuditOptions) -> Pass {
+    let stop = &options.stop;
+    let mut pass = Pass {
+        pages: Vec::new(),
+        page_runs: (0, site.pages.iter().map(|p| p.scenarios.len()).sum()),
+        journey_runs: (0, site.journeys.iter().map(|j| j.scenarios.len()).sum()),
+        complete: false,
+    };
     for plan in &site.pages {
         for &scenario in &plan.scenarios {
             tracing::info!(page = %plan.name, scenario = scenario.as_str(), "auditing page");
-            pages.push(page::run(browser, site, plan, scenario, options).await);
+            tokio::select! {
+                biased;
+                _ = stop.stopped() => return pass,
+                page = page::run(browser, site, plan, scenario, options) => pass.pages.push(page),
+            }
+            pass.page_runs.0 += 1;
         }
     }
     for journey in &site.journeys {
         for &scenario in &journey.scenarios {
             tracing::info!(journey = %journey.name, scenario = scenario.as_str(), "running journey");
-            pages.extend(journey::run(browser, site, journey, scenario, options).await);
+            tokio::select! {
+                biased;
+                _ = stop.stopped() => return pass,
+                steps = journey::run(browser, site, journey, scenario, options) => pass.pages.extend(steps),
+            }
+            pass.journey_runs.0 += 1;
         }
     }
-    pages
+    pass.complete = !stop.is_stopped();
+    pass
 }

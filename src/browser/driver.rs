@@ -19,6 +19,11 @@ pub struct DriverOptions {
     pub chromedriver: Option<PathBuf>,
     /// The Chromium binary; found on PATH when not given.
     pub chrome: Option<PathBuf>,
+    /// Start chromedriver in a process group of its own, and end the whole group (chromedriver
+    /// and every Chromium process it started) when the driver stops or is dropped. For a
+    /// long-running process that handles SIGINT itself (the scheduler): the group no longer
+    /// gets the terminal's Ctrl-C, and no browser outlives an abandoned run.
+    pub process_group: bool,
 }
 
 /// A WebDriver endpoint, owning the chromedriver child when it started one.
@@ -27,6 +32,8 @@ pub struct Driver {
     url: String,
     chrome: Option<PathBuf>,
     child: Option<Child>,
+    /// chromedriver's own process group, when it has one.
+    group: Option<u32>,
 }
 
 impl Driver {
@@ -37,6 +44,7 @@ impl Driver {
                 url: url.trim_end_matches('/').to_string(),
                 chrome: options.chrome.clone(),
                 child: None,
+                group: None,
             });
         }
         let chromedriver = find_binary(
@@ -65,19 +73,27 @@ impl Driver {
             });
         }
         let port = free_port().map_err(|e| BrowserError::DriverStart(e.to_string()))?;
-        let child = Command::new(&chromedriver)
+        let mut command = Command::new(&chromedriver);
+        command
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        #[cfg(unix)]
+        if options.process_group {
+            command.process_group(0);
+        }
+        let child = command
             .spawn()
             .map_err(|e| BrowserError::DriverStart(format!("{}: {e}", chromedriver.display())))?;
+        let group = child.id().filter(|_| cfg!(unix) && options.process_group);
         let mut driver = Driver {
             url: format!("http://127.0.0.1:{port}"),
             chrome: Some(chrome),
             child: Some(child),
+            group,
         };
         driver.wait_ready(port).await?;
         Ok(driver)
@@ -122,11 +138,32 @@ impl Driver {
         self.child.is_none()
     }
 
-    /// Stops the chromedriver child, if any.
+    /// Stops the chromedriver child, if any (with its process group, when it has one).
     pub async fn stop(mut self) {
+        self.kill_group();
         if let Some(mut child) = self.child.take() {
             let _ = child.kill().await;
         }
+    }
+
+    /// Ends chromedriver's process group: chromedriver and every browser process it started.
+    fn kill_group(&mut self) {
+        #[cfg(unix)]
+        if let Some(group) = self.group.take() {
+            // SAFETY: killpg has no memory-safety preconditions; the group is chromedriver's
+            // own (its pid), created at spawn, and holds only processes it started.
+            unsafe {
+                libc::killpg(group as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    /// A driver dropped without `stop` (an abandoned run) still takes its browsers with it
+    /// when it has a process group; the chromedriver child itself is killed on drop.
+    fn drop(&mut self) {
+        self.kill_group();
     }
 }
 

@@ -6,6 +6,7 @@ mod error;
 mod expect;
 mod journey;
 mod plan;
+mod schedule;
 mod site;
 mod suggest;
 
@@ -16,6 +17,9 @@ pub use journey::{Action, CookieSpec, FieldValue, KeyValue, Scroll};
 pub use plan::{
     AdblockPlan, Checks, ConsentPlan, Device, ExpectSpec, ForbidSpec, JourneyPlan, NetworkPlan,
     PagePlan, Site, StepPlan, TemplatePlan, PARAM_KEYS,
+};
+pub use schedule::{
+    parse_cron, parse_timezone, CronSpec, ScheduleConfig, SchedulePlan, DEFAULT_BUDGET,
 };
 pub use site::{BrowserConfig, SiteConfig};
 

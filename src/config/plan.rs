@@ -13,6 +13,7 @@ use url::Url;
 use super::consent::{ConsentAction, ConsentConfig, ConsentMode, Scenario};
 use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
+use super::schedule::SchedulePlan;
 use super::site::{
     AdblockConfig, BrowserConfig, EmailConfig, NetworkConfig, NotifyConfig, SiteConfig,
 };
@@ -193,6 +194,8 @@ pub struct Site {
     pub adblock: Option<AdblockPlan>,
     /// Report delivery by email.
     pub notify: Option<NotifyPlan>,
+    /// When `pixelaudit schedule` runs the site.
+    pub schedule: Option<SchedulePlan>,
     /// Host overrides and extra trust (`[network]`).
     pub network: NetworkPlan,
     /// Email audits (`[email]`).
@@ -280,6 +283,7 @@ impl Site {
             email: None,
             templates: Vec::new(),
             default_scenarios: vec![Scenario::None],
+            schedule: None,
         }
     }
 
@@ -478,6 +482,11 @@ impl Site {
                 .transpose()?,
             templates,
             default_scenarios,
+            schedule: config
+                .schedule
+                .as_ref()
+                .map(|s| s.plan(path, text))
+                .transpose()?,
         })
     }
 }

@@ -10,6 +10,7 @@ use url::Url;
 use super::consent::ConsentConfig;
 use super::expect::{Expectation, Matcher};
 use super::journey::JourneyConfig;
+use super::schedule::ScheduleConfig;
 use super::ConfigError;
 
 /// One site to audit.
@@ -51,6 +52,9 @@ pub struct SiteConfig {
     /// Auditing the store's test marketing emails.
     #[serde(default)]
     pub email: Option<EmailConfig>,
+    /// When `pixelaudit schedule` runs the site.
+    #[serde(default)]
+    pub schedule: Option<ScheduleConfig>,
 }
 
 /// The `[network]` section: one network view for Chromium, the redirect follower, IMAP and

@@ -10,18 +10,7 @@ use crate::report::{to_html, to_json, to_markdown, Report};
 
 /// Builds the message for a report.
 pub fn build_message(plan: &NotifyPlan, report: &Report) -> Result<Message, String> {
-    let subject = subject(plan, report)?;
-    let from: Mailbox = plan
-        .from
-        .parse()
-        .map_err(|e| format!("invalid sender `{}`: {e}", plan.from))?;
-    let mut builder = Message::builder().from(from).subject(subject);
-    for to in &plan.to {
-        let mailbox: Mailbox = to
-            .parse()
-            .map_err(|e| format!("invalid recipient `{to}`: {e}"))?;
-        builder = builder.to(mailbox);
-    }
+    let builder = envelope(plan, subject(plan, report)?)?;
     let body = MultiPart::alternative()
         .singlepart(SinglePart::plain(to_markdown(report)))
         .singlepart(SinglePart::html(to_html(report)));
@@ -34,10 +23,37 @@ pub fn build_message(plan: &NotifyPlan, report: &Report) -> Result<Message, Stri
         .map_err(|e| format!("cannot build the email: {e}"))
 }
 
+/// A plain-text notice to the site's recipients (a broken site config, from the scheduler).
+pub fn build_notice(plan: &NotifyPlan, subject: &str, text: &str) -> Result<Message, String> {
+    envelope(plan, subject.replace(['\r', '\n'], " "))?
+        .singlepart(SinglePart::plain(text.to_string()))
+        .map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// Sender, recipients and subject.
+fn envelope(plan: &NotifyPlan, subject: String) -> Result<lettre::message::MessageBuilder, String> {
+    let from: Mailbox = plan
+        .from
+        .parse()
+        .map_err(|e| format!("invalid sender `{}`: {e}", plan.from))?;
+    let mut builder = Message::builder().from(from).subject(subject);
+    for to in &plan.to {
+        let mailbox: Mailbox = to
+            .parse()
+            .map_err(|e| format!("invalid recipient `{to}`: {e}"))?;
+        builder = builder.to(mailbox);
+    }
+    Ok(builder)
+}
+
 fn subject(plan: &NotifyPlan, report: &Report) -> Result<String, String> {
     let s = &report.summary;
     let env = minijinja::Environment::new();
-    let status = if s.errors > 0 { "FAILED" } else { "OK" };
+    let status = match (s.errors, &report.partial) {
+        (1.., _) => "FAILED",
+        (0, Some(_)) => "PARTIAL",
+        (0, None) => "OK",
+    };
     let (new_findings, lost_events) = report
         .regressions
         .as_ref()

@@ -6,7 +6,7 @@
 mod message;
 mod smtp;
 
-pub use message::build_message;
+pub use message::{build_message, build_notice};
 pub use smtp::{send, Credentials, DeliveryError};
 
 use std::time::Duration;

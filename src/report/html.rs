@@ -149,6 +149,8 @@ fn status(report: &Report) -> Status {
         ("error", "Action needed")
     } else if s.warnings > 0 {
         ("warning", "Worth a look")
+    } else if report.partial.is_some() {
+        ("warning", "Incomplete run")
     } else {
         ("ok", "All clear")
     };
@@ -1183,6 +1185,7 @@ mod tests {
             pages: vec![home, cart],
             adblock: None,
             regressions: None,
+            partial: None,
             history: None,
         };
         report.summarize();
@@ -1237,6 +1240,33 @@ mod tests {
         let html = to_html(&report);
         assert!(html.contains("All clear"));
         assert!(html.contains("No errors or warnings across 2 page runs"));
+    }
+
+    #[test]
+    fn a_partial_run_says_so_in_every_format() {
+        let mut report = report();
+        for page in &mut report.pages {
+            page.findings.clear();
+        }
+        report.summarize();
+        report.partial = Some(crate::report::Partial {
+            reason: crate::report::StopReason::TimeBudget,
+            message: "the run reached its time budget: 2 of 5 page run(s) were audited".into(),
+        });
+        let html = to_html(&report);
+        assert!(html.contains("Incomplete run"), "not `All clear`");
+        assert!(html.contains("2 of 5 page run(s) were audited"));
+        let markdown = crate::report::to_markdown(&report);
+        assert!(markdown.starts_with("## ⚠️"), "{markdown}");
+        assert!(markdown.contains("**Incomplete run:** the run reached its time budget"));
+        assert!(crate::report::to_table(&report).contains("Incomplete run: the run reached"));
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::to_json(&report)).unwrap();
+        assert_eq!(json["partial"]["reason"], "time_budget");
+        report.partial = None;
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::to_json(&report)).unwrap();
+        assert!(json.get("partial").is_none(), "absent when complete");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn to_markdown(report: &Report) -> String {
     let mut out = String::new();
     let status = if s.errors > 0 {
         "❌"
-    } else if s.warnings > 0 {
+    } else if s.warnings > 0 || report.partial.is_some() {
         "⚠️"
     } else {
         "✅"
@@ -39,6 +39,9 @@ pub fn to_markdown(report: &Report) -> String {
         s.pages,
         s.events
     );
+    if let Some(partial) = &report.partial {
+        let _ = writeln!(out, "**Incomplete run:** {}.\n", cell(&partial.message));
+    }
     if let Some(r) = &report.regressions {
         let _ = writeln!(out, "**Since the last run:** {}.\n", r.headline());
         for f in &r.new_findings {

@@ -18,8 +18,8 @@ pub use json::to_json;
 pub use junit::to_junit;
 pub use markdown::to_markdown;
 pub use model::{
-    AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, Report, Summary,
-    VendorSurvival, REPORT_VERSION,
+    AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, Partial, Report, StopReason,
+    Summary, VendorSurvival, REPORT_VERSION,
 };
 pub use regression::{
     compare as compare_runs, load_previous, EventRef, FindingRef, ParamChange, Regressions,

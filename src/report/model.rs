@@ -44,10 +44,42 @@ pub struct Report {
     /// What changed since the previous run of this site (absent on the first run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regressions: Option<Regressions>,
+    /// Set when the run was stopped before it audited everything (absent when complete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Partial>,
     /// Each vendor's events and errors over the site's previous runs (oldest first), for the
     /// HTML report's health chart; not part of the JSON report.
     #[serde(skip)]
     pub history: Option<BTreeMap<String, Vec<VendorPoint>>>,
+}
+
+/// Why a run stopped before auditing every page and journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The run used up its time budget (`[schedule] budget_minutes`).
+    TimeBudget,
+    /// The scheduler was shutting down (SIGTERM / SIGINT) and its grace period ended.
+    Shutdown,
+}
+
+impl StopReason {
+    /// The reason's name in reports and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::TimeBudget => "time_budget",
+            StopReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// A run that was stopped early: what it covered is reported, the rest was not audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partial {
+    /// Why it stopped.
+    pub reason: StopReason,
+    /// What was and was not audited, in words.
+    pub message: String,
 }
 
 /// Totals over the whole run.

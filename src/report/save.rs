@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 use super::{Format, PageReport, Report};
 
 /// Writes every format (and screenshots) under `<dir>/<site>/<timestamp>/`, refreshes
-/// `<dir>/<site>/latest/`, and returns the run's folder.
+/// `<dir>/<site>/latest/` (unless the run is partial: `latest/` stays the last complete run,
+/// which the next run is compared with), and returns the run's folder.
 pub fn save_run(dir: &Path, report: &Report) -> io::Result<PathBuf> {
     let stamp = report.started_at.format("%Y%m%dT%H%M%S%.3fZ").to_string();
     let site_dir = dir.join(safe_name(&report.site));
     let folder = site_dir.join(stamp);
     write_all(&folder, report)?;
+    if report.partial.is_some() {
+        return Ok(folder);
+    }
     let latest = site_dir.join("latest");
     let staging = site_dir.join(".latest.tmp");
     if staging.exists() {

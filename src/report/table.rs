@@ -51,6 +51,9 @@ pub fn to_table(report: &Report) -> String {
         s.errors,
         s.warnings
     );
+    if let Some(partial) = &report.partial {
+        let _ = writeln!(out, "Incomplete run: {}.\n", clean(&partial.message));
+    }
     if let Some(r) = &report.regressions {
         out.push_str(&regressions_text(r));
     }

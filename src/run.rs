@@ -1,0 +1,304 @@
+//! One run of one site, the way every command does it: audit options from the site and the
+//! command line → audit → compare with the previous run → save under `reports/` → history →
+//! email. `pixelaudit audit`, `pixelaudit demo` and the scheduler all go through here; workers
+//! never print, so what happened comes back in a [`SiteRun`] for the caller to show or log.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::adblock::{Blocker, FilterList, ListCache};
+use crate::audit::{self, AdblockOptions, AuditOptions, Stop};
+use crate::browser::{BrowserError, BrowserOptions, DriverOptions, IdleOptions};
+use crate::config::{AdblockPlan, Site};
+use crate::email::{self, EmailInput, EmailSource};
+use crate::net::{self, Network, ResolveRule};
+use crate::notify::{self, NotifyPlan};
+use crate::report::{self, Report, StopReason};
+
+/// The command-line side of a run: browser, driver, timing, where reports go, email.
+#[derive(Debug, Clone, Default)]
+pub struct RunSettings {
+    /// Extra Chromium flags (after the site's own).
+    pub browser_args: Vec<String>,
+    /// A remote WebDriver URL instead of a chromedriver child.
+    pub webdriver: Option<String>,
+    /// The chromedriver binary.
+    pub chromedriver: Option<PathBuf>,
+    /// The Chromium binary.
+    pub chrome: Option<PathBuf>,
+    /// Where runs are saved.
+    pub reports_dir: PathBuf,
+    /// Network-idle quiet window in ms (over the site's `browser.quiet_ms`).
+    pub quiet_ms: Option<u64>,
+    /// Hard cap per page in ms (over the site's `browser.max_wait_ms`).
+    pub max_wait_ms: Option<u64>,
+    /// Email the report when the site has a `[notify]` section.
+    pub email: bool,
+    /// Ad-block analysis even for sites without an `[adblock]` section.
+    pub adblock: bool,
+    /// chromedriver in a process group of its own, ended as a whole (the scheduler).
+    pub process_group: bool,
+    /// `--resolve` rules (before the site's `[network] resolve`).
+    pub resolve: Vec<ResolveRule>,
+    /// `--ca-cert` files (after the site's `[network] ca_cert`).
+    pub ca_certs: Vec<PathBuf>,
+    /// `--insecure`.
+    pub insecure: bool,
+}
+
+/// Options ready for [`run_site`], with notes worth showing (a stale filter list).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The audit options.
+    pub options: AuditOptions,
+    /// Things the user should know, one line each.
+    pub notes: Vec<String>,
+}
+
+/// Builds the audit options for `site`: its browser settings, overridden by the command line,
+/// plus `extra_args` (the demo server's flags), and its filter lists when ad-block analysis is on.
+pub async fn prepare(
+    site: &Site,
+    settings: &RunSettings,
+    extra_args: Vec<String>,
+) -> Result<Prepared, String> {
+    let browser_config = &site.browser;
+    let network = network_of(site, settings)?;
+    let mut args = network.chromium_args();
+    args.extend(browser_config.args.iter().cloned());
+    args.extend(extra_args);
+    args.extend(settings.browser_args.iter().cloned());
+    let args = net::merge_chromium_args(args);
+    let defaults = IdleOptions::default();
+    let mut notes = Vec::new();
+    let adblock = adblock_options(site, settings, &network, &mut notes).await?;
+    let options = AuditOptions {
+        driver: DriverOptions {
+            webdriver_url: settings.webdriver.clone(),
+            chromedriver: settings.chromedriver.clone(),
+            chrome: settings.chrome.clone(),
+            process_group: settings.process_group,
+        },
+        browser: BrowserOptions {
+            args,
+            page_load_timeout: browser_config.page_load_timeout(),
+        },
+        idle: IdleOptions {
+            quiet: settings
+                .quiet_ms
+                .map(Duration::from_millis)
+                .or(browser_config.quiet())
+                .unwrap_or(defaults.quiet),
+            max_wait: settings
+                .max_wait_ms
+                .map(Duration::from_millis)
+                .or(browser_config.max_wait())
+                .unwrap_or(defaults.max_wait),
+            ..defaults
+        },
+        expect_timeout: browser_config.expect_timeout(),
+        adblock,
+        stop: Stop::default(),
+        emails: None,
+        network,
+    };
+    Ok(Prepared { options, notes })
+}
+
+/// The run's network view: `--resolve` rules before the config's, trust from both.
+fn network_of(site: &Site, settings: &RunSettings) -> Result<Network, String> {
+    let mut resolve = settings.resolve.clone();
+    resolve.extend(site.network.resolve.iter().cloned());
+    let mut ca_certs = site.network.ca_certs.clone();
+    ca_certs.extend(settings.ca_certs.iter().cloned());
+    Network::new(
+        resolve,
+        &ca_certs,
+        settings.insecure || site.network.insecure,
+    )
+}
+
+async fn adblock_options(
+    site: &Site,
+    settings: &RunSettings,
+    network: &Network,
+    notes: &mut Vec<String>,
+) -> Result<Option<AdblockOptions>, String> {
+    let plan = match (&site.adblock, settings.adblock) {
+        (Some(plan), _) => plan.clone(),
+        (None, true) => AdblockPlan::default(),
+        (None, false) => return Ok(None),
+    };
+    let cache = ListCache {
+        dir: settings.reports_dir.join(".cache").join("filter-lists"),
+        max_age: plan.max_age,
+        network: network.clone(),
+    };
+    let mut lists = Vec::new();
+    for spec in &plan.lists {
+        let list = FilterList::fetch(spec, &cache).await?;
+        if let Some(note) = &list.note {
+            notes.push(format!(
+                "filter list {} ({}): {note}",
+                list.name, list.source
+            ));
+        }
+        lists.push(list);
+    }
+    let blocker = Blocker::new(lists);
+    for list in blocker.lists() {
+        tracing::info!(list = %list.name, rules = list.rules, load_ms = list.load_ms, "filter list loaded");
+    }
+    Ok(Some(AdblockOptions {
+        blocker: Arc::new(blocker),
+        blocked_run: plan.blocked_run,
+        severity: plan.severity,
+    }))
+}
+
+/// What became of a run's report after the audit.
+#[derive(Debug)]
+pub struct SiteRun {
+    /// The report (with `regressions` against the previous run, and `partial` when stopped).
+    pub report: Report,
+    /// The run's folder under the reports dir, or why it could not be saved.
+    pub saved: Result<PathBuf, String>,
+    /// Warnings about the run history (unavailable, not recorded).
+    pub warnings: Vec<String>,
+    /// Whether and how the report was emailed.
+    pub delivery: Delivery,
+}
+
+/// The email side of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// No `[notify]` section, or email turned off.
+    Off,
+    /// `[notify] when` did not ask for this run.
+    NotWanted,
+    /// A run cut short by shutdown is saved, not emailed (the next run will be).
+    Skipped,
+    /// Sent to these recipients.
+    Sent(Vec<String>),
+    /// Sending failed after retries; the reports are on disk.
+    Failed(String),
+}
+
+/// Audits `site` and handles its report: compared with the previous run, saved under the
+/// reports dir, added to the history, emailed per `[notify]`. Fails only when no browser could
+/// be started at all. A partial run (stopped by its budget or a shutdown) is saved in its own
+/// folder but does not replace `latest/` nor enter the history, so the next run is compared
+/// with the last complete one.
+pub async fn run_site(
+    site: &Site,
+    options: &AuditOptions,
+    settings: &RunSettings,
+) -> Result<SiteRun, BrowserError> {
+    // Emails are read just before the audit; an IMAP mailbox remembers them as audited only
+    // once the report is saved (and the run complete), so a crash or a stop never skips mail.
+    let mut options = options.clone();
+    let mut checkpoints = Vec::new();
+    let mut source_errors = Vec::new();
+    if let Some(plan) = site.email.as_ref().filter(|p| !p.sources.is_empty()) {
+        if options.emails.is_none() {
+            let sources: Vec<EmailSource> =
+                plan.sources.iter().map(|s| EmailSource::parse(s)).collect();
+            let state = settings.reports_dir.join(".state").join("imap");
+            let (intake, saved) =
+                email::gather(&sources, &options.network, &state, plan.timeout).await;
+            for item in &intake {
+                if let email::Intake::Failed { source, error } = item {
+                    source_errors.push(format!("email source {source}: {error}"));
+                }
+            }
+            options.emails = Some(EmailInput {
+                intake,
+                plan: plan.clone(),
+                network: options.network.clone(),
+            });
+            checkpoints = saved;
+        }
+    }
+    let report = audit::run(site, &options).await?;
+    let mut done = handle_report(site, report, settings).await;
+    done.warnings.splice(0..0, source_errors);
+    if done.saved.is_ok() && done.report.partial.is_none() {
+        for checkpoint in checkpoints {
+            if let Err(error) = checkpoint.commit() {
+                done.warnings.push(format!(
+                    "cannot remember which IMAP messages were audited: {error}"
+                ));
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Everything after the audit: compare with the previous run, save, history, email.
+pub async fn handle_report(site: &Site, mut report: Report, settings: &RunSettings) -> SiteRun {
+    let reports_dir = &settings.reports_dir;
+    let mut warnings = Vec::new();
+    let previous = reports_dir
+        .join(report::safe_dir_name(&report.site))
+        .join("latest")
+        .join("report.json");
+    if let Some(previous) = report::load_previous(&previous) {
+        let mut regressions = report::compare_runs(&previous, &report);
+        if report.partial.is_some() {
+            // Pages the stopped run never reached are not fixed.
+            let audited: BTreeSet<String> = report.pages.iter().map(|p| p.label()).collect();
+            regressions
+                .fixed_findings
+                .retain(|f| audited.contains(&f.page));
+        }
+        report.regressions = Some(regressions);
+    }
+    match report::History::open(reports_dir) {
+        Ok(history) => report.history = history.vendor_health(&report.site, 20).ok(),
+        Err(error) => warnings.push(format!("run history unavailable: {error}")),
+    }
+    let saved = report::save_run(reports_dir, &report).map_err(|error| {
+        format!(
+            "could not save the report under {}: {error}",
+            reports_dir.display()
+        )
+    });
+    if report.partial.is_none() {
+        if let Err(error) = report::History::open(reports_dir).and_then(|mut h| h.record(&report)) {
+            warnings.push(format!(
+                "the run could not be added to the history: {error}"
+            ));
+        }
+    }
+    let delivery = match (&site.notify, settings.email) {
+        (Some(plan), true) => deliver_if_wanted(plan, &report).await,
+        _ => Delivery::Off,
+    };
+    SiteRun {
+        report,
+        saved,
+        warnings,
+        delivery,
+    }
+}
+
+async fn deliver_if_wanted(plan: &NotifyPlan, report: &Report) -> Delivery {
+    if report.partial.as_ref().map(|p| p.reason) == Some(StopReason::Shutdown) {
+        return Delivery::Skipped;
+    }
+    if !plan.wants(report) {
+        return Delivery::NotWanted;
+    }
+    let sent = match notify::build_message(plan, report) {
+        Ok(message) => notify::send(plan, message, notify::Credentials::from_env())
+            .await
+            .map_err(|e| e.to_string()),
+        Err(error) => Err(error),
+    };
+    match sent {
+        Ok(()) => Delivery::Sent(plan.to.clone()),
+        Err(error) => Delivery::Failed(error),
+    }
+}
