@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
+use crate::audit;
 use crate::config::{self, Site};
 use crate::demo::{DemoOptions, DemoServer};
 use crate::email::EmailPlan;
@@ -90,7 +91,7 @@ pub struct ScheduleArgs {
     /// --status output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
-    /// Browser sessions at once, over all sites (each run uses one).
+    /// Browser sessions at once, over all sites (each run uses one, or --sessions).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub max_sessions: usize,
     /// On SIGTERM / SIGINT, how long running audits may go on before they are stopped and
@@ -169,6 +170,9 @@ pub struct AuditArgs {
     /// steps keep their paths under this base URL.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<Url>,
+    /// Store discovery.
+    #[command(flatten)]
+    pub discover: DiscoverArgs,
     /// Shared run options.
     #[command(flatten)]
     pub run: RunArgs,
@@ -183,9 +187,42 @@ pub struct DemoArgs {
     /// Also serve files from this folder at https://fixtures.test/.
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
+    /// Store discovery (the demo store has ~320 pages behind its sitemaps).
+    #[command(flatten)]
+    pub discover: DiscoverArgs,
     /// Shared run options.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// `--discover` and its limits (`audit` and `demo`).
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// Find the store's pages (robots.txt, sitemaps, links), classify them by type and audit a
+    /// sample of each type with the site's templates, next to the config's own pages.
+    #[arg(long)]
+    pub discover: bool,
+    /// With --discover: audit every page found, not a sample.
+    #[arg(long, requires = "discover")]
+    pub all: bool,
+    /// With --discover: pages audited per page type [default: 3, or `[discover] per_type`].
+    #[arg(long, value_name = "N", requires = "discover")]
+    pub per_type: Option<usize>,
+    /// With --discover: most pages found [default: 5000, or `[discover] max_pages`].
+    #[arg(long, value_name = "N", requires = "discover")]
+    pub max_pages: Option<usize>,
+}
+
+impl DiscoverArgs {
+    /// Applies the flags to the site's discovery options; true when discovery is on.
+    fn apply(&self, site: &mut Site) -> bool {
+        if self.discover {
+            site.discover.all = self.all;
+            site.discover.per_type = self.per_type.unwrap_or(site.discover.per_type);
+            site.discover.max_pages = self.max_pages.unwrap_or(site.discover.max_pages);
+        }
+        self.discover
+    }
 }
 
 /// Options shared by `audit` and `demo`.
@@ -248,6 +285,13 @@ pub struct SiteRunArgs {
     /// Accept any TLS certificate (local testing only).
     #[arg(long)]
     pub insecure: bool,
+    /// Set by `audit --discover`.
+    #[arg(skip)]
+    pub discover: bool,
+    /// Browser sessions auditing pages in parallel [default: one per core, at most 4; 1 per
+    /// run under `schedule`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub sessions: Option<u16>,
 }
 
 impl SiteRunArgs {
@@ -267,6 +311,8 @@ impl SiteRunArgs {
             resolve: self.resolve.clone(),
             ca_certs: self.ca_certs.clone(),
             insecure: self.insecure,
+            sessions: self.sessions.map(usize::from),
+            discover: self.discover,
         }
     }
 }
@@ -371,9 +417,12 @@ async fn schedule_command(args: ScheduleArgs) -> Exit {
             (true, true) => Exit::Clean,
         };
     }
+    let mut settings = args.site_run.settings();
+    // A run takes as many session slots as it opens sessions: one unless --sessions says more.
+    settings.sessions = Some(settings.sessions.unwrap_or(1).min(args.max_sessions.max(1)));
     let options = schedule::ScheduleOptions {
         paths,
-        settings: args.site_run.settings(),
+        settings,
         max_sessions: args.max_sessions,
         grace: std::time::Duration::from_secs(args.grace_secs),
     };
@@ -469,11 +518,18 @@ async fn audit_command(args: AuditArgs) -> Exit {
     if args.site.is_some() && !args.urls.is_empty() {
         site.only_urls(&args.urls);
     }
-    if site.pages.is_empty() && site.journeys.is_empty() {
+    let discover = args.discover.apply(&mut site);
+    if discover && site.base_url.host_str().is_none() {
+        eprintln!("error: --discover needs a site config (its base_url) or a --url to start from");
+        return Exit::Failure;
+    }
+    if site.pages.is_empty() && site.journeys.is_empty() && !discover {
         eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
         return Exit::Failure;
     }
-    audit_and_report(&site, &args.run, Vec::new()).await
+    let mut run = args.run;
+    run.site_run.discover = discover;
+    audit_and_report(&site, &run, Vec::new()).await
 }
 
 async fn demo_command(args: DemoArgs) -> Exit {
@@ -502,15 +558,54 @@ async fn demo_command(args: DemoArgs) -> Exit {
         for arg in server.chromium_args() {
             println!("  {arg}");
         }
+        let cert = demo_certificate_file(&server);
+        println!("pixelaudit flags (one network view for Chromium and every client):");
+        println!("  --resolve=*.test=127.0.0.1:{}", server.port());
+        if let Ok(cert) = &cert {
+            println!("  --ca-cert={}", cert.display());
+        }
         let _ = tokio::signal::ctrl_c().await;
         server.shutdown().await;
+        if let Ok(cert) = cert {
+            let _ = std::fs::remove_file(cert);
+        }
         return Exit::Clean;
     }
-    let site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
+    let mut site = Site::parse(Path::new("sites/demo-store.toml"), DEMO_SITE)
         .expect("the bundled demo config is valid (tested)");
-    let exit = audit_and_report(&site, &args.run, server.chromium_args()).await;
+    let mut run = args.run;
+    let mut cert = None;
+    if args.discover.apply(&mut site) {
+        // Discovery reads robots.txt and sitemaps over HTTP: the same host mapping and the
+        // server's certificate as Chromium gets.
+        run.site_run.discover = true;
+        run.site_run.resolve.push(
+            format!("*.test=127.0.0.1:{}", server.port())
+                .parse()
+                .expect("a valid rule"),
+        );
+        match demo_certificate_file(&server) {
+            Ok(path) => {
+                run.site_run.ca_certs.push(path.clone());
+                cert = Some(path);
+            }
+            Err(error) => eprintln!("warning: {error}"),
+        }
+    }
+    let exit = audit_and_report(&site, &run, server.chromium_args()).await;
     server.shutdown().await;
+    if let Some(cert) = cert {
+        let _ = std::fs::remove_file(cert);
+    }
     exit
+}
+
+/// The demo server's certificate in a PEM file (for `--ca-cert`), in the temp folder.
+fn demo_certificate_file(server: &DemoServer) -> Result<PathBuf, String> {
+    let path = std::env::temp_dir().join(format!("pixelaudit-demo-{}.pem", std::process::id()));
+    std::fs::write(&path, server.certificate_pem())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 async fn email_command(args: EmailArgs) -> Exit {
@@ -547,6 +642,33 @@ async fn email_command(args: EmailArgs) -> Exit {
     audit_and_report(&site, &args.run, Vec::new()).await
 }
 
+/// A progress bar on stderr when it is a terminal; otherwise progress goes to the log (`-v`).
+fn progress_bar(options: &mut audit::AuditOptions) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        options.progress = Some(audit::Progress(std::sync::Arc::new(
+            |done, total, label| {
+                tracing::info!("progress {done}/{total}: {label}");
+            },
+        )));
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let handle = bar.clone();
+    options.progress = Some(audit::Progress(std::sync::Arc::new(
+        move |done, total, label| {
+            handle.set_length(total as u64);
+            handle.set_position(done as u64);
+            handle.set_message(label.to_string());
+        },
+    )));
+    Some(bar)
+}
+
 /// Several formats need a folder to go to: say so before anything runs.
 fn check_output(run: &RunArgs) -> Result<(), String> {
     if run.format.len() > 1 && run.output.is_none() {
@@ -572,7 +694,13 @@ async fn audit_and_report(site: &Site, run: &RunArgs, extra_args: Vec<String>) -
     for note in &prepared.notes {
         eprintln!("{note}");
     }
-    let done = match run::run_site(site, &prepared.options, &settings).await {
+    let mut options = prepared.options;
+    let bar = progress_bar(&mut options);
+    let done = run::run_site(site, &options, &settings).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let done = match done {
         Ok(done) => done,
         Err(error) => {
             eprintln!("error: browser unavailable: {error}");

@@ -13,6 +13,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod discover;
 pub mod email;
 pub mod exit;
 pub mod net;

@@ -3,7 +3,7 @@
 //! email. `pixelaudit audit`, `pixelaudit demo` and the scheduler all go through here; workers
 //! never print, so what happened comes back in a [`SiteRun`] for the caller to show or log.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +12,11 @@ use crate::adblock::{Blocker, FilterList, ListCache};
 use crate::audit::{self, AdblockOptions, AuditOptions, Stop};
 use crate::browser::{BrowserError, BrowserOptions, DriverOptions, IdleOptions};
 use crate::config::{AdblockPlan, Site};
+use crate::discover;
 use crate::email::{self, EmailInput, EmailSource};
 use crate::net::{self, Network, ResolveRule};
 use crate::notify::{self, NotifyPlan};
+use crate::report::DiscoverySummary;
 use crate::report::{self, Report, StopReason};
 
 /// The command-line side of a run: browser, driver, timing, where reports go, email.
@@ -46,6 +48,10 @@ pub struct RunSettings {
     pub ca_certs: Vec<PathBuf>,
     /// `--insecure`.
     pub insecure: bool,
+    /// Browser sessions in parallel (default: [`audit::default_sessions`]).
+    pub sessions: Option<usize>,
+    /// Discover the store's pages (with the site's `discover` options) and audit them too.
+    pub discover: bool,
 }
 
 /// Options ready for [`run_site`], with notes worth showing (a stale filter list).
@@ -103,6 +109,9 @@ pub async fn prepare(
         stop: Stop::default(),
         emails: None,
         network,
+        sessions: settings.sessions.unwrap_or_else(audit::default_sessions),
+        recycle_after: 200,
+        progress: None,
     };
     Ok(Prepared { options, notes })
 }
@@ -221,7 +230,20 @@ pub async fn run_site(
             checkpoints = saved;
         }
     }
-    let report = audit::run(site, &options).await?;
+    let discovered;
+    let mut found = None;
+    let site = if settings.discover {
+        let (with_pages, summary, types) = discover_pages(site, &options).await;
+        discovered = with_pages;
+        found = Some((summary, types));
+        &discovered
+    } else {
+        site
+    };
+    let mut report = audit::run(site, &options).await?;
+    if let Some((summary, types)) = found {
+        report.discovery = Some(report::coverage::summarize(&mut report, summary, &types));
+    }
     let mut done = handle_report(site, report, settings).await;
     done.warnings.splice(0..0, source_errors);
     if done.saved.is_ok() && done.report.partial.is_none() {
@@ -234,6 +256,44 @@ pub async fn run_site(
         }
     }
     Ok(done)
+}
+
+/// Finds the store's pages and adds a sample of each type (or all) to the site's own pages,
+/// with the site's templates; returns the site, what was found, and each added URL's type.
+async fn discover_pages(
+    site: &Site,
+    options: &AuditOptions,
+) -> (Site, DiscoverySummary, BTreeMap<String, String>) {
+    let mut summary = DiscoverySummary::default();
+    let mut types = BTreeMap::new();
+    let mut site = site.clone();
+    let client = options
+        .network
+        .http_client()
+        .and_then(|b| b.build().map_err(|e| e.to_string()));
+    let client = match client {
+        Ok(client) => client,
+        Err(error) => {
+            summary.notes.push(format!("discovery impossible: {error}"));
+            return (site, summary, types);
+        }
+    };
+    let found = discover::discover(&client, &site.base_url, &site.discover).await;
+    tracing::info!(pages = found.pages.len(), "pages discovered");
+    summary.found = found.by_type.clone();
+    summary.sitemaps = found.sitemaps.clone();
+    summary.notes = found.notes.clone();
+    let own: BTreeSet<String> = site.pages.iter().map(|p| p.url.to_string()).collect();
+    for page in discover::sample(&found, site.discover.per_type, site.discover.all) {
+        types.insert(page.url.to_string(), page.page_type.clone());
+        if own.contains(page.url.as_str()) {
+            continue;
+        }
+        let name = format!("{} {}", page.page_type, page.url.path());
+        let plan = site.found_page(name, page.url.clone());
+        site.pages.push(plan);
+    }
+    (site, summary, types)
 }
 
 /// Everything after the audit: compare with the previous run, save, history, email.

@@ -545,3 +545,36 @@ fn regressions_since_the_previous_run_are_reported_first_and_can_fail_the_run() 
         .expect("regressions in the table");
     assert!(since < table.find("┌").unwrap(), "shown before the tables");
 }
+
+/// Parallel sessions change how long an audit takes, not what it says: pages come back in the
+/// order given, with the same findings and events.
+#[test]
+fn parallel_sessions_give_the_same_report_in_the_same_order() {
+    let urls: Vec<String> = [
+        "duplicate.html",
+        "missing_param.html",
+        "clean.html",
+        "wrong_type.html",
+        "broken_script.html",
+    ]
+    .iter()
+    .map(|p| page(p))
+    .collect();
+    type Findings = Vec<(String, String, String)>;
+    let summary = |audit: &Audit| -> Vec<(String, Findings)> {
+        audit.report["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let url = s(&p["url"]);
+                (url.clone(), audit.findings(&url))
+            })
+            .collect()
+    };
+    let one = audit_urls(&urls, &["--sessions=1".into()]);
+    let three = audit_urls(&urls, &["--sessions=3".into()]);
+    assert_eq!(summary(&one), summary(&three));
+    let order: Vec<String> = summary(&three).into_iter().map(|(u, _)| u).collect();
+    assert_eq!(order, urls);
+}

@@ -239,6 +239,7 @@ mod tests {
 
     fn page(hits: Vec<HitReport>) -> PageReport {
         PageReport {
+            page_type: None,
             name: "p".into(),
             journey: None,
             step: None,

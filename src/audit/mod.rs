@@ -45,6 +45,33 @@ pub struct AuditOptions {
     pub network: Network,
     /// Stops the audit early (time budget, shutdown); never fires unless someone fires it.
     pub stop: Stop,
+    /// Browser sessions audited in parallel (at least 1).
+    pub sessions: usize,
+    /// A session is closed and replaced after this many page or journey runs (memory growth).
+    pub recycle_after: usize,
+    /// Told after each page or journey run: (done, total, label).
+    pub progress: Option<Progress>,
+}
+
+/// Called with (runs done, runs planned, what just finished).
+pub type ProgressFn = dyn Fn(usize, usize, &str) + Send + Sync;
+
+/// A progress callback.
+#[derive(Clone)]
+pub struct Progress(pub Arc<ProgressFn>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+/// The default number of parallel sessions: one per core, at most 4 (each Chromium takes a
+/// few hundred MB; see the audit_speed benchmark for the measured gain).
+pub fn default_sessions() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
 }
 
 /// How to measure what ad blockers remove.
@@ -76,6 +103,9 @@ impl Default for AuditOptions {
             emails: None,
             network: Network::default(),
             stop: Stop::default(),
+            sessions: 1,
+            recycle_after: 200,
+            progress: None,
         }
     }
 }
@@ -87,6 +117,8 @@ pub(crate) struct Browser<'a> {
     session: Option<Session>,
     /// The simulated blocker, re-applied to a replacement session.
     blocking: Option<Arc<BlockDecision>>,
+    /// Runs since the session was opened.
+    runs: usize,
 }
 
 impl Browser<'_> {
@@ -114,6 +146,28 @@ impl Browser<'_> {
         Ok(())
     }
 
+    /// Counts a run; after `limit` runs the session is closed, and the next run opens a fresh
+    /// one (a long audit does not keep one Chromium growing for hours).
+    async fn finished_run(&mut self, limit: usize) {
+        self.runs += 1;
+        if self.runs >= limit.max(1) {
+            if let Some(session) = self.session.take() {
+                tracing::debug!(runs = self.runs, "recycling the browser session");
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, session.close()).await;
+            }
+            self.runs = 0;
+        }
+    }
+
+    /// Closes the session, if any.
+    async fn close(&mut self) {
+        if let Some(session) = self.session.take() {
+            // A browser stuck in a page that was abandoned may not answer: the driver's stop
+            // ends it either way.
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, session.close()).await;
+        }
+    }
+
     /// Drops a session whose browser is gone.
     pub(crate) async fn lost(&mut self) {
         tracing::warn!("browser session lost; a new one will be opened");
@@ -135,18 +189,22 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
             return Err(error);
         }
     };
-    let mut browser = Browser {
-        driver: &driver,
-        options: &options.browser,
-        session: Some(first),
-        blocking: None,
-    };
+    let mut first = Some(first);
+    let mut browsers: Vec<Browser> = (0..options.sessions.max(1))
+        .map(|_| Browser {
+            driver: &driver,
+            options: &options.browser,
+            session: first.take(),
+            blocking: None,
+            runs: 0,
+        })
+        .collect();
     // Emails first: their landing pages join the pages (and the blocked run, if any).
     let mut emails = Vec::new();
     let mut with_landing;
     let mut site = site;
     if let Some(input) = &options.emails {
-        let session = match browser.session().await {
+        let session = match browsers[0].session().await {
             Ok(session) => Some(session),
             Err(error) => {
                 tracing::error!("no browser session to render emails in: {error}");
@@ -167,7 +225,7 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
             site = &with_landing;
         }
     }
-    let mut pass = audit_all(&mut browser, site, options).await;
+    let mut pass = audit_all(&mut browsers, site, options).await;
     let mut adblock_summary = None;
     if let Some(adblock) = &options.adblock {
         // The blocked pass runs only after a complete normal pass; cut short, it would count
@@ -181,11 +239,20 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
                     blocker.check(url, page, kind).is_some()
                 });
             blocked = Some(Vec::new());
-            if browser.set_blocking(Some(decision)).await.is_ok() {
-                let blocked_pass = audit_all(&mut browser, site, options).await;
+            let mut ready = true;
+            for browser in &mut browsers {
+                ready &= browser
+                    .set_blocking(Some(Arc::clone(&decision)))
+                    .await
+                    .is_ok();
+            }
+            if ready {
+                let blocked_pass = audit_all(&mut browsers, site, options).await;
                 blocked = Some(blocked_pass.pages).filter(|_| blocked_pass.complete);
             }
-            let _ = browser.set_blocking(None).await;
+            for browser in &mut browsers {
+                let _ = browser.set_blocking(None).await;
+            }
         }
         adblock_summary = Some(adblock::compare(
             &mut pass.pages,
@@ -193,11 +260,8 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
             adblock,
         ));
     }
-    if let Some(session) = browser.session.take() {
-        // A browser stuck in a page that was abandoned may not answer: the driver's stop
-        // below ends it either way.
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, session.close()).await;
-    }
+    futures_util::future::join_all(browsers.iter_mut().map(Browser::close)).await;
+    drop(browsers);
     driver.stop().await;
     let partial = options.stop.reason().map(|reason| Partial {
         reason,
@@ -215,6 +279,7 @@ pub async fn run(site: &Site, options: &AuditOptions) -> Result<Report, BrowserE
         summary: Default::default(),
         pages: pass.pages,
         adblock: adblock_summary,
+        discovery: None,
         emails,
         regressions: None,
         partial,
@@ -258,36 +323,128 @@ impl Pass {
 
 /// Every page under each of its scenarios, then every journey, until the stop signal fires
 /// (the page or journey in progress then is abandoned).
-async fn audit_all(browser: &mut Browser<'_>, site: &Site, options: &AuditOptions) -> Pass {
+async fn audit_all(browsers: &mut [Browser<'_>], site: &Site, options: &AuditOptions) -> Pass {
     let stop = &options.stop;
-    let mut pass = Pass {
-        pages: Vec::new(),
-        page_runs: (0, site.pages.iter().map(|p| p.scenarios.len()).sum()),
-        journey_runs: (0, site.journeys.iter().map(|j| j.scenarios.len()).sum()),
-        complete: false,
-    };
+    let mut tasks = Vec::new();
     for plan in &site.pages {
         for &scenario in &plan.scenarios {
-            tracing::info!(page = %plan.name, scenario = scenario.as_str(), "auditing page");
-            tokio::select! {
-                biased;
-                _ = stop.stopped() => return pass,
-                page = page::run(browser, site, plan, scenario, options) => pass.pages.push(page),
-            }
-            pass.page_runs.0 += 1;
+            tasks.push(Task::Page(plan, scenario));
         }
     }
     for journey in &site.journeys {
         for &scenario in &journey.scenarios {
-            tracing::info!(journey = %journey.name, scenario = scenario.as_str(), "running journey");
-            tokio::select! {
-                biased;
-                _ = stop.stopped() => return pass,
-                steps = journey::run(browser, site, journey, scenario, options) => pass.pages.extend(steps),
-            }
-            pass.journey_runs.0 += 1;
+            tasks.push(Task::Journey(journey, scenario));
         }
+    }
+    let total = tasks.len();
+    // Each session takes the next run from the list; results land in list order, so a
+    // report is the same whatever the number of sessions.
+    let shared = Shared {
+        next: std::sync::atomic::AtomicUsize::new(0),
+        done: std::sync::atomic::AtomicUsize::new(0),
+        results: std::sync::Mutex::new(vec![None; total]),
+    };
+    futures_util::future::join_all(
+        browsers
+            .iter_mut()
+            .map(|browser| work(browser, &tasks, &shared, site, options)),
+    )
+    .await;
+    let results = shared.results;
+    let mut pass = Pass {
+        pages: Vec::new(),
+        page_runs: (
+            0,
+            tasks.iter().filter(|t| matches!(t, Task::Page(..))).count(),
+        ),
+        journey_runs: (
+            0,
+            tasks
+                .iter()
+                .filter(|t| matches!(t, Task::Journey(..)))
+                .count(),
+        ),
+        complete: false,
+    };
+    // A stopped pass keeps the runs finished before the first unfinished one (in order).
+    let results = results.into_inner().expect("results lock");
+    for (task, result) in tasks.iter().zip(results) {
+        let Some(pages) = result else { break };
+        match task {
+            Task::Page(..) => pass.page_runs.0 += 1,
+            Task::Journey(..) => pass.journey_runs.0 += 1,
+        }
+        pass.pages.extend(pages);
     }
     pass.complete = !stop.is_stopped();
     pass
+}
+
+/// What the sessions of a pass share: the next run to take, runs done, results by run.
+struct Shared {
+    next: std::sync::atomic::AtomicUsize,
+    done: std::sync::atomic::AtomicUsize,
+    results: std::sync::Mutex<Vec<Option<Vec<PageReport>>>>,
+}
+
+/// One session's loop: take the next run, audit it, store its pages, until none are left or
+/// the audit is stopped.
+async fn work(
+    browser: &mut Browser<'_>,
+    tasks: &[Task<'_>],
+    shared: &Shared,
+    site: &Site,
+    options: &AuditOptions,
+) {
+    use std::sync::atomic::Ordering;
+    loop {
+        let index = shared.next.fetch_add(1, Ordering::SeqCst);
+        let Some(task) = tasks.get(index) else { return };
+        let label = task.label();
+        tracing::info!(run = %label, "auditing");
+        let pages = tokio::select! {
+            biased;
+            _ = options.stop.stopped() => return,
+            pages = task.run(browser, site, options) => pages,
+        };
+        shared.results.lock().expect("results lock")[index] = Some(pages);
+        let finished = shared.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(progress) = &options.progress {
+            (progress.0)(finished, tasks.len(), &label);
+        }
+        browser.finished_run(options.recycle_after).await;
+    }
+}
+
+/// One unit of work for a session: a page under a scenario, or a journey under a scenario.
+enum Task<'a> {
+    Page(&'a crate::config::PagePlan, crate::config::Scenario),
+    Journey(&'a crate::config::JourneyPlan, crate::config::Scenario),
+}
+
+impl Task<'_> {
+    fn label(&self) -> String {
+        match self {
+            Task::Page(plan, scenario) => format!("{} [{}]", plan.name, scenario.as_str()),
+            Task::Journey(journey, scenario) => {
+                format!("{} [{}]", journey.name, scenario.as_str())
+            }
+        }
+    }
+
+    async fn run(
+        &self,
+        browser: &mut Browser<'_>,
+        site: &Site,
+        options: &AuditOptions,
+    ) -> Vec<PageReport> {
+        match self {
+            Task::Page(plan, scenario) => {
+                vec![page::run(browser, site, plan, *scenario, options).await]
+            }
+            Task::Journey(journey, scenario) => {
+                journey::run(browser, site, journey, *scenario, options).await
+            }
+        }
+    }
 }

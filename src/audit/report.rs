@@ -71,6 +71,7 @@ pub(crate) fn page_report(
         })
         .collect();
     PageReport {
+        page_type: None,
         name: info.name,
         journey: info.journey,
         step: info.step,

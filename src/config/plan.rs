@@ -15,7 +15,8 @@ use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
 use super::schedule::SchedulePlan;
 use super::site::{
-    AdblockConfig, BrowserConfig, EmailConfig, NetworkConfig, NotifyConfig, SiteConfig,
+    AdblockConfig, BrowserConfig, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig,
+    SiteConfig,
 };
 use super::suggest::did_you_mean;
 use super::ConfigError;
@@ -196,6 +197,8 @@ pub struct Site {
     pub notify: Option<NotifyPlan>,
     /// When `pixelaudit schedule` runs the site.
     pub schedule: Option<SchedulePlan>,
+    /// How `--discover` finds pages (`[discover]`, or the defaults).
+    pub discover: crate::discover::DiscoverOptions,
     /// Host overrides and extra trust (`[network]`).
     pub network: NetworkPlan,
     /// Email audits (`[email]`).
@@ -284,6 +287,7 @@ impl Site {
             templates: Vec::new(),
             default_scenarios: vec![Scenario::None],
             schedule: None,
+            discover: crate::discover::DiscoverOptions::default(),
         }
     }
 
@@ -482,6 +486,12 @@ impl Site {
                 .transpose()?,
             templates,
             default_scenarios,
+            discover: config
+                .discover
+                .as_ref()
+                .map(|d| v.discover(d))
+                .transpose()?
+                .unwrap_or_default(),
             schedule: config
                 .schedule
                 .as_ref()
@@ -784,6 +794,30 @@ impl Validator<'_> {
                 .max_age_hours
                 .map_or(defaults.max_age, |h| Duration::from_secs(h * 3600)),
         })
+    }
+
+    fn discover(
+        &self,
+        d: &DiscoverConfig,
+    ) -> Result<crate::discover::DiscoverOptions, ConfigError> {
+        let glob = |pattern: &Spanned<String>| -> Result<String, ConfigError> {
+            crate::discover::PathGlob::new(pattern.get_ref())
+                .map(|_| pattern.get_ref().clone())
+                .map_err(|e| self.err(Some(pattern.span()), format!("invalid path glob: {e}")))
+        };
+        let mut options = crate::discover::DiscoverOptions::default();
+        options.max_pages = d.max_pages.unwrap_or(options.max_pages);
+        options.max_depth = d.max_depth.unwrap_or(options.max_depth);
+        options.per_type = d.per_type.unwrap_or(options.per_type);
+        options.concurrency = d.concurrency.unwrap_or(options.concurrency).max(1);
+        options.include = d.include.iter().map(glob).collect::<Result<_, _>>()?;
+        options.exclude = d.exclude.iter().map(glob).collect::<Result<_, _>>()?;
+        options.types = d
+            .types
+            .iter()
+            .map(|t| Ok((t.name.clone(), glob(&t.pattern)?)))
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(options)
     }
 
     fn network(&self, n: &NetworkConfig) -> Result<NetworkPlan, ConfigError> {

@@ -55,6 +55,47 @@ pub struct SiteConfig {
     /// When `pixelaudit schedule` runs the site.
     #[serde(default)]
     pub schedule: Option<ScheduleConfig>,
+    /// How `--discover` finds the store's pages.
+    #[serde(default)]
+    pub discover: Option<DiscoverConfig>,
+}
+
+/// The `[discover]` section: limits and page types for `pixelaudit audit --discover`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverConfig {
+    /// Most pages found (default 5000).
+    #[serde(default)]
+    pub max_pages: Option<usize>,
+    /// Links followed this deep from the base URL (default 3).
+    #[serde(default)]
+    pub max_depth: Option<usize>,
+    /// Path globs a page must match (default: all).
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
+    /// Path globs left out.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// Pages audited per type (default 3).
+    #[serde(default)]
+    pub per_type: Option<usize>,
+    /// Own page types, checked before the built-in Shopify ones.
+    #[serde(default)]
+    pub types: Vec<PageTypeConfig>,
+    /// Requests in flight while discovering (default 4).
+    #[serde(default)]
+    pub concurrency: Option<usize>,
+}
+
+/// One own page type: a name and the path glob of its pages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageTypeConfig {
+    /// The type's name in reports.
+    pub name: String,
+    /// Its pages' path glob (`*` within a segment, `**` across).
+    #[serde(rename = "match")]
+    pub pattern: Spanned<String>,
 }
 
 /// The `[network]` section: one network view for Chromium, the redirect follower, IMAP and

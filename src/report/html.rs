@@ -1104,6 +1104,7 @@ mod tests {
 
     fn page(name: &str, url: &str, hits: Vec<HitReport>, findings: Vec<Finding>) -> PageReport {
         PageReport {
+            page_type: None,
             name: name.into(),
             journey: None,
             step: None,
@@ -1172,6 +1173,7 @@ mod tests {
         );
         let mut report = Report {
             emails: Vec::new(),
+            discovery: None,
             version: crate::report::REPORT_VERSION,
             tool: "pixelaudit 0.1.0".into(),
             site: "demo-store".into(),

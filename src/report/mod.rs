@@ -1,5 +1,6 @@
 //! The report model (versioned JSON is a public interface), its formats, and where runs are saved.
 
+pub mod coverage;
 mod format;
 mod history;
 mod html;
@@ -18,8 +19,8 @@ pub use json::to_json;
 pub use junit::to_junit;
 pub use markdown::to_markdown;
 pub use model::{
-    AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, Partial, Report, StopReason,
-    Summary, VendorSurvival, REPORT_VERSION,
+    AdblockOutcome, AdblockSummary, DiscoverySummary, HitReport, LostEvent, PageReport, Partial,
+    Report, StopReason, Summary, VendorSurvival, REPORT_VERSION,
 };
 pub use regression::{
     compare as compare_runs, load_previous, EventRef, FindingRef, ParamChange, Regressions,

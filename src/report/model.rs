@@ -38,6 +38,10 @@ pub struct Report {
     /// Ad-block results, when the site audits them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adblock: Option<AdblockSummary>,
+    /// Pages found by `--discover`: what was found, what was audited, and which vendors each
+    /// page type misses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoverySummary>,
     /// Audited test emails (`[email]`, `pixelaudit email`), in source order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<EmailReport>,
@@ -82,6 +86,46 @@ pub struct Partial {
     pub message: String,
 }
 
+/// Store discovery and template coverage (`--discover`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DiscoverySummary {
+    /// Pages found per type (sitemaps and links).
+    pub found: BTreeMap<String, usize>,
+    /// Pages audited per type.
+    pub audited: BTreeMap<String, usize>,
+    /// Sitemaps read.
+    pub sitemaps: Vec<String>,
+    /// Problems and limits met while discovering (robots.txt, sitemaps, page caps).
+    pub notes: Vec<String>,
+    /// Per page type, each vendor and event: on how many audited pages it is missing.
+    pub coverage: Vec<crate::discover::TypeCoverage>,
+}
+
+impl DiscoverySummary {
+    /// One line per page type and vendor (or vendor:event) missing on some of its audited
+    /// pages: `meta missing on 4/294 product pages (all under /products/gift-card-*)`.
+    pub fn gaps(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for t in &self.coverage {
+            for key in t.keys.iter().filter(|k| k.missing > 0) {
+                let mut line = format!(
+                    "{} missing on {}/{} {} page{}",
+                    key.key.replace(':', " "),
+                    key.missing,
+                    t.pages,
+                    t.page_type,
+                    if t.pages == 1 { "" } else { "s" }
+                );
+                if let Some(prefix) = &key.common_prefix {
+                    line.push_str(&format!(" (all under {prefix}*)"));
+                }
+                lines.push(line);
+            }
+        }
+        lines
+    }
+}
+
 /// Totals over the whole run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
@@ -123,6 +167,9 @@ pub struct PageReport {
     pub consent_at_ms: Option<f64>,
     /// The emulated device.
     pub device: Device,
+    /// The page type, for pages found by `--discover` (`product`, `collection`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_type: Option<String>,
     /// The URL visited.
     pub url: String,
     /// The document's HTTP status, when it answered.

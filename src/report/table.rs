@@ -74,6 +74,20 @@ pub fn to_table(report: &Report) -> String {
             out.push_str("\n\nNo vendor events.");
         }
     }
+    if let Some(discovery) = &report.discovery {
+        out.push_str("\n\nStore coverage (--discover)\n");
+        out.push_str(&coverage_table(discovery));
+        let gaps = discovery.gaps();
+        if gaps.is_empty() {
+            out.push_str("\nEvery vendor fires on every audited page of each type.");
+        }
+        for gap in gaps {
+            let _ = write!(out, "\n  - {}", clean(&gap));
+        }
+        for note in &discovery.notes {
+            let _ = write!(out, "\n  note: {}", clean(note));
+        }
+    }
     if let Some(adblock) = &report.adblock {
         out.push_str("\n\nAd blockers (");
         let lists: Vec<&str> = adblock.lists.iter().map(|l| l.name.as_str()).collect();
@@ -238,6 +252,38 @@ fn events_table(report: &Report) -> String {
                 ],
             );
         }
+    }
+    b.build()
+        .with(Style::sharp())
+        .modify(Columns::new(3..4), Width::wrap(60).keep_words(true))
+        .to_string()
+}
+
+fn coverage_table(discovery: &super::DiscoverySummary) -> String {
+    let mut b = Builder::default();
+    b.push_record(["page type", "found", "audited", "vendors missing somewhere"]);
+    for (page_type, found) in &discovery.found {
+        let audited = discovery.audited.get(page_type).copied().unwrap_or(0);
+        let missing: Vec<String> = discovery
+            .coverage
+            .iter()
+            .filter(|t| &t.page_type == page_type)
+            .flat_map(|t| {
+                t.keys
+                    .iter()
+                    .filter(|k| k.missing > 0 && !k.key.contains(':'))
+                    .map(move |k| format!("{} ({}/{})", k.key, k.missing, t.pages))
+            })
+            .collect();
+        push_row(
+            &mut b,
+            [
+                page_type.clone(),
+                found.to_string(),
+                audited.to_string(),
+                missing.join(", "),
+            ],
+        );
     }
     b.build()
         .with(Style::sharp())

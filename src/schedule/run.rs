@@ -54,7 +54,8 @@ pub async fn run(request: RunRequest, context: Arc<RunContext>, stop: Stop) -> O
             tracing::info!(site = %site.name, "run not started: the scheduler is stopping");
             return None;
         }
-        permit = Arc::clone(&context.sessions).acquire_owned() => permit.ok()?,
+        permit = Arc::clone(&context.sessions)
+            .acquire_many_owned(context.settings.sessions.unwrap_or(1).max(1) as u32) => permit.ok()?,
     };
     let started_at = Utc::now();
     let clock = Instant::now();
