@@ -109,6 +109,18 @@ fn the_table_names_the_affected_template_with_counts() {
         text.contains("meta missing on 2/2 gift_card pages"),
         "{text}"
     );
+    let html = std::fs::read_to_string(audit.reports.path().join("demo-store/latest/report.html"))
+        .unwrap();
+    assert!(
+        html.contains("id=\"coverage\"")
+            && html.contains("meta missing on 2&#x2f;2 gift_card pages")
+    );
+    let markdown =
+        std::fs::read_to_string(audit.reports.path().join("demo-store/latest/summary.md")).unwrap();
+    assert!(
+        markdown.contains("- meta missing on 2/2 gift_card pages"),
+        "{markdown}"
+    );
     // max_pages trims what was found, keeping every type.
     let found: u64 = audit.report["discovery"]["found"]
         .as_object()

@@ -110,6 +110,16 @@ pub fn to_markdown(report: &Report) -> String {
             out.push('\n');
         }
     }
+    if let Some(discovery) = &report.discovery {
+        out.push_str("\n### Store coverage\n\n");
+        let gaps = discovery.gaps();
+        if gaps.is_empty() {
+            out.push_str("Every vendor fires on every audited page of each type.\n");
+        }
+        for gap in gaps {
+            let _ = writeln!(out, "- {}", cell(&gap));
+        }
+    }
     if let Some(adblock) = &report.adblock {
         out.push_str("\n### What survives an ad blocker\n\n| vendor | events | survive | conversions | survive |\n|---|---|---|---|---|\n");
         for v in &adblock.vendors {
