@@ -80,6 +80,16 @@ pub async fn prepare(
     let defaults = IdleOptions::default();
     let mut notes = Vec::new();
     let adblock = adblock_options(site, settings, &network, &mut notes).await?;
+    let sessions = match (settings.sessions, &settings.webdriver) {
+        (Some(n), _) => n,
+        // On a Selenium Grid, no more sessions than it has free slots (a queued session
+        // request would wait for a slot this same audit holds).
+        (None, Some(url)) => match grid_free_slots(url, &network).await {
+            Some(free) => free.clamp(1, audit::default_sessions()),
+            None => audit::default_sessions(),
+        },
+        (None, None) => audit::default_sessions(),
+    };
     let options = AuditOptions {
         driver: DriverOptions {
             webdriver_url: settings.webdriver.clone(),
@@ -109,11 +119,34 @@ pub async fn prepare(
         stop: Stop::default(),
         emails: None,
         network,
-        sessions: settings.sessions.unwrap_or_else(audit::default_sessions),
+        sessions,
         recycle_after: 200,
         progress: None,
     };
     Ok(Prepared { options, notes })
+}
+
+/// A Selenium Grid's free slots, from its `/status` (`None` for a plain chromedriver, or when
+/// the Grid does not answer: the audit then reports the real error when it opens a session).
+async fn grid_free_slots(webdriver: &str, network: &Network) -> Option<usize> {
+    let url = format!("{}/status", webdriver.trim_end_matches('/'));
+    let client = network
+        .http_client()
+        .ok()?
+        .timeout(Duration::from_secs(10))
+        .build()
+        .ok()?;
+    let body = client.get(&url).send().await.ok()?.bytes().await.ok()?;
+    let status: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    let nodes = status["value"]["nodes"].as_array()?;
+    let free = nodes
+        .iter()
+        .filter(|n| n["availability"].as_str().is_none_or(|a| a == "UP"))
+        .flat_map(|n| n["slots"].as_array().cloned().unwrap_or_default())
+        .filter(|slot| slot["session"].is_null())
+        .count();
+    tracing::info!(free, "Selenium Grid slots free");
+    Some(free)
 }
 
 /// The run's network view: `--resolve` rules before the config's, trust from both.

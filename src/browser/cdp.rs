@@ -8,6 +8,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::{HeaderValue, AUTHORIZATION};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::BrowserError;
@@ -77,9 +79,11 @@ pub(crate) struct Cdp {
 }
 
 impl Cdp {
-    /// Connects to a browser websocket URL and starts routing events to `sink`.
+    /// Connects to a browser websocket URL (sending `authorization` as the `Authorization`
+    /// header, for a Grid behind basic auth) and starts routing events to `sink`.
     pub(crate) async fn connect(
         ws_url: &str,
+        authorization: Option<&str>,
         sink: Arc<dyn EventSink>,
     ) -> Result<Cdp, BrowserError> {
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
@@ -87,11 +91,17 @@ impl Cdp {
             max_frame_size: Some(256 << 20),
             ..Default::default()
         };
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(ws_url, Some(config), false)
+        let fail = |e: &dyn std::fmt::Display| {
+            BrowserError::Cdp(format!("cannot open the CDP websocket {ws_url}: {e}"))
+        };
+        let mut request = ws_url.into_client_request().map_err(|e| fail(&e))?;
+        if let Some(value) = authorization {
+            let value = HeaderValue::from_str(value).map_err(|e| fail(&e))?;
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
             .await
-            .map_err(|e| {
-                BrowserError::Cdp(format!("cannot open the CDP websocket {ws_url}: {e}"))
-            })?;
+            .map_err(|e| fail(&e))?;
         let (mut write, mut read) = ws.split();
         let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
         let shared = Arc::new(Shared {

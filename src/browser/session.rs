@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use serde_json::{json, Value};
+use url::Url;
 
 use super::capture::{BlockDecision, Capture, CaptureSink, IdleOptions, PageCapture, Until};
 use super::cdp::Cdp;
@@ -57,24 +59,35 @@ pub struct Session {
     page: String,
     /// The browser's own user agent, restored after mobile emulation.
     user_agent: String,
+    /// `Basic …` when the WebDriver URL carries credentials (a Grid with --username/--password).
+    authorization: Option<String>,
 }
 
 impl Session {
     /// Opens a session on `driver` and attaches the CDP capture to every target.
     pub async fn open(driver: &Driver, options: &BrowserOptions) -> Result<Session, BrowserError> {
         let caps = capabilities(driver, options);
+        let webdriver = Url::parse(driver.url()).ok();
+        let authorization = webdriver.as_ref().and_then(basic_authorization);
         let client = fantoccini::ClientBuilder::native()
             .capabilities(caps)
             .connect(driver.url())
             .await
             .map_err(|e| BrowserError::Session {
-                url: driver.url().to_string(),
+                url: redacted(driver.url()),
                 message: e.to_string(),
             })?;
-        match Self::attach(client.clone(), options).await {
+        match Self::attach(
+            client.clone(),
+            options,
+            webdriver.as_ref(),
+            authorization.clone(),
+        )
+        .await
+        {
             Ok(session) => Ok(session),
             Err(error) => {
-                let _ = client.close().await;
+                delete_session(&client, authorization.is_some()).await;
                 Err(error)
             }
         }
@@ -83,11 +96,29 @@ impl Session {
     async fn attach(
         client: fantoccini::Client,
         options: &BrowserOptions,
+        webdriver: Option<&Url>,
+        authorization: Option<String>,
     ) -> Result<Session, BrowserError> {
         let returned = client.capabilities().cloned().unwrap_or_default();
-        let ws_url = cdp_url(&returned).await?;
         let capture = Capture::new();
-        let cdp = Cdp::connect(&ws_url, Arc::new(CaptureSink(Arc::clone(&capture)))).await?;
+        let sink: Arc<dyn super::cdp::EventSink> = Arc::new(CaptureSink(Arc::clone(&capture)));
+        let mut failures = Vec::new();
+        let mut connected = None;
+        for ws_url in cdp_urls(&returned, webdriver).await? {
+            let attempt = Cdp::connect(&ws_url, authorization.as_deref(), Arc::clone(&sink));
+            match tokio::time::timeout(CDP_CONNECT_TIMEOUT, attempt).await {
+                Ok(Ok(cdp)) => {
+                    connected = Some(cdp);
+                    break;
+                }
+                Ok(Err(error)) => failures.push(error.to_string()),
+                Err(_) => failures.push(format!(
+                    "no answer from the CDP websocket {ws_url} within {} s",
+                    CDP_CONNECT_TIMEOUT.as_secs()
+                )),
+            }
+        }
+        let cdp = connected.ok_or_else(|| BrowserError::Cdp(failures.join("; ")))?;
         cdp.handle()
             .call(
                 None,
@@ -131,6 +162,7 @@ impl Session {
             capture,
             page,
             user_agent,
+            authorization,
         })
     }
 
@@ -434,7 +466,71 @@ impl Session {
     /// Ends the WebDriver session (Chromium exits) and the CDP connection.
     pub async fn close(self) {
         drop(self.cdp);
-        let _ = self.client.close().await;
+        delete_session(&self.client, self.authorization.is_some()).await;
+    }
+}
+
+/// How long opening the CDP websocket may take (an unreachable `se:cdp` host must not hang).
+const CDP_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Ends a WebDriver session. fantoccini 0.22 sends its closing `DELETE /session/{id}` without
+/// the URL's credentials, so a Grid with basic auth answers 401 and keeps the session (its slot
+/// and its Chromium) until its session timeout: with credentials, delete it ourselves (custom
+/// commands do carry them), then let the client go without a second DELETE.
+async fn delete_session(client: &fantoccini::Client, authenticated: bool) {
+    if authenticated {
+        if let Ok(Some(id)) = client.session_id().await {
+            if client.issue_cmd(DeleteSession(id)).await.is_ok() {
+                let _ = client.persist().await;
+                return;
+            }
+        }
+    }
+    let _ = client.clone().close().await;
+}
+
+#[derive(Debug)]
+struct DeleteSession(String);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DeleteSession {
+    fn endpoint(&self, base: &Url, _session: Option<&str>) -> Result<Url, url::ParseError> {
+        base.join(&format!("session/{}", self.0))
+    }
+
+    fn method_and_body(&self, _request_url: &Url) -> (hyper::Method, Option<String>) {
+        (hyper::Method::DELETE, None)
+    }
+}
+
+/// `Basic base64(user:password)` from a URL's credentials, if it has any.
+fn basic_authorization(url: &Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pair = format!(
+        "{}:{}",
+        decode(url.username()),
+        decode(url.password().unwrap_or(""))
+    );
+    Some(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    ))
+}
+
+/// A URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string().trim_end_matches('/').to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -480,11 +576,24 @@ fn capabilities(driver: &Driver, options: &BrowserOptions) -> serde_json::Map<St
     }
 }
 
-/// The browser-level CDP websocket: Grid's proxied `se:cdp`, or the one Chromium announces at
-/// `debuggerAddress/json/version`.
-async fn cdp_url(caps: &serde_json::Map<String, Value>) -> Result<String, BrowserError> {
-    if let Some(url) = caps.get("se:cdp").and_then(Value::as_str) {
-        return Ok(url.to_string());
+/// The browser-level CDP websocket(s) to try, in order: for a Grid, its proxied `se:cdp` path on
+/// the host and port we reached the Grid at, then `se:cdp` as announced (the Grid names itself
+/// by its `--host`/`--external-url`, which a client behind a port forward, a Docker network or
+/// a Kubernetes service often cannot resolve or reach); without a Grid, the one Chromium
+/// announces at `debuggerAddress/json/version`.
+async fn cdp_urls(
+    caps: &serde_json::Map<String, Value>,
+    webdriver: Option<&Url>,
+) -> Result<Vec<String>, BrowserError> {
+    if let Some(announced) = caps.get("se:cdp").and_then(Value::as_str) {
+        let mut urls = Vec::new();
+        if let Some(same_origin) = webdriver.and_then(|w| same_origin_cdp(announced, w)) {
+            urls.push(same_origin);
+        }
+        if !urls.iter().any(|u| u == announced) {
+            urls.push(announced.to_string());
+        }
+        return Ok(urls);
     }
     let address = caps
         .get("goog:chromeOptions")
@@ -498,6 +607,85 @@ async fn cdp_url(caps: &serde_json::Map<String, Value>) -> Result<String, Browse
         serde_json::from_str(&body).map_err(|e| BrowserError::Cdp(e.to_string()))?;
     version["webSocketDebuggerUrl"]
         .as_str()
-        .map(str::to_string)
+        .map(|url| vec![url.to_string()])
         .ok_or_else(|| BrowserError::Cdp("no webSocketDebuggerUrl in /json/version".into()))
+}
+
+/// `se:cdp`'s path (`/session/{id}/se/cdp`, under the Grid's `--sub-path` if any) on the
+/// WebDriver URL's scheme, host and port, without credentials (they go in a header).
+fn same_origin_cdp(announced: &str, webdriver: &Url) -> Option<String> {
+    let announced = Url::parse(announced).ok()?;
+    let mut url = webdriver.clone();
+    url.set_scheme(if webdriver.scheme() == "https" {
+        "wss"
+    } else {
+        "ws"
+    })
+    .ok()?;
+    url.set_username("").ok()?;
+    url.set_password(None).ok()?;
+    // A reverse proxy may serve the Grid under a prefix the Grid does not know about.
+    let prefix = webdriver.path().trim_end_matches('/');
+    let path = announced.path();
+    if prefix.is_empty() || path.starts_with(&format!("{prefix}/")) {
+        url.set_path(path);
+    } else {
+        url.set_path(&format!("{prefix}{path}"));
+    }
+    url.set_query(announced.query());
+    url.set_fragment(None);
+    Some(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_cdp_goes_to_the_host_the_grid_was_reached_at() {
+        let announced = "ws://172.18.0.3:4444/session/abc/se/cdp";
+        let at = |w: &str| same_origin_cdp(announced, &Url::parse(w).unwrap()).unwrap();
+        assert_eq!(
+            at("http://127.0.0.1:4444"),
+            "ws://127.0.0.1:4444/session/abc/se/cdp"
+        );
+        assert_eq!(
+            at("https://u:p@grid.example/"),
+            "wss://grid.example/session/abc/se/cdp"
+        );
+        assert_eq!(
+            at("https://ci.example/selenium"),
+            "wss://ci.example/selenium/session/abc/se/cdp"
+        );
+        let under_sub_path = "ws://10.0.0.2:4444/selenium/session/abc/se/cdp";
+        assert_eq!(
+            same_origin_cdp(
+                under_sub_path,
+                &Url::parse("http://localhost:8080/selenium").unwrap()
+            )
+            .unwrap(),
+            "ws://localhost:8080/selenium/session/abc/se/cdp"
+        );
+    }
+
+    #[test]
+    fn credentials_become_a_basic_header_and_leave_messages() {
+        let url = Url::parse("http://ci%40shop:p%3Ass@grid:4444").unwrap();
+        assert_eq!(
+            basic_authorization(&url).unwrap(),
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode("ci@shop:p:ss")
+            )
+        );
+        assert_eq!(
+            basic_authorization(&Url::parse("http://grid:4444").unwrap()),
+            None
+        );
+        assert_eq!(
+            redacted("http://u:secret@grid:4444"),
+            "http://u:***@grid:4444"
+        );
+        assert_eq!(redacted("http://grid:4444"), "http://grid:4444");
+    }
 }

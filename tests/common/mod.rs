@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod grid;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
