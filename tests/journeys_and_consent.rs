@@ -106,6 +106,28 @@ fn consent_scenarios_find_tags_before_consent_and_after_reject() {
 }
 
 #[test]
+fn what_a_consent_click_sets_off_a_moment_later_is_still_captured() {
+    // The page is quiet before the click; the reject callback sends a Meta Lead 150 ms after
+    // it. The settle after the click must not take the quiet before the click for idle.
+    let audit = audit_site("delayed-consent.toml");
+    let page = &audit.report["pages"][0];
+    let at = page["consent_at_ms"].as_f64().expect("click time recorded");
+    let lead = page["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["event"] == "Lead")
+        .unwrap_or_else(|| panic!("the delayed Lead is captured: {page}"));
+    assert!(lead["time_ms"].as_f64().unwrap() > at);
+    assert!(findings(&audit.report).contains(&row(
+        "delayed[reject]",
+        "fires_after_reject",
+        "meta",
+        "Lead"
+    )));
+}
+
+#[test]
 fn journeys_run_every_step_kind_and_report_each_planted_defect() {
     let audit = audit_site("steps.toml");
     assert_eq!(audit.code, 2);

@@ -99,5 +99,8 @@ pub(crate) async fn click(
             e.to_string().lines().next().unwrap_or_default()
         ))
     })?;
+    // The page settled before the click: without this, the settle that follows would find it
+    // idle before the click's first request is even reported.
+    session.mark_activity();
     Ok(at)
 }

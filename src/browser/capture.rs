@@ -176,6 +176,14 @@ impl Capture {
         Some(((now - start) * 1000.0 * 10.0).round() / 10.0)
     }
 
+    /// Restarts the quiet window now (after a click): what the click sets off is waited for even
+    /// when its first request is reported after the click's WebDriver answer, as through a
+    /// Grid, or a moment later, as from a consent platform's asynchronous callback.
+    pub(crate) fn restart_quiet(&self) {
+        let mut state = lock(&self.state);
+        self.touch(&mut state);
+    }
+
     /// Turns the simulated ad blocker on (with a decision) or off; returns the sessions whose
     /// request interception must be switched.
     pub(crate) fn set_blocking(&self, decision: Option<Arc<BlockDecision>>) -> Vec<String> {

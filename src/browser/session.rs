@@ -218,6 +218,12 @@ impl Session {
             .await
     }
 
+    /// Restarts the network-idle quiet window now: the next `settle` waits at least a (short)
+    /// quiet window from this moment, for what an action such as a click sets off.
+    pub fn mark_activity(&self) {
+        self.capture.restart_quiet();
+    }
+
     /// Ends the current capture and returns it.
     pub fn take(&self) -> PageCapture {
         self.capture.take_page()
