@@ -502,15 +502,9 @@ async fn audit_command(args: AuditArgs) -> Exit {
         eprintln!("error: {error}");
         return Exit::Failure;
     }
-    let mut site = match &args.site {
-        Some(path) => match config::load(path) {
-            Ok(site) => site,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return Exit::InvalidConfig;
-            }
-        },
-        None => Site::adhoc("adhoc", &args.urls),
+    let mut site = match load_site(args.site.as_deref(), || Site::adhoc("adhoc", &args.urls)) {
+        Ok(site) => site,
+        Err(exit) => return exit,
     };
     if let Some(base) = &args.base_url {
         site.rebase(base);
@@ -613,15 +607,9 @@ async fn email_command(args: EmailArgs) -> Exit {
         eprintln!("error: {error}");
         return Exit::Failure;
     }
-    let mut site = match &args.site {
-        Some(path) => match config::load(path) {
-            Ok(site) => site,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return Exit::InvalidConfig;
-            }
-        },
-        None => Site::adhoc("emails", &[]),
+    let mut site = match load_site(args.site.as_deref(), || Site::adhoc("emails", &[])) {
+        Ok(site) => site,
+        Err(exit) => return exit,
     };
     let mut plan = site
         .email
@@ -667,6 +655,17 @@ fn progress_bar(options: &mut audit::AuditOptions) -> Option<indicatif::Progress
         },
     )));
     Some(bar)
+}
+
+/// The site config at `path` (its errors printed, exit code 3), or the ad-hoc site without one.
+fn load_site(path: Option<&Path>, adhoc: impl FnOnce() -> Site) -> Result<Site, Exit> {
+    match path {
+        Some(path) => config::load(path).map_err(|error| {
+            eprintln!("error: {error}");
+            Exit::InvalidConfig
+        }),
+        None => Ok(adhoc()),
+    }
 }
 
 /// Several formats need a folder to go to: say so before anything runs.

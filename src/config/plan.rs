@@ -515,20 +515,7 @@ fn checks_for(templates: &[TemplatePlan], url: &Url) -> Checks {
 
 /// A path pattern: `*` within one segment, `**` across segments, anchored at both ends.
 fn glob(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    let mut re = String::from("^");
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' if chars.peek() == Some(&'*') => {
-                chars.next();
-                re.push_str(".*");
-            }
-            '*' => re.push_str("[^/]*"),
-            other => re.push_str(&regex::escape(&other.to_string())),
-        }
-    }
-    re.push('$');
-    regex::Regex::new(&re)
+    regex::Regex::new(&format!("^{}$", crate::discover::translate_glob(pattern)))
 }
 
 fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {

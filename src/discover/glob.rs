@@ -35,20 +35,7 @@ impl PathGlob {
             Some(body) => (body, true),
             None => (normalised.as_str(), false),
         };
-        let mut regex = String::from("^");
-        let mut rest = body;
-        while let Some(c) = rest.chars().next() {
-            if let Some(after) = rest.strip_prefix("**") {
-                regex.push_str(".*");
-                rest = after;
-            } else if c == '*' {
-                regex.push_str("[^/]*");
-                rest = &rest[1..];
-            } else {
-                regex.push_str(&regex::escape(&c.to_string()));
-                rest = &rest[c.len_utf8()..];
-            }
-        }
+        let mut regex = format!("^{}", translate(body));
         if folder {
             regex.push_str("(?:/.*)?");
         }
@@ -73,6 +60,26 @@ impl PathGlob {
     pub fn as_str(&self) -> &str {
         &self.pattern
     }
+}
+
+/// A glob's regex body: `**` → `.*`, `*` → `[^/]*`, everything else literal (unanchored).
+/// Site config `[[templates]] match` patterns use the same translation.
+pub(crate) fn translate(glob: &str) -> String {
+    let mut regex = String::new();
+    let mut rest = glob;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("**") {
+            regex.push_str(".*");
+            rest = after;
+        } else if c == '*' {
+            regex.push_str("[^/]*");
+            rest = &rest[1..];
+        } else {
+            regex.push_str(&regex::escape(&c.to_string()));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    regex
 }
 
 impl fmt::Display for PathGlob {

@@ -27,6 +27,7 @@ use url::Url;
 
 pub use classify::{classify, PAGE_TYPES};
 pub use coverage::{coverage, KeyCoverage, TypeCoverage};
+pub(crate) use glob::translate as translate_glob;
 pub use glob::{GlobError, PathGlob};
 pub use links::IGNORED_QUERY_PARAMS;
 pub use robots::ROBOTS_AGENT;
