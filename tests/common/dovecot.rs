@@ -455,20 +455,7 @@ impl Drop for Dovecot {
         let pid = self.child.id() as libc::pid_t;
         // SIGTERM to the whole group (the master leads it): the master alone takes about a second
         // to stop its helpers, signalling them all at once takes a few milliseconds.
-        // SAFETY: signals only the process group this harness started.
-        unsafe { libc::kill(-pid, libc::SIGTERM) };
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(_)) | Err(_) => break,
-                Ok(None) if Instant::now() > deadline => {
-                    unsafe { libc::kill(-pid, libc::SIGKILL) };
-                    let _ = self.child.wait();
-                    break;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            }
-        }
+        super::process::terminate_group(&mut self.child, STOP_TIMEOUT);
         // Make sure no helper outlives the master (zombies waiting for init do not count).
         let deadline = Instant::now() + STOP_TIMEOUT;
         while !self.group_members().is_empty() {

@@ -281,20 +281,7 @@ impl Grid {
     fn shutdown(&mut self) -> Vec<String> {
         let pid = self.pid() as libc::pid_t;
         if self.child.try_wait().ok().flatten().is_none() {
-            // SAFETY: signals only the process group this harness started.
-            unsafe { libc::kill(-pid, libc::SIGTERM) };
-            let deadline = Instant::now() + STOP_TIMEOUT;
-            loop {
-                match self.child.try_wait() {
-                    Ok(Some(_)) | Err(_) => break,
-                    Ok(None) if Instant::now() > deadline => {
-                        unsafe { libc::kill(-pid, libc::SIGKILL) };
-                        let _ = self.child.wait();
-                        break;
-                    }
-                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
+            super::process::terminate_group(&mut self.child, STOP_TIMEOUT);
         }
         // Orphaned chromedrivers and Chromiums keep the group; crashpad handlers keep the tag.
         let deadline = Instant::now() + STOP_TIMEOUT;

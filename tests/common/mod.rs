@@ -5,6 +5,7 @@
 
 pub mod dovecot;
 pub mod grid;
+pub mod process;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
