@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use pixelaudit::audit::{self, AuditOptions};
 use pixelaudit::browser::{BrowserOptions, IdleOptions};
 use pixelaudit::config::{ConsentAction, CookieSpec, PagePlan, Scenario, Site};
-use pixelaudit::demo::{DemoOptions, DemoServer};
+use pixelaudit_demo::{DemoOptions, DemoServer};
 
 const ROUNDS: usize = 4;
 

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use pixelaudit::audit::{self, AuditOptions};
 use pixelaudit::browser::{BrowserOptions, DriverOptions, IdleOptions};
 use pixelaudit::config::{ConsentAction, CookieSpec, Scenario, Site};
-use pixelaudit::demo::{DemoOptions, DemoServer};
 use pixelaudit::discover::{self, DiscoverOptions};
 use pixelaudit::net::Network;
+use pixelaudit_demo::{DemoOptions, DemoServer};
 
 /// Pages audited per configuration.
 const PAGES: usize = 48;

@@ -33,8 +33,8 @@ case "$cmd" in
   test)
     install_packages
     cargo fmt --all -- --check
-    cargo clippy --all-targets --quiet -- -D warnings
-    cargo test
+    cargo clippy --workspace --all-targets --quiet -- -D warnings
+    cargo test --workspace
     ;;
   bench)
     install_packages

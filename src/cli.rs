@@ -8,7 +8,6 @@ use url::Url;
 
 use crate::audit;
 use crate::config::{self, Site};
-use crate::demo::{DemoOptions, DemoServer};
 use crate::email::EmailPlan;
 use crate::exit::Exit;
 use crate::net::ResolveRule;
@@ -17,6 +16,7 @@ use crate::request::CapturedRequest;
 use crate::run::{self, Delivery, RunSettings};
 use crate::schedule;
 use crate::vendors;
+use pixelaudit_demo::{DemoOptions, DemoServer};
 
 /// The bundled demo store's site config (the same file as `sites/demo-store.toml`).
 const DEMO_SITE: &str = include_str!("../sites/demo-store.toml");

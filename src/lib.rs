@@ -12,7 +12,7 @@ pub mod browser;
 pub mod checks;
 pub mod cli;
 pub mod config;
-pub mod demo;
+
 pub mod discover;
 pub mod email;
 pub mod exit;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use pixelaudit::demo::{DemoOptions, DemoServer, ReceivedRequest};
+use pixelaudit_demo::{DemoOptions, DemoServer, ReceivedRequest};
 use serde_json::Value;
 
 /// The demo server (store, vendor stand-ins, and `tests/fixtures/pages` at https://fixtures.test/),
