@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use pixelaudit::adblock::{Blocker, FilterList};
-use pixelaudit::request::CapturedRequest;
-use pixelaudit::vendors;
+use pixelaudit_core::model::CapturedRequest;
+use pixelaudit_core::vendors;
 
 const URLS: &[(&str, &str)] = &[
     ("https://www.facebook.com/tr/?id=1234567890123456&ev=PageView&dl=https%3A%2F%2Fshop.test%2F&ts=1", "Image"),

@@ -4,9 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use pixelaudit::audit::{self, AuditOptions};
+use pixelaudit::audit;
+use pixelaudit::audit::AuditOptions;
 use pixelaudit::browser::{BrowserOptions, IdleOptions};
-use pixelaudit::config::{ConsentAction, CookieSpec, PagePlan, Scenario, Site};
+use pixelaudit_core::config::{ConsentAction, CookieSpec, PagePlan, Site};
+use pixelaudit_core::model::Scenario;
 use pixelaudit_demo::{DemoOptions, DemoServer};
 
 const ROUNDS: usize = 4;

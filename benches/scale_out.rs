@@ -16,11 +16,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pixelaudit::audit::{self, AuditOptions};
+use pixelaudit::audit;
+use pixelaudit::audit::AuditOptions;
 use pixelaudit::browser::{BrowserOptions, DriverOptions, IdleOptions};
-use pixelaudit::config::{ConsentAction, CookieSpec, Scenario, Site};
-use pixelaudit::discover::{self, DiscoverOptions};
+use pixelaudit::discover;
 use pixelaudit::net::Network;
+use pixelaudit_core::config::DiscoverOptions;
+use pixelaudit_core::config::{ConsentAction, CookieSpec, Site};
+use pixelaudit_core::model::Scenario;
 use pixelaudit_demo::{DemoOptions, DemoServer};
 
 /// Pages audited per configuration.

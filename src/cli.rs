@@ -7,15 +7,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
 use crate::audit;
-use crate::config::{self, Site};
-use crate::email::EmailPlan;
 use crate::exit::Exit;
-use crate::net::ResolveRule;
-use crate::report::{self, Format, Report};
-use crate::request::CapturedRequest;
-use crate::run::{self, Delivery, RunSettings};
+use crate::run;
+use crate::run::{Delivery, RunSettings};
 use crate::schedule;
-use crate::vendors;
+use pixelaudit_core::config;
+use pixelaudit_core::config::EmailPlan;
+use pixelaudit_core::config::ResolveRule;
+use pixelaudit_core::config::Site;
+use pixelaudit_core::model::CapturedRequest;
+use pixelaudit_core::report::{Format, Report};
+use pixelaudit_core::vendors;
 use pixelaudit_demo::{DemoOptions, DemoServer};
 
 /// The bundled demo store's site config (the same file as `sites/demo-store.toml`).
@@ -436,8 +438,8 @@ async fn schedule_command(args: ScheduleArgs) -> Exit {
 }
 
 fn history_command(args: &HistoryArgs) -> Exit {
-    let runs =
-        report::History::open(&args.reports_dir).and_then(|h| h.runs(&args.site, args.limit));
+    let runs = crate::archive::History::open(&args.reports_dir)
+        .and_then(|h| h.runs(&args.site, args.limit));
     let runs = match runs {
         Ok(runs) => runs,
         Err(error) => {

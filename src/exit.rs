@@ -1,6 +1,6 @@
 //! The process exit codes: a public interface for CI pipelines.
 
-use crate::report::Report;
+use pixelaudit_core::report::Report;
 
 /// Exit codes, fixed and documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,19 +7,14 @@
 //! command, and [`cli`] is the command line on top.
 
 pub mod adblock;
+pub mod archive;
 pub mod audit;
 pub mod browser;
-pub mod checks;
 pub mod cli;
-pub mod config;
-
 pub mod discover;
 pub mod email;
 pub mod exit;
 pub mod net;
 pub mod notify;
-pub mod report;
-pub mod request;
 pub mod run;
 pub mod schedule;
-pub mod vendors;

@@ -9,15 +9,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::adblock::{Blocker, FilterList, ListCache};
-use crate::audit::{self, AdblockOptions, AuditOptions, Stop};
+use crate::archive;
+use crate::audit;
+use crate::audit::{AdblockOptions, AuditOptions, Stop};
 use crate::browser::{BrowserError, BrowserOptions, DriverOptions, IdleOptions};
-use crate::config::{AdblockPlan, Site};
 use crate::discover;
-use crate::email::{self, EmailInput, EmailSource};
-use crate::net::{self, Network, ResolveRule};
-use crate::notify::{self, NotifyPlan};
-use crate::report::DiscoverySummary;
-use crate::report::{self, Report, StopReason};
+use crate::email;
+use crate::email::{EmailInput, EmailSource};
+use crate::net;
+use crate::net::Network;
+use crate::notify;
+use pixelaudit_core::config::NotifyPlan;
+use pixelaudit_core::config::ResolveRule;
+use pixelaudit_core::config::{AdblockPlan, Site};
+use pixelaudit_core::report;
+use pixelaudit_core::report::DiscoverySummary;
+use pixelaudit_core::report::{Report, StopReason};
 
 /// The command-line side of a run: browser, driver, timing, where reports go, email.
 #[derive(Debug, Clone, Default)]
@@ -334,7 +341,7 @@ pub async fn handle_report(site: &Site, mut report: Report, settings: &RunSettin
     let reports_dir = &settings.reports_dir;
     let mut warnings = Vec::new();
     let previous = reports_dir
-        .join(report::safe_dir_name(&report.site))
+        .join(archive::safe_dir_name(&report.site))
         .join("latest")
         .join("report.json");
     if let Some(previous) = report::load_previous(&previous) {
@@ -348,18 +355,19 @@ pub async fn handle_report(site: &Site, mut report: Report, settings: &RunSettin
         }
         report.regressions = Some(regressions);
     }
-    match report::History::open(reports_dir) {
+    match archive::History::open(reports_dir) {
         Ok(history) => report.history = history.vendor_health(&report.site, 20).ok(),
         Err(error) => warnings.push(format!("run history unavailable: {error}")),
     }
-    let saved = report::save_run(reports_dir, &report).map_err(|error| {
+    let saved = archive::save_run(reports_dir, &report).map_err(|error| {
         format!(
             "could not save the report under {}: {error}",
             reports_dir.display()
         )
     });
     if report.partial.is_none() {
-        if let Err(error) = report::History::open(reports_dir).and_then(|mut h| h.record(&report)) {
+        if let Err(error) = archive::History::open(reports_dir).and_then(|mut h| h.record(&report))
+        {
             warnings.push(format!(
                 "the run could not be added to the history: {error}"
             ));
@@ -381,7 +389,7 @@ async fn deliver_if_wanted(plan: &NotifyPlan, report: &Report) -> Delivery {
     if report.partial.as_ref().map(|p| p.reason) == Some(StopReason::Shutdown) {
         return Delivery::Skipped;
     }
-    if !plan.wants(report) {
+    if !notify::wants(plan, report) {
         return Delivery::NotWanted;
     }
     let sent = match notify::build_message(plan, report) {

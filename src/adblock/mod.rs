@@ -4,5 +4,5 @@
 mod engine;
 mod lists;
 
-pub use engine::{BlockMatch, Blocker, ListInfo};
+pub use engine::Blocker;
 pub use lists::{FilterList, ListCache, ListSource, DEBIAN_LISTS};

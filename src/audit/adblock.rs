@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::AdblockOptions;
-use crate::checks::{Code, Finding};
-use crate::report::{
+use pixelaudit_core::model::{Code, Finding};
+use pixelaudit_core::model::{HitKind, Vendor};
+use pixelaudit_core::report::{
     AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, VendorSurvival,
 };
-use crate::vendors::{HitKind, Vendor};
 
 type EventKey = (Vendor, Option<String>, Option<String>);
 
@@ -200,11 +200,12 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::adblock::{BlockMatch, Blocker};
-    use crate::checks::Severity;
-    use crate::config::Device;
-    use crate::request::TargetKind;
-    use crate::vendors::{EventClass, Hit};
+    use crate::adblock::Blocker;
+    use pixelaudit_core::model::BlockMatch;
+    use pixelaudit_core::model::Device;
+    use pixelaudit_core::model::Severity;
+    use pixelaudit_core::model::TargetKind;
+    use pixelaudit_core::model::{EventClass, Hit};
 
     fn hit(
         vendor: Vendor,

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use crate::browser::{BrowserError, IdleOptions, Session};
-use crate::config::{ConsentAction, CookieSpec, Scenario, Site};
+use pixelaudit_core::config::{ConsentAction, CookieSpec, Site};
+use pixelaudit_core::model::Scenario;
 
 /// The consent action for a scenario, if the site defines one.
 pub(crate) fn action(site: &Site, scenario: Scenario) -> Option<&ConsentAction> {

@@ -9,11 +9,15 @@ use serde_json::json;
 use super::report::{page_report, RunInfo};
 use super::{consent, page_values, AuditOptions, Browser};
 use crate::browser::{BrowserError, Session};
-use crate::checks::{self, Code, Context, Finding, Severity};
-use crate::config::{Action, Device, ExpectSpec, JourneyPlan, Scenario, Site, StepPlan};
-use crate::report::PageReport;
-use crate::request::CapturedRequest;
-use crate::vendors::{decode_requests, HitKind};
+use pixelaudit_core::checks;
+use pixelaudit_core::checks::Context;
+use pixelaudit_core::config::{Action, ExpectSpec, JourneyPlan, Site, StepPlan};
+use pixelaudit_core::model::CapturedRequest;
+use pixelaudit_core::model::HitKind;
+use pixelaudit_core::model::{Code, Finding, Severity};
+use pixelaudit_core::model::{Device, Scenario};
+use pixelaudit_core::report::PageReport;
+use pixelaudit_core::vendors::decode_requests;
 
 /// Runs `journey` under `scenario`; returns one report entry per step performed.
 pub(crate) async fn run(
@@ -180,7 +184,7 @@ pub(crate) async fn run(
         };
         let mut report = page_report(info, &capture, context, extra, options.blocker());
         if let Some(png) = screenshot {
-            report.screenshot = Some(crate::report::screenshot_name(&report));
+            report.screenshot = Some(crate::archive::screenshot_name(&report));
             report.screenshot_png = Some(png);
         }
         let stop =

@@ -20,11 +20,11 @@ use crate::adblock::Blocker;
 use crate::browser::{
     BlockDecision, BrowserError, BrowserOptions, Driver, DriverOptions, IdleOptions, Session,
 };
-use crate::checks::Severity;
-use crate::config::Site;
 use crate::email::EmailInput;
 use crate::net::Network;
-use crate::report::{PageReport, Partial, Report, StopReason, REPORT_VERSION};
+use pixelaudit_core::config::Site;
+use pixelaudit_core::model::Severity;
+use pixelaudit_core::report::{PageReport, Partial, Report, StopReason, REPORT_VERSION};
 
 /// How to audit.
 #[derive(Debug, Clone)]
@@ -418,8 +418,14 @@ async fn work(
 
 /// One unit of work for a session: a page under a scenario, or a journey under a scenario.
 enum Task<'a> {
-    Page(&'a crate::config::PagePlan, crate::config::Scenario),
-    Journey(&'a crate::config::JourneyPlan, crate::config::Scenario),
+    Page(
+        &'a pixelaudit_core::config::PagePlan,
+        pixelaudit_core::model::Scenario,
+    ),
+    Journey(
+        &'a pixelaudit_core::config::JourneyPlan,
+        pixelaudit_core::model::Scenario,
+    ),
 }
 
 impl Task<'_> {

@@ -7,9 +7,12 @@ use serde_json::json;
 
 use super::report::{page_report, RunInfo};
 use super::{consent, page_values, AuditOptions, Browser};
-use crate::checks::{self, Code, Context, Finding, Severity};
-use crate::config::{Device, ExpectSpec, PagePlan, Scenario, Site};
-use crate::report::PageReport;
+use pixelaudit_core::checks;
+use pixelaudit_core::checks::Context;
+use pixelaudit_core::config::{ExpectSpec, PagePlan, Site};
+use pixelaudit_core::model::{Code, Finding, Severity};
+use pixelaudit_core::model::{Device, Scenario};
+use pixelaudit_core::report::PageReport;
 
 /// Audits `plan` under `scenario`.
 pub(crate) async fn run(
@@ -103,7 +106,8 @@ pub(crate) async fn run(
     }
     let specs: Vec<&ExpectSpec> = plan.checks.expected_in(scenario);
     if !lost {
-        let until = |requests: &[crate::request::CapturedRequest]| checks::met(&specs, requests);
+        let until =
+            |requests: &[pixelaudit_core::model::CapturedRequest]| checks::met(&specs, requests);
         let has_expectations = !specs.is_empty();
         session
             .settle(
@@ -146,7 +150,7 @@ pub(crate) async fn run(
         options.blocker(),
     );
     if let Some(png) = screenshot {
-        report.screenshot = Some(crate::report::screenshot_name(&report));
+        report.screenshot = Some(crate::archive::screenshot_name(&report));
         report.screenshot_png = Some(png);
     }
     report

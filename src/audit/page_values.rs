@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::browser::Session;
-use crate::config::{ExpectSpec, PageSource, ParamRule};
+use pixelaudit_core::config::{ExpectSpec, PageSource, ParamRule};
 
 const READ_VALUES: &str = r#"
 const sources = arguments[0];

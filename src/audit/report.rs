@@ -2,10 +2,13 @@
 
 use crate::adblock::Blocker;
 use crate::browser::PageCapture;
-use crate::checks::{self, Context, Finding, PageInput};
-use crate::config::{Device, Scenario};
-use crate::report::{HitReport, PageReport};
-use crate::vendors::{decode_requests, HitKind};
+use pixelaudit_core::checks;
+use pixelaudit_core::checks::{Context, PageInput};
+use pixelaudit_core::model::Finding;
+use pixelaudit_core::model::HitKind;
+use pixelaudit_core::model::{Device, Scenario};
+use pixelaudit_core::report::{HitReport, PageReport};
+use pixelaudit_core::vendors::decode_requests;
 
 /// What is known about a run besides its capture.
 pub(crate) struct RunInfo {

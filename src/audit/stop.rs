@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::report::StopReason;
+use pixelaudit_core::report::StopReason;
 
 /// A stop signal shared by the audit and whoever may stop it. The first reason given wins.
 #[derive(Debug, Clone, Default)]

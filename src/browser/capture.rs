@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use super::cdp::{lock, CdpHandle, EventSink};
-use crate::request::{CapturedRequest, Redirect, TargetKind};
+use pixelaudit_core::model::{CapturedRequest, ConsoleEntry, Redirect, TargetKind};
 
 /// Decides whether a request (URL, CDP resource type, top-level page URL) is blocked.
 pub type BlockDecision = dyn Fn(&str, &str, &str) -> bool + Send + Sync;
@@ -39,20 +38,6 @@ impl Default for IdleOptions {
             stuck_after: Duration::from_secs(5),
         }
     }
-}
-
-/// A console error, uncaught exception or browser log error seen while the page loaded.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConsoleEntry {
-    /// `console`, `exception`, `security` (CSP), `network`, ...
-    pub source: String,
-    /// `error` or `warning`.
-    pub level: String,
-    /// The message.
-    pub text: String,
-    /// The resource the message is about, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
 }
 
 /// Everything captured for one page load.

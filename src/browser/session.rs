@@ -10,7 +10,7 @@ use url::Url;
 use super::capture::{BlockDecision, Capture, CaptureSink, IdleOptions, PageCapture, Until};
 use super::cdp::Cdp;
 use super::{BrowserError, Driver};
-use crate::request::CapturedRequest;
+use pixelaudit_core::model::CapturedRequest;
 
 /// Chromium flags every session gets: headless, quiet (no background traffic, which a closed
 /// network refuses), no extensions (an installed blocker must not alter the baseline).

@@ -1,6 +1,6 @@
 //! Page types: which template a URL path renders, with Shopify's URL layout as the default.
 
-use super::glob::PathGlob;
+use pixelaudit_core::config::PathGlob;
 
 /// Built-in page types, in report order (user types go before `other`):
 ///

@@ -9,12 +9,14 @@ use url::{Position, Url};
 
 use super::classify::{classify, type_rank};
 use super::fetch::{self, FetchError, Fetched, ACCEPT_ANY, ACCEPT_HTML};
-use super::glob::PathGlob;
 use super::links::{extract_links, is_asset, normalise, Site};
 use super::robots::{Robots, ROBOTS_AGENT};
 use super::sample::{evenly_spaced, sort_key};
 use super::sitemap::{self, Kind};
-use super::{DiscoverOptions, Discovery, FoundPage, Source};
+use pixelaudit_core::config::DiscoverOptions;
+use pixelaudit_core::config::PathGlob;
+
+use super::{Discovery, FoundPage, Source};
 
 /// Most bytes read of a page (links further down are lost).
 const PAGE_BYTES: usize = 5 << 20;

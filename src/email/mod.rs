@@ -2,27 +2,22 @@
 //! Chromium, their links' click-tracking redirects followed over HTTP, and the landing pages
 //! they send readers to, checked like any page.
 
-mod checks;
-mod esp;
-mod extract;
 pub mod imap;
-mod message;
-mod model;
-mod plan;
 mod redirect;
 mod render;
 mod source;
 
-pub use esp::Esp;
-pub use model::{EmailLink, EmailReport, OpenPixel};
-pub use plan::EmailPlan;
-pub use redirect::{Chain, Hop};
 pub use source::{read_path, EmailSource, RawEmail};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 use url::Url;
+
+use pixelaudit_core::config::EmailPlan;
+use pixelaudit_core::email::{
+    checks, esp, extract, message, Chain, EmailLink, EmailReport, Esp, OpenPixel,
+};
 
 use crate::browser::{IdleOptions, Session};
 use crate::net::Network;

@@ -3,40 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use pixelaudit_core::email::{Chain, Hop};
 use url::Url;
-
-/// One request of a chain.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Hop {
-    /// The URL requested.
-    pub url: String,
-    /// The status answered, if any.
-    pub status: Option<u16>,
-    /// How long it took, in ms.
-    pub ms: f64,
-}
-
-/// Where a link really goes.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Chain {
-    /// Every request, in order; the last one is the landing page.
-    pub hops: Vec<Hop>,
-    /// Why the chain did not end on a 2xx page, if it did not.
-    pub error: Option<String>,
-}
-
-impl Chain {
-    /// The last URL reached.
-    pub fn final_url(&self) -> Option<&str> {
-        self.hops.last().map(|h| h.url.as_str())
-    }
-
-    /// The last status answered.
-    pub fn final_status(&self) -> Option<u16> {
-        self.hops.last().and_then(|h| h.status)
-    }
-}
 
 /// Follows redirects from `start` with `client` (built without redirects or cookies).
 pub async fn follow(client: &reqwest::Client, start: &Url, max_redirects: usize) -> Chain {

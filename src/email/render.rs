@@ -4,7 +4,7 @@
 use base64::Engine;
 
 use crate::browser::{IdleOptions, PageCapture, Session};
-use crate::request::CapturedRequest;
+use pixelaudit_core::model::CapturedRequest;
 
 /// Loads `html` as a document with JavaScript off and returns every request it made.
 pub async fn render(

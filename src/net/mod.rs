@@ -6,10 +6,11 @@
 mod resolve;
 mod trust;
 
-pub use resolve::{HostPattern, ResolveRule};
 pub use trust::CaCert;
 
 use std::net::SocketAddr;
+
+use pixelaudit_core::config::{lookup, ResolveRule};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ impl Network {
 
     /// Where `host` is overridden to, if a rule matches.
     pub fn lookup(&self, host: &str) -> Option<SocketAddr> {
-        resolve::lookup(&self.resolve, host)
+        lookup(&self.resolve, host)
     }
 
     /// Chromium flags for the same view: host-resolver rules and certificate SPKI pins.

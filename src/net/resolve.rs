@@ -1,99 +1,9 @@
-//! `--resolve PATTERN=ADDR:PORT`: host overrides for Chromium and for reqwest.
+//! reqwest's view of `--resolve`: overridden hosts go to their address, others to the system.
 
-use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 
+use pixelaudit_core::config::{lookup, ResolveRule};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-
-/// Which hosts a rule covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostPattern {
-    /// Exactly this host.
-    Exact(String),
-    /// Any subdomain of this domain (`*.example.com`; not `example.com` itself, as in Chromium).
-    Subdomains(String),
-}
-
-impl HostPattern {
-    fn matches(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        match self {
-            HostPattern::Exact(name) => host == *name,
-            HostPattern::Subdomains(domain) => host
-                .strip_suffix(domain.as_str())
-                .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
-        }
-    }
-}
-
-impl fmt::Display for HostPattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HostPattern::Exact(name) => f.write_str(name),
-            HostPattern::Subdomains(domain) => write!(f, "*.{domain}"),
-        }
-    }
-}
-
-/// One override: hosts matching `pattern` are reached at `addr`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolveRule {
-    /// Hosts.
-    pub pattern: HostPattern,
-    /// Address and port to connect to instead.
-    pub addr: SocketAddr,
-}
-
-impl ResolveRule {
-    /// The rule in Chromium's `--host-resolver-rules` syntax.
-    pub fn chromium(&self) -> String {
-        format!("MAP {} {}", self.pattern, self.addr)
-    }
-}
-
-impl FromStr for ResolveRule {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let usage = "expected PATTERN=ADDR:PORT, e.g. shop.test=127.0.0.1:8443 or *.klclick.com=127.0.0.1:8443";
-        let (pattern, addr) = text
-            .split_once('=')
-            .ok_or_else(|| format!("`{text}`: {usage}"))?;
-        let addr: SocketAddr = addr
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{addr}` is not an ADDR:PORT (IPv6 as [::1]:443); {usage}"))?;
-        let pattern = pattern.trim().to_ascii_lowercase();
-        let valid = |name: &str| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        };
-        let pattern = match pattern.strip_prefix("*.") {
-            Some(domain) if valid(domain) => HostPattern::Subdomains(domain.to_string()),
-            None if valid(&pattern) => HostPattern::Exact(pattern),
-            _ => return Err(format!("`{pattern}` is not a host or *.domain; {usage}")),
-        };
-        Ok(ResolveRule { pattern, addr })
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ResolveRule {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// The first rule matching `host`.
-pub(super) fn lookup(rules: &[ResolveRule], host: &str) -> Option<SocketAddr> {
-    rules
-        .iter()
-        .find(|rule| rule.pattern.matches(host))
-        .map(|rule| rule.addr)
-}
 
 /// reqwest's resolver: overridden hosts go to their address (and port, when the URL names
 /// none), everything else to the system resolver.
@@ -119,39 +29,5 @@ impl Resolve for Resolver {
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_exact_and_wildcard_patterns() {
-        let rule: ResolveRule = "Shop.Test=127.0.0.1:8443".parse().unwrap();
-        assert_eq!(rule.pattern, HostPattern::Exact("shop.test".into()));
-        assert_eq!(rule.addr, "127.0.0.1:8443".parse().unwrap());
-        let rule: ResolveRule = "*.list-manage.com=[::1]:443".parse().unwrap();
-        assert_eq!(
-            rule.pattern,
-            HostPattern::Subdomains("list-manage.com".into())
-        );
-        assert!(rule.pattern.matches("acme.us1.list-manage.com"));
-        assert!(!rule.pattern.matches("list-manage.com"));
-        assert!(!rule.pattern.matches("evil-list-manage.com"));
-    }
-
-    #[test]
-    fn rejects_what_it_cannot_use_with_the_expected_shape() {
-        for bad in [
-            "shop.test",
-            "shop.test=127.0.0.1",
-            "=127.0.0.1:1",
-            "a b=127.0.0.1:1",
-            "*.=1.2.3.4:5",
-        ] {
-            let error = bad.parse::<ResolveRule>().unwrap_err();
-            assert!(error.contains("PATTERN=ADDR:PORT"), "{bad}: {error}");
-        }
     }
 }

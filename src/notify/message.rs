@@ -5,8 +5,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use super::NotifyPlan;
-use crate::report::{to_html, to_json, to_markdown, Report};
+use pixelaudit_core::config::NotifyPlan;
+use pixelaudit_core::report::{to_html, to_json, to_markdown, Report};
 
 /// Builds the message for a report.
 pub fn build_message(plan: &NotifyPlan, report: &Report) -> Result<Message, String> {

@@ -6,7 +6,9 @@ use lettre::transport::smtp::authentication::Credentials as SmtpCredentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::{NotifyPlan, TlsMode, SMTP_PASSWORD_ENV, SMTP_USERNAME_ENV};
+use pixelaudit_core::config::{NotifyPlan, TlsMode};
+
+use super::{SMTP_PASSWORD_ENV, SMTP_USERNAME_ENV};
 
 /// SMTP credentials, from the environment.
 #[derive(Clone)]

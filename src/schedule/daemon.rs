@@ -23,10 +23,10 @@ use super::plan::next_after;
 use super::run::{self as scheduled, RunContext, RunRequest, WIND_DOWN};
 use super::state::{DaemonInfo, DaemonLock, Outcome, RunRecord, SiteState, State, Trigger};
 use crate::audit::Stop;
-use crate::config::{ConfigError, Site};
 use crate::notify;
-use crate::report::StopReason;
 use crate::run::RunSettings;
+use pixelaudit_core::config::{ConfigError, Site};
+use pixelaudit_core::report::StopReason;
 
 /// How often config files are read again.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 pub use daemon::{run as run_daemon, ScheduleOptions};
 pub use state::{Outcome, State};
 
-use crate::config::Site;
+use pixelaudit_core::config::Site;
 
 /// What `--dry-run` found.
 #[derive(Debug, Default)]
@@ -42,7 +42,7 @@ pub fn dry_run(paths: &[PathBuf], count: usize, now: DateTime<Utc>) -> DryRun {
         ..DryRun::default()
     };
     for path in files {
-        let site = match crate::config::load(&path) {
+        let site = match pixelaudit_core::config::load(&path) {
             Ok(site) => site,
             Err(error) => {
                 result.invalid.push(error.to_string());
@@ -69,7 +69,7 @@ fn describe<'a>(
     site: &'a Site,
     out: &mut String,
     path: &std::path::Path,
-) -> Option<&'a crate::config::SchedulePlan> {
+) -> Option<&'a pixelaudit_core::config::SchedulePlan> {
     let Some(plan) = &site.schedule else {
         let _ = writeln!(
             out,

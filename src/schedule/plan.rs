@@ -8,7 +8,7 @@
 use chrono::offset::LocalResult;
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::config::{CronSpec, SchedulePlan};
+use pixelaudit_core::config::{CronSpec, SchedulePlan};
 
 /// How many candidates one expression may yield before giving up (an every-second schedule
 /// crossing a repeated hour skips 3600 of them).
@@ -57,7 +57,7 @@ fn next_of(spec: &CronSpec, plan: &SchedulePlan, after: DateTime<Utc>) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Site;
+    use pixelaudit_core::config::Site;
     use std::path::Path;
 
     fn plan(schedule: &str) -> SchedulePlan {

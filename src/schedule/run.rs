@@ -11,10 +11,12 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::state::{Outcome, RunRecord, Trigger};
-use crate::audit::{self, Stop};
-use crate::config::{Site, DEFAULT_BUDGET};
-use crate::report::StopReason;
-use crate::run::{self, Delivery, RunSettings};
+use crate::audit;
+use crate::audit::Stop;
+use crate::run;
+use crate::run::{Delivery, RunSettings};
+use pixelaudit_core::config::{Site, DEFAULT_BUDGET};
+use pixelaudit_core::report::StopReason;
 
 /// How long an audit that was told to stop may take to wind down (close its browser) before
 /// it is abandoned; its chromedriver process group is killed either way.

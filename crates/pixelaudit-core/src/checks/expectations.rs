@@ -1,0 +1,528 @@
+//! Expectations: each expected hit fired the expected number of times (`not_fired`,
+//! `duplicate`), for the store's account (`wrong_id`), within its time budget (`slow_fire`),
+//! with parameters that follow their rules (`missing_param`, `wrong_type`, `wrong_value`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::currency::is_iso_4217;
+use super::{Code, Finding, PageInput, Severity};
+use crate::config::{ExpectSpec, PageSource, ParamRule};
+use crate::model::CapturedRequest;
+use crate::model::{DecodedHit, Hit, HitKind};
+use crate::vendors::decode_requests;
+
+/// True when `hit` is the vendor event `spec` expects (any account).
+pub fn matches_expectation(spec: &ExpectSpec, hit: &Hit) -> bool {
+    hit.kind == HitKind::Event
+        && hit.vendor == spec.vendor
+        && hit.event.as_deref() == Some(spec.event.as_str())
+}
+
+fn right_account(spec: &ExpectSpec, hit: &Hit) -> bool {
+    spec.accounts.is_empty()
+        || hit
+            .account
+            .as_ref()
+            .is_some_and(|a| spec.accounts.contains(a))
+}
+
+/// True when every expectation has at least its minimum count of hits in `requests`: what the
+/// audit waits for.
+pub fn met(specs: &[&ExpectSpec], requests: &[CapturedRequest]) -> bool {
+    if specs.is_empty() {
+        return true;
+    }
+    let hits = decode_requests(requests);
+    specs.iter().all(|spec| {
+        let n = hits
+            .iter()
+            .filter(|h| matches_expectation(spec, &h.hit) && right_account(spec, &h.hit))
+            .count();
+        n as u32 >= spec.count.min
+    })
+}
+
+/// A parameter by key: a normalised key, a dotted path into one (`consent.ad_storage`), or
+/// `raw.<vendor key>`.
+pub fn lookup<'a>(hit: &'a Hit, key: &str) -> Option<&'a Value> {
+    if let Some(raw_key) = key.strip_prefix("raw.") {
+        return hit.raw.get(raw_key);
+    }
+    let mut parts = key.split('.');
+    let first = hit.params.get(parts.next()?)?;
+    parts.try_fold(first, |value, part| value.get(part))
+}
+
+pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
+    let ctx = &page.context;
+    let mut findings = Vec::new();
+    for spec in ctx.checks.expected_in(ctx.scenario) {
+        let matching: Vec<&DecodedHit> = page
+            .hits
+            .iter()
+            .filter(|h| matches_expectation(spec, &h.hit))
+            .collect();
+        let ours: Vec<&DecodedHit> = matching
+            .iter()
+            .copied()
+            .filter(|h| right_account(spec, &h.hit))
+            .collect();
+        let n = ours.len() as u32;
+        let about = |code, severity, message: String, evidence: Value| Finding {
+            code,
+            severity,
+            vendor: Some(spec.vendor),
+            account: spec.accounts.first().cloned(),
+            event: Some(spec.event.clone()),
+            message,
+            evidence,
+        };
+        if n < spec.count.min {
+            let others: Vec<&str> = matching
+                .iter()
+                .filter_map(|h| h.hit.account.as_deref())
+                .collect();
+            if n == 0 && !others.is_empty() {
+                let mut finding = about(
+                    Code::WrongId,
+                    Severity::Error,
+                    format!(
+                        "{} {} fired for {}, not for the store's {}",
+                        spec.vendor,
+                        spec.event,
+                        others.join(", "),
+                        spec.accounts.join(", ")
+                    ),
+                    json!({"expected_accounts": spec.accounts, "seen_accounts": others}),
+                );
+                finding.account = others.first().map(|a| a.to_string());
+                findings.push(finding);
+            } else {
+                let message = if n == 0 {
+                    format!(
+                        "{} {} did not fire (expected {})",
+                        spec.vendor, spec.event, spec.count
+                    )
+                } else {
+                    format!(
+                        "{} {} fired {n} time(s), expected {}",
+                        spec.vendor, spec.event, spec.count
+                    )
+                };
+                findings.push(about(
+                    Code::NotFired,
+                    Severity::Error,
+                    message,
+                    json!({"count": n, "expected": spec.count.to_string()}),
+                ));
+            }
+        }
+        if !spec.count.allows(n) && n > spec.count.min {
+            findings.push(about(
+                Code::Duplicate,
+                Severity::Error,
+                format!("{} {} fired {n} times, expected {}", spec.vendor, spec.event, spec.count),
+                json!({"count": n, "expected": spec.count.to_string(), "requests": ours.iter().map(|h| &page.requests[h.request].url).collect::<Vec<_>>()}),
+            ));
+        }
+        if let (Some(budget), Some(first)) = (
+            spec.within,
+            ours.iter()
+                .map(|h| page.requests[h.request].time_ms)
+                .reduce(f64::min),
+        ) {
+            let budget_ms = budget.as_millis() as f64;
+            if first > budget_ms {
+                findings.push(about(
+                    Code::SlowFire,
+                    Severity::Warning,
+                    format!(
+                        "{} {} arrived after {first:.0} ms, over its {budget_ms:.0} ms budget",
+                        spec.vendor, spec.event
+                    ),
+                    json!({"time_ms": first, "budget_ms": budget_ms}),
+                ));
+            }
+        }
+        for hit in &ours {
+            findings.extend(param_findings(spec, hit, ctx.page_values));
+        }
+    }
+    findings
+}
+
+/// One finding per code for one hit, listing every rule that failed.
+fn param_findings(
+    spec: &ExpectSpec,
+    hit: &DecodedHit,
+    page_values: &BTreeMap<PageSource, Option<String>>,
+) -> Vec<Finding> {
+    let mut by_code: BTreeMap<Code, Vec<String>> = BTreeMap::new();
+    for (key, rule) in &spec.params {
+        if let Err((code, problem)) = evaluate(rule, lookup(&hit.hit, key), page_values) {
+            by_code
+                .entry(code)
+                .or_default()
+                .push(format!("{key} {problem}"));
+        }
+    }
+    by_code
+        .into_iter()
+        .map(|(code, problems)| {
+            Finding::about_hit(
+                code,
+                Severity::Error,
+                hit,
+                format!("{} {}: {}", spec.vendor, spec.event, problems.join("; ")),
+                json!({"problems": problems, "params": hit.hit.params}),
+            )
+        })
+        .collect()
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// Checks one rule; `Err((code, what is wrong))` when it fails.
+fn evaluate(
+    rule: &ParamRule,
+    value: Option<&Value>,
+    page_values: &BTreeMap<PageSource, Option<String>>,
+) -> Result<(), (Code, String)> {
+    let present = value.filter(|v| !is_empty(v));
+    if let ParamRule::Absent = rule {
+        return match present {
+            None => Ok(()),
+            Some(v) => Err((Code::WrongValue, format!("should be absent but is {v}"))),
+        };
+    }
+    let Some(value) = present else {
+        let what = if value.is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)) {
+            "is an empty list"
+        } else {
+            "is missing"
+        };
+        return Err((Code::MissingParam, what.to_string()));
+    };
+    let wrong =
+        |expected: String| Err((Code::WrongValue, format!("is {value}, expected {expected}")));
+    match rule {
+        ParamRule::Present | ParamRule::Absent => Ok(()),
+        ParamRule::Number => match value.is_number() {
+            true => Ok(()),
+            false => Err((Code::WrongType, format!("is {value}, not a number"))),
+        },
+        ParamRule::IsoCurrency => match value.as_str().is_some_and(is_iso_4217) {
+            true => Ok(()),
+            false => Err((
+                Code::WrongType,
+                format!("is {value}, not an ISO 4217 currency"),
+            )),
+        },
+        ParamRule::NonEmptyList => match value.is_array() {
+            true => Ok(()),
+            false => Err((Code::WrongType, format!("is {value}, not a list"))),
+        },
+        ParamRule::Equals(expected) => {
+            if same(value, expected) {
+                Ok(())
+            } else {
+                wrong(expected.to_string())
+            }
+        }
+        ParamRule::OneOf(options) => {
+            if options.iter().any(|o| same(value, o)) {
+                Ok(())
+            } else {
+                wrong(format!("one of {}", Value::Array(options.clone())))
+            }
+        }
+        ParamRule::Regex(re) => {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if re.is_match(&text) {
+                Ok(())
+            } else {
+                wrong(format!("to match /{}/", re.as_str()))
+            }
+        }
+        ParamRule::Range { min, max } => {
+            let Some(n) = value.as_f64() else {
+                return Err((Code::WrongType, format!("is {value}, not a number")));
+            };
+            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                wrong(rule.to_string())
+            } else {
+                Ok(())
+            }
+        }
+        ParamRule::FromPage { source, tolerance } => {
+            let Some(Some(on_page)) = page_values.get(source) else {
+                return Err((
+                    Code::WrongValue,
+                    format!("cannot be checked: the page has no {source}"),
+                ));
+            };
+            let candidates: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                single => vec![single],
+            };
+            if candidates
+                .iter()
+                .any(|c| same_as_page(c, on_page, *tolerance))
+            {
+                Ok(())
+            } else {
+                wrong(format!("{on_page:?} (the page's {source})"))
+            }
+        }
+    }
+}
+
+/// Equality for configured values: numbers numerically, everything else as JSON.
+fn same(actual: &Value, expected: &Value) -> bool {
+    match (actual.as_f64(), expected.as_f64()) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+        _ => actual == expected,
+    }
+}
+
+/// Equality with a value read from the page: numerically within `tolerance` when both read as
+/// numbers (`€59,90` reads as 59.9), else as trimmed text.
+fn same_as_page(actual: &Value, on_page: &str, tolerance: f64) -> bool {
+    let actual_text = match actual {
+        Value::String(s) => s.trim().to_string(),
+        other => other.to_string(),
+    };
+    match (
+        actual.as_f64().or_else(|| parse_amount(&actual_text)),
+        parse_amount(on_page),
+    ) {
+        (Some(a), Some(b)) if actual.is_number() || actual_text.parse::<f64>().is_ok() => {
+            (a - b).abs() <= tolerance
+        }
+        _ => actual_text == on_page.trim(),
+    }
+}
+
+/// Reads a price as written on a page: `59.90`, `€59.90`, `59,90 €`, `1.299,00`, `1,299.00`.
+fn parse_amount(text: &str) -> Option<f64> {
+    let kept: String = text
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-'))
+        .collect();
+    if kept.is_empty() || !kept.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let normalised = match (kept.rfind('.'), kept.rfind(',')) {
+        (Some(dot), Some(comma)) if comma > dot => kept.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => kept.replace(',', ""),
+        (None, Some(_)) => kept.replace(',', "."),
+        _ => kept,
+    };
+    normalised.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{document, ok, run_with};
+    use crate::checks::Context;
+    use crate::config::{Checks, Count};
+    use crate::model::Scenario;
+    use crate::model::Vendor;
+    use std::time::Duration;
+
+    fn spec(event: &str, params: Vec<(&str, ParamRule)>) -> ExpectSpec {
+        ExpectSpec {
+            vendor: Vendor::Meta,
+            event: event.to_string(),
+            accounts: vec!["111".into()],
+            count: Count::ONCE,
+            within: None,
+            scenarios: vec![Scenario::None],
+            params: params
+                .into_iter()
+                .map(|(k, r)| (k.to_string(), r))
+                .collect(),
+        }
+    }
+
+    fn findings_for(
+        specs: Vec<ExpectSpec>,
+        urls: &[&str],
+        page_values: BTreeMap<PageSource, Option<String>>,
+    ) -> Vec<(String, String)> {
+        let mut requests = vec![document()];
+        requests.extend(urls.iter().map(|u| ok("GET", u, None)));
+        let checks = Checks {
+            expect: specs,
+            forbid: vec![],
+        };
+        let mut context = Context::generic();
+        context.checks = &checks;
+        context.page_values = &page_values;
+        run_with(&requests, context)
+            .into_iter()
+            .map(|f| (f.code.as_str().to_string(), f.message))
+            .collect()
+    }
+
+    const VC: &str = "https://www.facebook.com/tr/?id=111&ev=ViewContent&cd[value]=59.9&cd[currency]=EUR&cd[content_ids]=%5B%22LS-001%22%5D";
+
+    #[test]
+    fn met_expectation_with_passing_rules_has_no_findings() {
+        let price = PageSource::JsonLd("offers.price".into());
+        let sku = PageSource::JsonLd("sku".into());
+        let values = BTreeMap::from([
+            (price.clone(), Some("59.90".into())),
+            (sku.clone(), Some("LS-001".into())),
+        ]);
+        let specs = vec![spec(
+            "ViewContent",
+            vec![
+                (
+                    "value",
+                    ParamRule::FromPage {
+                        source: price,
+                        tolerance: 0.01,
+                    },
+                ),
+                (
+                    "content_ids",
+                    ParamRule::FromPage {
+                        source: sku,
+                        tolerance: 0.01,
+                    },
+                ),
+                ("currency", ParamRule::IsoCurrency),
+                ("raw.ev", ParamRule::Equals(json!("ViewContent"))),
+            ],
+        )];
+        assert_eq!(findings_for(specs, &[VC], values), vec![]);
+    }
+
+    #[test]
+    fn missing_hit_other_account_and_too_many() {
+        let f = findings_for(vec![spec("ViewContent", vec![])], &[], BTreeMap::new());
+        assert_eq!(f[0].0, "not_fired");
+        let other =
+            "https://www.facebook.com/tr/?id=999&ev=ViewContent&cd[value]=1&cd[currency]=EUR";
+        let f = findings_for(vec![spec("ViewContent", vec![])], &[other], BTreeMap::new());
+        assert_eq!(
+            f.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            vec!["wrong_id"]
+        );
+        let f = findings_for(
+            vec![spec("ViewContent", vec![])],
+            &[VC, &format!("{VC}&x=2")],
+            BTreeMap::new(),
+        );
+        assert_eq!(
+            f.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            vec!["duplicate"],
+            "generic and expectation duplicates are reported once"
+        );
+    }
+
+    #[test]
+    fn each_rule_kind_fails_with_its_code() {
+        let cases: Vec<(ParamRule, &str, &str)> = vec![
+            (ParamRule::Present, "transaction_id", "missing_param"),
+            (ParamRule::Absent, "value", "wrong_value"),
+            (ParamRule::Number, "currency", "wrong_type"),
+            (ParamRule::IsoCurrency, "raw.ev", "wrong_type"),
+            (ParamRule::NonEmptyList, "currency", "wrong_type"),
+            (ParamRule::Equals(json!("USD")), "currency", "wrong_value"),
+            (
+                ParamRule::OneOf(vec![json!("USD"), json!("GBP")]),
+                "currency",
+                "wrong_value",
+            ),
+            (
+                ParamRule::Regex(regex::Regex::new("^SKU-").unwrap()),
+                "content_ids",
+                "wrong_value",
+            ),
+            (
+                ParamRule::Range {
+                    min: Some(60.0),
+                    max: None,
+                },
+                "value",
+                "wrong_value",
+            ),
+            (
+                ParamRule::FromPage {
+                    source: PageSource::Meta("product:price:amount".into()),
+                    tolerance: 0.01,
+                },
+                "value",
+                "wrong_value",
+            ),
+        ];
+        let values = BTreeMap::from([(
+            PageSource::Meta("product:price:amount".into()),
+            Some("49.90".into()),
+        )]);
+        for (rule, key, code) in cases {
+            let label = format!("{rule} on {key}");
+            let f = findings_for(
+                vec![spec("ViewContent", vec![(key, rule)])],
+                &[VC],
+                values.clone(),
+            );
+            assert_eq!(
+                f.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+                vec![code],
+                "{label}: {f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn slow_hits_are_reported_with_their_delay() {
+        let mut s = spec("ViewContent", vec![]);
+        s.within = Some(Duration::from_millis(1000));
+        let mut requests = vec![document(), ok("GET", VC, None)];
+        requests[1].time_ms = 2500.0;
+        let checks = Checks {
+            expect: vec![s],
+            forbid: vec![],
+        };
+        let mut context = Context::generic();
+        context.checks = &checks;
+        let f = run_with(&requests, context);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, Code::SlowFire);
+        assert!(f[0].message.contains("2500 ms"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn expectations_for_other_scenarios_are_skipped() {
+        let mut s = spec("ViewContent", vec![]);
+        s.scenarios = vec![Scenario::Accept];
+        assert_eq!(findings_for(vec![s], &[], BTreeMap::new()), vec![]);
+    }
+
+    #[test]
+    fn page_amounts_parse_in_both_conventions() {
+        assert_eq!(parse_amount("€59,90"), Some(59.9));
+        assert_eq!(parse_amount("1.299,00 €"), Some(1299.0));
+        assert_eq!(parse_amount("$1,299.00"), Some(1299.0));
+        assert_eq!(parse_amount("free"), None);
+        assert!(same_as_page(&json!(59.9), "59.90", 0.01));
+        assert!(same_as_page(&json!("LS-001"), "LS-001", 0.01));
+        assert!(!same_as_page(&json!("LS-002"), "LS-001", 0.01));
+    }
+}

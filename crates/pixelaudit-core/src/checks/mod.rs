@@ -1,0 +1,157 @@
+//! Generic checks that need no configuration. Each family lives in its own file and returns
+//! findings; none prints.
+
+mod consent;
+mod currency;
+mod delivery;
+mod duplicates;
+mod event_id;
+mod expectations;
+mod governance;
+mod page;
+mod params;
+
+pub use expectations::{lookup, matches_expectation, met};
+
+use std::collections::BTreeMap;
+
+use crate::config::{Checks, ConsentPlan, PageSource};
+use crate::model::{
+    CapturedRequest, Code, ConsoleEntry, DecodedHit, Finding, Scenario, Severity, Vendor,
+};
+
+/// What a page run is checked against beyond the generic checks: its expectations, the
+/// consent scenario it ran under, the store's ids, and values read from the page.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Expected and forbidden hits.
+    pub checks: &'a Checks,
+    /// The consent scenario.
+    pub scenario: Scenario,
+    /// The store's consent setup, if it has a banner.
+    pub consent: Option<&'a ConsentPlan>,
+    /// When consent was given or refused by clicking, in ms on the requests' timeline (`None`
+    /// when it was preset before the page loaded, or not touched).
+    pub consent_at_ms: Option<f64>,
+    /// The store's ids per vendor.
+    pub pixels: &'a BTreeMap<Vendor, Vec<String>>,
+    /// Values read from the page for `from_page` rules.
+    pub page_values: &'a BTreeMap<PageSource, Option<String>>,
+}
+
+static NO_CHECKS: Checks = Checks {
+    expect: Vec::new(),
+    forbid: Vec::new(),
+};
+static NO_PIXELS: BTreeMap<Vendor, Vec<String>> = BTreeMap::new();
+static NO_VALUES: BTreeMap<PageSource, Option<String>> = BTreeMap::new();
+
+impl Context<'static> {
+    /// Generic checks only: no expectations, no consent, no known ids.
+    pub fn generic() -> Context<'static> {
+        Context {
+            checks: &NO_CHECKS,
+            scenario: Scenario::None,
+            consent: None,
+            consent_at_ms: None,
+            pixels: &NO_PIXELS,
+            page_values: &NO_VALUES,
+        }
+    }
+}
+
+/// What the checks see of one page load.
+#[derive(Debug, Clone, Copy)]
+pub struct PageInput<'a> {
+    /// The URL that was visited.
+    pub url: &'a str,
+    /// Every captured request.
+    pub requests: &'a [CapturedRequest],
+    /// Decoded hits (mirrors folded).
+    pub hits: &'a [DecodedHit],
+    /// Index of the top-level document request.
+    pub document: Option<usize>,
+    /// The navigation error, if the page could not be loaded.
+    pub navigation_error: Option<&'a str>,
+    /// Whether this was a page load (a journey step on the same document is not).
+    pub navigated: bool,
+    /// Console errors (CSP violations among them).
+    pub console: &'a [ConsoleEntry],
+    /// Expectations, consent and ids.
+    pub context: Context<'a>,
+}
+
+/// Runs every generic check on one page load; findings come out in a stable order.
+pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    findings.extend(page::check(page));
+    findings.extend(delivery::check(page));
+    findings.extend(duplicates::check(page));
+    findings.extend(params::check(page));
+    findings.extend(event_id::check(page));
+    findings.extend(expectations::check(page));
+    findings.extend(governance::check(page));
+    findings.extend(consent::check(page));
+    // Requests arrive in no fixed order: sort so that reports are deterministic.
+    findings.sort_by(|a, b| {
+        (
+            a.severity, a.code, a.vendor, &a.account, &a.event, &a.message,
+        )
+            .cmp(&(
+                b.severity, b.code, b.vendor, &b.account, &b.event, &b.message,
+            ))
+    });
+    // Generic and expectation checks can find the same problem: report it once.
+    findings.dedup_by(|b, a| {
+        (a.code, a.vendor, &a.account, &a.event) == (b.code, b.vendor, &b.account, &b.event)
+    });
+    findings
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Builds page inputs from request lists for the check tests.
+
+    use super::*;
+    use crate::vendors::decode_requests;
+
+    /// A delivered request (status 200).
+    pub(crate) fn ok(method: &str, url: &str, body: Option<&str>) -> CapturedRequest {
+        let mut r = CapturedRequest::new(method, url, body);
+        r.status = Some(200);
+        r
+    }
+
+    /// Runs the checks, with `context`, on a page made of `requests` (the first one is the
+    /// document).
+    pub(crate) fn run_with(requests: &[CapturedRequest], context: Context<'_>) -> Vec<Finding> {
+        let hits = decode_requests(requests);
+        run(&PageInput {
+            url: "https://shop.test/",
+            requests,
+            hits: &hits,
+            document: Some(0),
+            navigation_error: None,
+            navigated: true,
+            console: &[],
+            context,
+        })
+    }
+
+    /// Runs the checks on a page made of `requests` (the first one is the document).
+    pub(crate) fn findings(requests: Vec<CapturedRequest>) -> Vec<Finding> {
+        run_with(&requests, Context::generic())
+    }
+
+    /// The page document request.
+    pub(crate) fn document() -> CapturedRequest {
+        let mut r = ok("GET", "https://shop.test/", None);
+        r.resource_type = "Document".into();
+        r
+    }
+
+    /// The codes of the findings, in order.
+    pub(crate) fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.code.as_str()).collect()
+    }
+}

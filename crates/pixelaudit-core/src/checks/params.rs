@@ -1,0 +1,187 @@
+//! Parameter checks on decoded events: `missing_param` (value without currency; purchase
+//! without value, currency or transaction id) and `wrong_type` (value not a number, currency
+//! not ISO 4217, ids not a list).
+
+use serde_json::{json, Value};
+
+use super::currency::is_iso_4217;
+use super::{Code, Finding, PageInput, Severity};
+use crate::model::{DecodedHit, EventClass, HitKind, Vendor};
+
+/// Vendors whose purchase events carry an order / transaction id on the wire.
+fn has_transaction_id(vendor: Vendor) -> bool {
+    matches!(
+        vendor,
+        Vendor::Ga4 | Vendor::GoogleAds | Vendor::Pinterest | Vendor::Snap
+    )
+}
+
+/// Vendors whose events carry a currency at all.
+fn has_currency(vendor: Vendor) -> bool {
+    !matches!(vendor, Vendor::Klaviyo | Vendor::Shopify)
+}
+
+fn present(hit: &DecodedHit, key: &str) -> bool {
+    match hit.hit.param(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.trim().is_empty(),
+        Some(_) => true,
+    }
+}
+
+pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for hit in page.hits {
+        if hit.hit.kind != HitKind::Event || hit.hit.vendor == Vendor::Shopify {
+            continue;
+        }
+        findings.extend(missing(hit));
+        findings.extend(wrong_types(hit));
+    }
+    findings
+}
+
+fn missing(hit: &DecodedHit) -> Option<Finding> {
+    let vendor = hit.hit.vendor;
+    let mut missing = Vec::new();
+    let purchase = hit.hit.class == EventClass::Purchase;
+    if purchase && !present(hit, "value") {
+        missing.push("value");
+    }
+    if has_currency(vendor) && (purchase || present(hit, "value")) && !present(hit, "currency") {
+        missing.push("currency");
+    }
+    if purchase && has_transaction_id(vendor) && !present(hit, "transaction_id") {
+        missing.push("transaction_id");
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let event = hit.hit.event.as_deref().unwrap_or("event");
+    let message = if purchase {
+        let what = if event.to_ascii_lowercase().contains("purchase") {
+            ""
+        } else {
+            " (a purchase)"
+        };
+        format!("{vendor} {event}{what} is missing {}", missing.join(", "))
+    } else {
+        format!("{vendor} {event} sends a value without a currency")
+    };
+    Some(Finding::about_hit(
+        Code::MissingParam,
+        Severity::Error,
+        hit,
+        message,
+        json!({"missing": missing, "params": hit.hit.params}),
+    ))
+}
+
+fn wrong_types(hit: &DecodedHit) -> Option<Finding> {
+    let mut problems = Vec::new();
+    if let Some(value) = hit
+        .hit
+        .param("value")
+        .filter(|v| !v.is_number() && !is_blank(v))
+    {
+        problems.push(format!("value is {value}, not a number"));
+    }
+    if let Some(currency) = hit.hit.param("currency").filter(|v| !is_blank(v)) {
+        let valid = currency.as_str().is_some_and(is_iso_4217);
+        if !valid {
+            problems.push(format!("currency {currency} is not an ISO 4217 code"));
+        }
+    }
+    for key in ["content_ids", "items"] {
+        if let Some(v) = hit.hit.param(key).filter(|v| !v.is_array() && !is_blank(v)) {
+            problems.push(format!("{key} is {v}, not a list"));
+        }
+    }
+    if let Some(v) = hit
+        .hit
+        .param("num_items")
+        .filter(|v| !v.is_number() && !is_blank(v))
+    {
+        problems.push(format!("num_items is {v}, not a number"));
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    let event = hit.hit.event.as_deref().unwrap_or("event");
+    Some(Finding::about_hit(
+        Code::WrongType,
+        Severity::Error,
+        hit,
+        format!("{} {event}: {}", hit.hit.vendor, problems.join("; ")),
+        json!({"problems": problems, "params": hit.hit.params}),
+    ))
+}
+
+fn is_blank(value: &Value) -> bool {
+    value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    fn meta(query: &str) -> Vec<super::Finding> {
+        findings(vec![
+            document(),
+            ok(
+                "GET",
+                &format!("https://www.facebook.com/tr/?id=1&{query}"),
+                None,
+            ),
+        ])
+    }
+
+    #[test]
+    fn complete_purchase_has_no_findings() {
+        let found = meta("ev=Purchase&eid=o1&cd[value]=10.5&cd[currency]=EUR&cd[content_ids]=%5B%22a%22%5D&cd[num_items]=1");
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn purchase_without_currency_and_value() {
+        let found = meta("ev=Purchase&eid=o1&cd[value]=10");
+        assert_eq!(codes(&found), vec!["missing_param"]);
+        assert_eq!(
+            found[0].evidence["missing"],
+            serde_json::json!(["currency"])
+        );
+        let found = meta("ev=Purchase&eid=o1");
+        assert_eq!(
+            found[0].evidence["missing"],
+            serde_json::json!(["value", "currency"])
+        );
+    }
+
+    #[test]
+    fn value_without_currency_on_any_event() {
+        let found = meta("ev=ViewContent&cd[value]=10");
+        assert_eq!(codes(&found), vec!["missing_param"]);
+        assert!(found[0].message.contains("without a currency"));
+    }
+
+    #[test]
+    fn ga4_purchase_needs_a_transaction_id() {
+        let found = findings(vec![
+            document(),
+            ok("POST", "https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&cid=1.2&en=purchase&epn.value=20&cu=EUR", None),
+        ]);
+        assert_eq!(codes(&found), vec!["missing_param"]);
+        assert_eq!(
+            found[0].evidence["missing"],
+            serde_json::json!(["transaction_id"])
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_listed_in_one_finding() {
+        let found = meta("ev=AddToCart&eid=e1&cd[value]=%2410&cd[currency]=dollars&cd[content_ids]=SKU-1&cd[num_items]=two");
+        assert_eq!(codes(&found), vec!["wrong_type"]);
+        let problems = found[0].evidence["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+    }
+}

@@ -1,0 +1,56 @@
+//! How the store asks for consent, and the scenarios (none / accept / reject) audits run under.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::journey::CookieSpec;
+
+/// The `[consent]` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentConfig {
+    /// `opt_in` (GDPR: nothing before consent, the default) or `opt_out` (tracking allowed
+    /// until the visitor rejects).
+    #[serde(default)]
+    pub mode: ConsentMode,
+    /// How to accept: click the banner and/or preset cookies and localStorage.
+    #[serde(default)]
+    pub accept: Option<ConsentAction>,
+    /// How to reject.
+    #[serde(default)]
+    pub reject: Option<ConsentAction>,
+    /// Vendors that need no consent (default: `shopify`, the store's own analytics).
+    #[serde(default)]
+    pub exempt: Option<Vec<Spanned<String>>>,
+    /// Scenarios pages and journeys run under when they do not say (default: `none`).
+    #[serde(default)]
+    pub scenarios: Option<Vec<Spanned<String>>>,
+}
+
+/// Opt-in or opt-out consent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMode {
+    /// Nothing may fire before consent.
+    #[default]
+    OptIn,
+    /// Tracking is allowed until the visitor rejects it.
+    OptOut,
+}
+
+/// How a consent choice is made.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentAction {
+    /// Click this selector after the page loads (the banner button).
+    #[serde(default)]
+    pub click: Option<String>,
+    /// Cookies to set before the page loads.
+    #[serde(default)]
+    pub cookies: Vec<CookieSpec>,
+    /// localStorage entries to set before the page's scripts run.
+    #[serde(default)]
+    pub local_storage: BTreeMap<String, String>,
+}

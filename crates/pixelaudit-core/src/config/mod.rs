@@ -1,0 +1,42 @@
+//! Site configuration (`sites/<name>.toml`): the raw file format, its validation into a
+//! [`Site`], and errors that point at file:line:col with "did you mean" suggestions.
+
+mod consent;
+mod discover;
+mod email;
+mod error;
+mod expect;
+mod glob;
+mod journey;
+mod network;
+mod notify;
+mod plan;
+mod schedule;
+mod site;
+mod suggest;
+
+pub use consent::{ConsentAction, ConsentMode};
+pub use discover::DiscoverOptions;
+pub use email::EmailPlan;
+pub use error::ConfigError;
+pub use expect::{Count, PageSource, ParamRule, RULE_KEYWORDS};
+pub use glob::{translate as translate_glob, GlobError, PathGlob};
+pub use journey::{Action, CookieSpec, FieldValue, KeyValue, Scroll};
+pub use network::{lookup, HostPattern, ResolveRule};
+pub use notify::{NotifyPlan, TlsMode, When, DEFAULT_SUBJECT};
+pub use plan::{
+    AdblockPlan, Checks, ConsentPlan, ExpectSpec, ForbidSpec, JourneyPlan, NetworkPlan, PagePlan,
+    Site, StepPlan, TemplatePlan, PARAM_KEYS,
+};
+pub use schedule::{
+    parse_cron, parse_timezone, CronSpec, ScheduleConfig, SchedulePlan, DEFAULT_BUDGET,
+};
+pub use site::{BrowserConfig, SiteConfig};
+
+use std::path::Path;
+
+/// Reads and validates a site config file.
+pub fn load(path: &Path) -> Result<Site, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::io(path, &e))?;
+    Site::parse(path, &text)
+}

@@ -1,0 +1,1150 @@
+//! The validated site: everything the audit runs, with names resolved to vendors, scenarios,
+//! devices and URLs. Built from the raw config by [`Site::from_config`], which reports every
+//! semantic error at its file:line:col.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_spanned::Spanned;
+use url::Url;
+
+use super::consent::{ConsentAction, ConsentConfig, ConsentMode};
+use super::expect::{Count, Expectation, Matcher, ParamRule};
+use super::journey::{Action, StepConfig};
+use super::schedule::SchedulePlan;
+use super::site::{
+    AdblockConfig, BrowserConfig, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig,
+    SiteConfig,
+};
+use super::suggest::did_you_mean;
+use super::ConfigError;
+use crate::config::EmailPlan;
+use crate::config::ResolveRule;
+use crate::config::{NotifyPlan, TlsMode, When};
+use crate::model::Severity;
+use crate::model::Vendor;
+use crate::model::{Device, Scenario};
+use crate::vendors::known_events;
+
+/// The normalised parameter names rules can address (plus `raw.<vendor key>`).
+pub const PARAM_KEYS: &[&str] = &[
+    "value",
+    "currency",
+    "content_ids",
+    "content_type",
+    "items",
+    "num_items",
+    "transaction_id",
+    "event_id",
+    "page_url",
+    "consent",
+    "raw",
+];
+
+/// A validated expectation.
+#[derive(Debug, Clone)]
+pub struct ExpectSpec {
+    /// Vendor.
+    pub vendor: Vendor,
+    /// Event name.
+    pub event: String,
+    /// Accepted account ids (empty: any).
+    pub accounts: Vec<String>,
+    /// How many times.
+    pub count: Count,
+    /// Time budget.
+    pub within: Option<Duration>,
+    /// Scenarios it applies in.
+    pub scenarios: Vec<Scenario>,
+    /// Parameter rules: (key, rule).
+    pub params: Vec<(String, ParamRule)>,
+}
+
+/// A validated "must not fire".
+#[derive(Debug, Clone)]
+pub struct ForbidSpec {
+    /// Vendor.
+    pub vendor: Vendor,
+    /// Event (any when `None`).
+    pub event: Option<String>,
+}
+
+/// What a page run or a journey step is checked against.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// Expected hits.
+    pub expect: Vec<ExpectSpec>,
+    /// Forbidden hits.
+    pub forbid: Vec<ForbidSpec>,
+}
+
+impl Checks {
+    /// The expectations that apply under `scenario`.
+    pub fn expected_in(&self, scenario: Scenario) -> Vec<&ExpectSpec> {
+        self.expect
+            .iter()
+            .filter(|s| s.scenarios.contains(&scenario))
+            .collect()
+    }
+}
+
+/// A page to audit.
+#[derive(Debug, Clone)]
+pub struct PagePlan {
+    /// Name in reports.
+    pub name: String,
+    /// URL.
+    pub url: Url,
+    /// Consent scenarios.
+    pub scenarios: Vec<Scenario>,
+    /// Device.
+    pub device: Device,
+    /// Expectations.
+    pub checks: Checks,
+}
+
+impl PagePlan {
+    /// A page with generic checks only, named by host and path (at most 60 characters).
+    pub fn adhoc(url: Url) -> PagePlan {
+        let name = match url.host_str() {
+            Some(host) => format!("{host}{}", url.path()),
+            None => url.to_string(),
+        };
+        let name = match name.char_indices().nth(59) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name,
+        };
+        PagePlan {
+            name,
+            url,
+            scenarios: vec![Scenario::None],
+            device: Device::Desktop,
+            checks: Checks::default(),
+        }
+    }
+}
+
+/// A journey step.
+#[derive(Debug, Clone)]
+pub struct StepPlan {
+    /// Name in reports.
+    pub name: String,
+    /// What to do.
+    pub action: Action,
+    /// Expectations.
+    pub checks: Checks,
+    /// How long to wait for the step's element or hits.
+    pub timeout: Option<Duration>,
+}
+
+/// A journey.
+#[derive(Debug, Clone)]
+pub struct JourneyPlan {
+    /// Name.
+    pub name: String,
+    /// Consent scenarios.
+    pub scenarios: Vec<Scenario>,
+    /// Device.
+    pub device: Device,
+    /// Steps.
+    pub steps: Vec<StepPlan>,
+}
+
+/// The consent setup.
+#[derive(Debug, Clone)]
+pub struct ConsentPlan {
+    /// Opt-in or opt-out.
+    pub mode: ConsentMode,
+    /// How to accept.
+    pub accept: Option<ConsentAction>,
+    /// How to reject.
+    pub reject: Option<ConsentAction>,
+    /// Vendors that need no consent.
+    pub exempt: Vec<Vendor>,
+}
+
+/// A validated site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Name.
+    pub name: String,
+    /// Base URL.
+    pub base_url: Url,
+    /// The store's ids per vendor.
+    pub pixels: BTreeMap<Vendor, Vec<String>>,
+    /// Pages.
+    pub pages: Vec<PagePlan>,
+    /// Journeys.
+    pub journeys: Vec<JourneyPlan>,
+    /// Consent setup, when the store has a banner.
+    pub consent: Option<ConsentPlan>,
+    /// Browser options.
+    pub browser: BrowserConfig,
+    /// Ad-block analysis, when asked for.
+    pub adblock: Option<AdblockPlan>,
+    /// Report delivery by email.
+    pub notify: Option<NotifyPlan>,
+    /// When `pixelaudit schedule` runs the site.
+    pub schedule: Option<SchedulePlan>,
+    /// How `--discover` finds pages (`[discover]`, or the defaults).
+    pub discover: crate::config::DiscoverOptions,
+    /// Host overrides and extra trust (`[network]`).
+    pub network: NetworkPlan,
+    /// Email audits (`[email]`).
+    pub email: Option<EmailPlan>,
+    /// Expectations per page type (`[[templates]]`), for pages found later (email landing pages).
+    pub templates: Vec<TemplatePlan>,
+    /// The consent scenarios a page runs under unless it says otherwise.
+    pub default_scenarios: Vec<Scenario>,
+}
+
+/// One `[[templates]]` entry: a path pattern and the checks of the pages it matches.
+#[derive(Debug, Clone)]
+pub struct TemplatePlan {
+    /// The anchored path pattern.
+    pub pattern: regex::Regex,
+    /// Its expectations.
+    pub checks: Checks,
+}
+
+/// Validated `[network]` settings; the CLI's `--resolve`, `--ca-cert`, `--insecure` add to them.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkPlan {
+    /// Host overrides, first match wins.
+    pub resolve: Vec<ResolveRule>,
+    /// PEM files to trust.
+    pub ca_certs: Vec<std::path::PathBuf>,
+    /// Accept any certificate.
+    pub insecure: bool,
+}
+
+/// Validated `[adblock]` settings.
+#[derive(Debug, Clone)]
+pub struct AdblockPlan {
+    /// Lists by name or path.
+    pub lists: Vec<String>,
+    /// Audit again with the lists blocking.
+    pub blocked_run: bool,
+    /// Severity of `adblock_blocked`.
+    pub severity: Severity,
+    /// How long a downloaded list stays fresh.
+    pub max_age: Duration,
+}
+
+impl Default for AdblockPlan {
+    fn default() -> Self {
+        AdblockPlan {
+            lists: vec!["easylist".to_string(), "easyprivacy".to_string()],
+            blocked_run: true,
+            severity: Severity::Info,
+            max_age: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+type Span = Option<Range<usize>>;
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+    base: Url,
+    pixels: BTreeMap<Vendor, Vec<String>>,
+    consent: Option<&'a ConsentConfig>,
+}
+
+impl Site {
+    /// An ad-hoc site: these URLs, generic checks only.
+    pub fn adhoc(name: &str, urls: &[Url]) -> Site {
+        Site {
+            name: name.to_string(),
+            base_url: urls
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Url::parse("about:blank").expect("valid")),
+            pixels: BTreeMap::new(),
+            pages: urls
+                .iter()
+                .map(|url| PagePlan::adhoc(url.clone()))
+                .collect(),
+            journeys: Vec::new(),
+            consent: None,
+            browser: BrowserConfig::default(),
+            adblock: None,
+            notify: None,
+            network: NetworkPlan::default(),
+            email: None,
+            templates: Vec::new(),
+            default_scenarios: vec![Scenario::None],
+            schedule: None,
+            discover: crate::config::DiscoverOptions::default(),
+        }
+    }
+
+    /// A page found outside the config (an email's landing page): the site's templates and
+    /// default consent scenarios apply.
+    pub fn found_page(&self, name: String, url: Url) -> PagePlan {
+        PagePlan {
+            name,
+            checks: checks_for(&self.templates, &url),
+            url,
+            scenarios: self.default_scenarios.clone(),
+            device: Device::Desktop,
+        }
+    }
+
+    /// Replaces the pages with these URLs (checked with the site's templates, under its default
+    /// consent scenarios) and drops the journeys.
+    pub fn only_urls(&mut self, urls: &[Url]) {
+        self.pages = urls
+            .iter()
+            .map(|url| self.found_page(PagePlan::adhoc(url.clone()).name, url.clone()))
+            .collect();
+        self.journeys.clear();
+    }
+
+    /// Points the site at another deploy (a preview or staging URL): every page and journey
+    /// `goto` on the old base is moved to the same path under `base` (templates already applied).
+    pub fn rebase(&mut self, base: &Url) {
+        let old = self.base_url.clone();
+        let move_url = |url: &Url| -> Url {
+            if url.origin() != old.origin() {
+                return url.clone();
+            }
+            let relative = url
+                .path()
+                .strip_prefix(old.path())
+                .unwrap_or(url.path())
+                .trim_start_matches('/');
+            let mut moved = base.join(relative).unwrap_or_else(|_| url.clone());
+            moved.set_query(url.query());
+            moved
+        };
+        for page in &mut self.pages {
+            page.url = move_url(&page.url);
+        }
+        for journey in &mut self.journeys {
+            for step in &mut journey.steps {
+                if let Action::Goto(url) = &mut step.action {
+                    *url = move_url(url);
+                }
+            }
+        }
+        self.base_url = base.clone();
+    }
+
+    /// How many expectations the site declares (pages and journey steps).
+    pub fn expectation_count(&self) -> usize {
+        self.pages
+            .iter()
+            .map(|p| p.checks.expect.len())
+            .sum::<usize>()
+            + self
+                .journeys
+                .iter()
+                .flat_map(|j| &j.steps)
+                .map(|s| s.checks.expect.len())
+                .sum::<usize>()
+    }
+
+    /// Parses, then validates every name, URL and rule.
+    pub fn parse(path: &Path, text: &str) -> Result<Site, ConfigError> {
+        let config = SiteConfig::parse(path, text)?;
+        Site::from_config(path, text, &config)
+    }
+
+    /// Validates a parsed config; `text` is its source for error positions.
+    pub fn from_config(path: &Path, text: &str, config: &SiteConfig) -> Result<Site, ConfigError> {
+        let pixels = pixel_map(config);
+        let v = Validator {
+            path,
+            text,
+            base: config.base_url(),
+            pixels: pixels.clone(),
+            consent: config.consent.as_ref(),
+        };
+        let consent = config
+            .consent
+            .as_ref()
+            .map(|c| v.consent_plan(c))
+            .transpose()?;
+        let default_scenarios = match config.consent.as_ref().and_then(|c| c.scenarios.as_ref()) {
+            Some(list) => v.scenarios(list)?,
+            None => vec![Scenario::None],
+        };
+        let mut templates = Vec::new();
+        for template in &config.templates {
+            let pattern = glob(template.pattern.get_ref()).map_err(|e| {
+                v.err(
+                    Some(template.pattern.span()),
+                    format!("invalid match pattern: {e}"),
+                )
+            })?;
+            templates.push(TemplatePlan {
+                pattern,
+                checks: v.checks(&template.expect, &template.forbid)?,
+            });
+        }
+        let template_checks = |url: &Url| checks_for(&templates, url);
+        let mut pages = Vec::new();
+        for (page, (name, url)) in config.pages.iter().zip(config.page_urls()) {
+            let scenarios = match &page.consent {
+                Some(list) => v.scenarios(list)?,
+                None => default_scenarios.clone(),
+            };
+            let mut checks = template_checks(&url);
+            let own = v.checks(&page.expect, &page.forbid)?;
+            checks.expect.extend(own.expect);
+            checks.forbid.extend(own.forbid);
+            pages.push(PagePlan {
+                name,
+                url,
+                scenarios,
+                device: v.device(page.device.as_ref())?,
+                checks,
+            });
+        }
+        if config.pages.is_empty() && config.journeys.is_empty() {
+            pages.push(PagePlan {
+                name: "home".to_string(),
+                url: config.base_url(),
+                scenarios: default_scenarios.clone(),
+                device: Device::Desktop,
+                checks: Checks::default(),
+            });
+        }
+        let mut journeys = Vec::new();
+        for journey in &config.journeys {
+            let mut steps = Vec::new();
+            for step in &journey.steps {
+                let mut plan = v.step(step)?;
+                if let Action::Goto(url) = &plan.action {
+                    let mut checks = template_checks(url);
+                    checks.expect.append(&mut plan.checks.expect);
+                    checks.forbid.append(&mut plan.checks.forbid);
+                    plan.checks = checks;
+                }
+                steps.push(plan);
+            }
+            if let Some(position) = steps
+                .iter()
+                .position(|s| !matches!(s.action, Action::Goto(_) | Action::SetCookie(_)))
+            {
+                if !steps[..position]
+                    .iter()
+                    .any(|s| matches!(s.action, Action::Goto(_)))
+                {
+                    return Err(v.err(
+                        Some(journey.steps[position].span()),
+                        format!(
+                            "journey `{}`: this step needs a page; put a `goto` step before it",
+                            journey.name
+                        ),
+                    ));
+                }
+            }
+            journeys.push(JourneyPlan {
+                name: journey.name.clone(),
+                scenarios: match &journey.consent {
+                    Some(list) => v.scenarios(list)?,
+                    None => default_scenarios.clone(),
+                },
+                device: v.device(journey.device.as_ref())?,
+                steps,
+            });
+        }
+        Ok(Site {
+            name: config.name().to_string(),
+            base_url: config.base_url(),
+            pixels,
+            pages,
+            journeys,
+            consent,
+            browser: config.browser.clone(),
+            adblock: config.adblock.as_ref().map(|a| v.adblock(a)).transpose()?,
+            notify: config.notify.as_ref().map(|n| v.notify(n)).transpose()?,
+            network: config
+                .network
+                .as_ref()
+                .map(|n| v.network(n))
+                .transpose()?
+                .unwrap_or_default(),
+            email: config
+                .email
+                .as_ref()
+                .map(|e| v.email(e, &config.base_url()))
+                .transpose()?,
+            templates,
+            default_scenarios,
+            discover: config
+                .discover
+                .as_ref()
+                .map(|d| v.discover(d))
+                .transpose()?
+                .unwrap_or_default(),
+            schedule: config
+                .schedule
+                .as_ref()
+                .map(|s| s.plan(path, text))
+                .transpose()?,
+        })
+    }
+}
+
+/// The checks of every template whose pattern matches `url`'s path.
+fn checks_for(templates: &[TemplatePlan], url: &Url) -> Checks {
+    let mut checks = Checks::default();
+    for template in templates {
+        if template.pattern.is_match(url.path()) {
+            checks.expect.extend(template.checks.expect.iter().cloned());
+            checks.forbid.extend(template.checks.forbid.iter().cloned());
+        }
+    }
+    checks
+}
+
+/// A path pattern: `*` within one segment, `**` across segments, anchored at both ends.
+fn glob(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&format!("^{}$", crate::config::translate_glob(pattern)))
+}
+
+fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {
+    let p = &config.pixels;
+    let lists = [
+        (Vendor::Meta, &p.meta),
+        (Vendor::Ga4, &p.ga4),
+        (Vendor::GoogleAds, &p.google_ads),
+        (Vendor::Gtm, &p.gtm),
+        (Vendor::Tiktok, &p.tiktok),
+        (Vendor::Pinterest, &p.pinterest),
+        (Vendor::Snap, &p.snap),
+        (Vendor::Bing, &p.bing),
+        (Vendor::X, &p.x),
+        (Vendor::Reddit, &p.reddit),
+        (Vendor::Klaviyo, &p.klaviyo),
+        (Vendor::Shopify, &p.shopify),
+    ];
+    lists
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(vendor, ids)| (vendor, ids.clone()))
+        .collect()
+}
+
+impl Validator<'_> {
+    fn err(&self, span: Span, message: impl Into<String>) -> ConfigError {
+        ConfigError::at(self.path, self.text, span, message)
+    }
+
+    fn vendor(&self, name: &Spanned<String>) -> Result<Vendor, ConfigError> {
+        Vendor::parse(name.get_ref()).ok_or_else(|| {
+            self.err(
+                Some(name.span()),
+                format!(
+                    "unknown vendor `{}`{}; vendors are {}",
+                    name.get_ref(),
+                    did_you_mean(name.get_ref(), Vendor::ALL.iter().map(|v| v.as_str())),
+                    Vendor::ALL
+                        .iter()
+                        .map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Event names are free (custom events exist), but a near miss of a standard name is a typo.
+    fn event(&self, vendor: Vendor, name: &Spanned<String>) -> Result<String, ConfigError> {
+        let event = name.get_ref();
+        let known = known_events(vendor);
+        if !known.contains(&event.as_str()) {
+            let hint = did_you_mean(event, known.iter().copied());
+            if !hint.is_empty() {
+                return Err(self.err(
+                    Some(name.span()),
+                    format!("`{event}` is not a {vendor} event{hint}"),
+                ));
+            }
+        }
+        Ok(event.clone())
+    }
+
+    fn scenarios(&self, list: &[Spanned<String>]) -> Result<Vec<Scenario>, ConfigError> {
+        let mut out = Vec::new();
+        for name in list {
+            let scenario = Scenario::parse(name.get_ref()).ok_or_else(|| {
+                self.err(
+                    Some(name.span()),
+                    format!(
+                        "unknown consent scenario `{}`{}; scenarios are none, accept, reject",
+                        name.get_ref(),
+                        did_you_mean(name.get_ref(), Scenario::NAMES)
+                    ),
+                )
+            })?;
+            let configured = match scenario {
+                Scenario::None => true,
+                Scenario::Accept => self.consent.is_some_and(|c| c.accept.is_some()),
+                Scenario::Reject => self.consent.is_some_and(|c| c.reject.is_some()),
+            };
+            if !configured {
+                return Err(self.err(
+                    Some(name.span()),
+                    format!(
+                        "the `{}` scenario needs `[consent.{}]` (a banner selector to click, or cookies to preset)",
+                        scenario.as_str(),
+                        scenario.as_str()
+                    ),
+                ));
+            }
+            if !out.contains(&scenario) {
+                out.push(scenario);
+            }
+        }
+        Ok(out)
+    }
+
+    fn device(&self, name: Option<&Spanned<String>>) -> Result<Device, ConfigError> {
+        match name.map(|n| (n, n.get_ref().as_str())) {
+            None | Some((_, "desktop")) => Ok(Device::Desktop),
+            Some((_, "mobile")) => Ok(Device::Mobile),
+            Some((n, other)) => Err(self.err(
+                Some(n.span()),
+                format!(
+                    "unknown device `{other}`{}; devices are desktop, mobile",
+                    did_you_mean(other, ["desktop", "mobile"])
+                ),
+            )),
+        }
+    }
+
+    fn checks(&self, expect: &[Expectation], forbid: &[Matcher]) -> Result<Checks, ConfigError> {
+        let mut checks = Checks::default();
+        for e in expect {
+            checks.expect.push(self.expectation(e)?);
+        }
+        for m in forbid {
+            let vendor = self.vendor(&m.vendor)?;
+            let event = m
+                .event
+                .as_ref()
+                .map(|e| self.event(vendor, e))
+                .transpose()?;
+            checks.forbid.push(ForbidSpec { vendor, event });
+        }
+        Ok(checks)
+    }
+
+    fn expectation(&self, e: &Expectation) -> Result<ExpectSpec, ConfigError> {
+        let vendor = self.vendor(&e.vendor)?;
+        let event = self.event(vendor, &e.event)?;
+        let mut params = Vec::new();
+        for (key, rule) in &e.params {
+            let root = key.get_ref().split('.').next().unwrap_or_default();
+            if !PARAM_KEYS.contains(&root) || (root == "raw" && !key.get_ref().starts_with("raw."))
+            {
+                return Err(self.err(
+                    Some(key.span()),
+                    format!(
+                        "unknown parameter `{}`{}; parameters are {} (or `raw.<vendor key>`)",
+                        key.get_ref(),
+                        did_you_mean(root, PARAM_KEYS.iter().copied()),
+                        PARAM_KEYS[..PARAM_KEYS.len() - 1].join(", ")
+                    ),
+                ));
+            }
+            params.push((key.get_ref().clone(), rule.get_ref().clone()));
+        }
+        let scenarios = match &e.consent {
+            Some(list) => self.scenarios(list)?,
+            None => self.tracking_allowed(),
+        };
+        Ok(ExpectSpec {
+            vendor,
+            event,
+            accounts: match &e.account {
+                Some(id) => vec![id.clone()],
+                None => self.pixels.get(&vendor).cloned().unwrap_or_default(),
+            },
+            count: e.count.unwrap_or(Count::ONCE),
+            within: e.within_ms.map(Duration::from_millis),
+            scenarios,
+            params,
+        })
+    }
+
+    /// Scenarios in which tracking is allowed, where expectations apply by default.
+    fn tracking_allowed(&self) -> Vec<Scenario> {
+        match self.consent.map(|c| c.mode) {
+            None => vec![Scenario::None, Scenario::Accept, Scenario::Reject],
+            Some(ConsentMode::OptIn) => vec![Scenario::Accept],
+            Some(ConsentMode::OptOut) => vec![Scenario::None, Scenario::Accept],
+        }
+    }
+
+    fn step(&self, step: &Spanned<StepConfig>) -> Result<StepPlan, ConfigError> {
+        let span = Some(step.span());
+        let s = step.get_ref();
+        let mut actions = Vec::new();
+        if let Some(target) = &s.goto {
+            let url = self.base.join(target.get_ref()).map_err(|e| {
+                self.err(
+                    Some(target.span()),
+                    format!("goto target cannot be resolved: {e}"),
+                )
+            })?;
+            actions.push(Action::Goto(url));
+        }
+        if let Some(selector) = &s.click {
+            actions.push(Action::Click(selector.clone()));
+        }
+        if let Some(field) = &s.fill {
+            actions.push(Action::Fill(field.clone()));
+        }
+        if let Some(field) = &s.select {
+            actions.push(Action::Select(field.clone()));
+        }
+        if let Some(wait) = &s.wait_for {
+            actions.push(match (&wait.selector, &wait.vendor) {
+                (Some(selector), None) if wait.event.is_none() => Action::WaitForSelector(selector.clone()),
+                (None, Some(vendor)) => Action::WaitForHit { vendor: self.vendor(vendor)?, event: wait.event.clone() },
+                _ => return Err(self.err(span, "wait_for takes either { selector = \"…\" } or { vendor = \"…\", event = \"…\" }")),
+            });
+        }
+        if let Some(cookie) = &s.set_cookie {
+            actions.push(Action::SetCookie(cookie.clone()));
+        }
+        if let Some(kv) = &s.set_local_storage {
+            actions.push(Action::SetLocalStorage(kv.clone()));
+        }
+        if let Some(js) = &s.run_js {
+            actions.push(Action::RunJs(js.clone()));
+        }
+        if let Some(scroll) = &s.scroll {
+            if scroll.selector.is_some() == scroll.y.is_some() {
+                return Err(self.err(
+                    span,
+                    "scroll takes either { selector = \"…\" } or { y = 800 }",
+                ));
+            }
+            actions.push(Action::Scroll(scroll.clone()));
+        }
+        if actions.len() != 1 {
+            return Err(self.err(
+                span,
+                format!(
+                    "a step has exactly one action (goto, click, fill, select, wait_for, set_cookie, set_local_storage, run_js, scroll); this one has {}",
+                    actions.len()
+                ),
+            ));
+        }
+        let action = actions.remove(0);
+        Ok(StepPlan {
+            name: s.name.clone().unwrap_or_else(|| action.label()),
+            action,
+            checks: self.checks(&s.expect, &s.forbid)?,
+            timeout: s.timeout_ms.map(Duration::from_millis),
+        })
+    }
+
+    fn adblock(&self, a: &AdblockConfig) -> Result<AdblockPlan, ConfigError> {
+        let defaults = AdblockPlan::default();
+        let severity = match &a.severity {
+            None => defaults.severity,
+            Some(name) => Severity::parse(name.get_ref()).ok_or_else(|| {
+                self.err(
+                    Some(name.span()),
+                    format!(
+                        "unknown severity `{}`{}; severities are info, warning, error",
+                        name.get_ref(),
+                        did_you_mean(name.get_ref(), ["info", "warning", "error"])
+                    ),
+                )
+            })?,
+        };
+        Ok(AdblockPlan {
+            lists: a.lists.clone().unwrap_or(defaults.lists),
+            blocked_run: a.blocked_run.unwrap_or(defaults.blocked_run),
+            severity,
+            max_age: a
+                .max_age_hours
+                .map_or(defaults.max_age, |h| Duration::from_secs(h * 3600)),
+        })
+    }
+
+    fn discover(&self, d: &DiscoverConfig) -> Result<crate::config::DiscoverOptions, ConfigError> {
+        let glob = |pattern: &Spanned<String>| -> Result<String, ConfigError> {
+            crate::config::PathGlob::new(pattern.get_ref())
+                .map(|_| pattern.get_ref().clone())
+                .map_err(|e| self.err(Some(pattern.span()), format!("invalid path glob: {e}")))
+        };
+        let mut options = crate::config::DiscoverOptions::default();
+        options.max_pages = d.max_pages.unwrap_or(options.max_pages);
+        options.max_depth = d.max_depth.unwrap_or(options.max_depth);
+        options.per_type = d.per_type.unwrap_or(options.per_type);
+        options.concurrency = d.concurrency.unwrap_or(options.concurrency).max(1);
+        options.include = d.include.iter().map(glob).collect::<Result<_, _>>()?;
+        options.exclude = d.exclude.iter().map(glob).collect::<Result<_, _>>()?;
+        options.types = d
+            .types
+            .iter()
+            .map(|t| Ok((t.name.clone(), glob(&t.pattern)?)))
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(options)
+    }
+
+    fn network(&self, n: &NetworkConfig) -> Result<NetworkPlan, ConfigError> {
+        let resolve = n
+            .resolve
+            .iter()
+            .map(|rule| {
+                rule.get_ref()
+                    .parse::<ResolveRule>()
+                    .map_err(|message| self.err(Some(rule.span()), message))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NetworkPlan {
+            resolve,
+            ca_certs: n.ca_cert.clone(),
+            insecure: n.insecure,
+        })
+    }
+
+    fn email(&self, e: &EmailConfig, base_url: &Url) -> Result<EmailPlan, ConfigError> {
+        let mut plan = EmailPlan::defaults(base_url.host_str());
+        for source in &e.sources {
+            let text = source.get_ref();
+            if text.contains("://") && !text.starts_with("imap://") && !text.starts_with("imaps://")
+            {
+                return Err(self.err(
+                    Some(source.span()),
+                    format!("`{text}`: an email source is a path (.eml file, folder, Maildir) or an imap:// / imaps:// URL"),
+                ));
+            }
+            plan.sources.push(text.clone());
+        }
+        if let Some(utm) = &e.require_utm {
+            plan.require_utm = utm.clone();
+        }
+        if let Some(hosts) = &e.store_hosts {
+            plan.store_hosts = hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        }
+        plan.require_click_tracking = e
+            .require_click_tracking
+            .unwrap_or(plan.require_click_tracking);
+        plan.require_open_pixel = e.require_open_pixel.unwrap_or(plan.require_open_pixel);
+        plan.audit_landing_pages = e.audit_landing_pages.unwrap_or(plan.audit_landing_pages);
+        plan.max_redirects = e.max_redirects.unwrap_or(plan.max_redirects);
+        plan.timeout = e.timeout_ms.map_or(plan.timeout, Duration::from_millis);
+        Ok(plan)
+    }
+
+    fn notify(&self, n: &NotifyConfig) -> Result<NotifyPlan, ConfigError> {
+        let choose = |value: Option<&Spanned<String>>,
+                      names: &[&'static str],
+                      what: &str|
+         -> Result<Option<&'static str>, ConfigError> {
+            let Some(value) = value else { return Ok(None) };
+            names
+                .iter()
+                .find(|n| **n == value.get_ref())
+                .map(|n| Some(*n))
+                .ok_or_else(|| {
+                    self.err(
+                        Some(value.span()),
+                        format!(
+                            "unknown {what} `{}`{}; use one of {}",
+                            value.get_ref(),
+                            did_you_mean(value.get_ref(), names.iter().copied()),
+                            names.join(", ")
+                        ),
+                    )
+                })
+        };
+        let when = match choose(
+            n.when.as_ref(),
+            &["always", "failure", "regression"],
+            "`when`",
+        )? {
+            Some("failure") => When::Failure,
+            Some("regression") => When::Regression,
+            _ => When::Always,
+        };
+        let tls = match choose(n.tls.as_ref(), &["starttls", "implicit", "none"], "`tls`")? {
+            Some("implicit") => TlsMode::Implicit,
+            Some("none") => TlsMode::None,
+            _ => TlsMode::Starttls,
+        };
+        for address in n.to.iter().chain(std::iter::once(&n.from)) {
+            if address
+                .get_ref()
+                .parse::<lettre::message::Mailbox>()
+                .is_err()
+            {
+                return Err(self.err(
+                    Some(address.span()),
+                    format!("`{}` is not an email address", address.get_ref()),
+                ));
+            }
+        }
+        if n.to.is_empty() {
+            return Err(self.err(None, "[notify] needs at least one recipient in `to`"));
+        }
+        let subject = match &n.subject {
+            Some(template) => {
+                minijinja::Environment::new()
+                    .template_from_str(template.get_ref())
+                    .map_err(|e| {
+                        self.err(
+                            Some(template.span()),
+                            format!("invalid subject template: {e}"),
+                        )
+                    })?;
+                template.get_ref().clone()
+            }
+            None => crate::config::DEFAULT_SUBJECT.to_string(),
+        };
+        Ok(NotifyPlan {
+            to: n.to.iter().map(|t| t.get_ref().clone()).collect(),
+            from: n.from.get_ref().clone(),
+            subject,
+            when,
+            host: n.smtp_host.clone(),
+            port: n
+                .smtp_port
+                .unwrap_or(if tls == TlsMode::Implicit { 465 } else { 587 }),
+            tls,
+            ca_cert: n.smtp_ca_cert.clone(),
+            retries: n.retries.unwrap_or(3),
+            backoff: Duration::from_millis(n.retry_backoff_ms.unwrap_or(2000)),
+        })
+    }
+
+    fn consent_plan(&self, c: &ConsentConfig) -> Result<ConsentPlan, ConfigError> {
+        let exempt = match &c.exempt {
+            Some(list) => list
+                .iter()
+                .map(|v| self.vendor(v))
+                .collect::<Result<_, _>>()?,
+            None => vec![Vendor::Shopify],
+        };
+        Ok(ConsentPlan {
+            mode: c.mode,
+            accept: c.accept.clone(),
+            reject: c.reject.clone(),
+            exempt,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "base_url = \"https://shop.test/\"\n";
+
+    fn site(rest: &str) -> Result<Site, ConfigError> {
+        Site::parse(Path::new("sites/shop.toml"), &format!("{BASE}{rest}"))
+    }
+
+    #[test]
+    fn expectations_resolve_vendor_event_accounts_and_rules() {
+        let s = site(
+            "[pixels]\nmeta = [\"111\"]\n[[pages]]\npath = \"/p\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"ViewContent\"\nwithin_ms = 2000\nparams = { value = { from_page = \"jsonld:offers.price\" }, currency = \"iso_currency\" }\n",
+        )
+        .unwrap();
+        let e = &s.pages[0].checks.expect[0];
+        assert_eq!((e.vendor, e.event.as_str()), (Vendor::Meta, "ViewContent"));
+        assert_eq!(e.accounts, vec!["111"]);
+        assert_eq!(e.count, Count::ONCE);
+        assert_eq!(e.params.len(), 2);
+        assert_eq!(
+            e.scenarios.len(),
+            3,
+            "no consent section: applies everywhere"
+        );
+    }
+
+    #[test]
+    fn misspellings_get_suggestions_at_their_position() {
+        let e = site(
+            "[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"tiktk\"\nevent = \"Pageview\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(
+            e.message.contains("did you mean `tiktok`?"),
+            "{}",
+            e.message
+        );
+        let e = site(
+            "[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"Purchse\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("did you mean `Purchase`?"),
+            "{}",
+            e.message
+        );
+        let e = site("[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\nparams = { curency = \"present\" }\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `currency`?"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, Some(7));
+        let e = site("[browser]\nquiet = 1\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `quiet_ms`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn templates_apply_to_matching_pages_and_goto_steps() {
+        let s = site("[[templates]]\nmatch = \"/products/*\"\n[[templates.expect]]\nvendor = \"meta\"\nevent = \"ViewContent\"\n[[pages]]\npath = \"/products/shirt\"\n[[pages]]\npath = \"/products/shirt/reviews\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/products/hat\"\n").unwrap();
+        assert_eq!(s.pages[0].checks.expect.len(), 1);
+        assert_eq!(
+            s.pages[1].checks.expect.len(),
+            0,
+            "* stays within one segment"
+        );
+        assert_eq!(s.journeys[0].steps[0].checks.expect.len(), 1);
+        assert!(glob("/blog/**").unwrap().is_match("/blog/2026/11/post"));
+    }
+
+    #[test]
+    fn adblock_section_has_defaults_and_checked_severity() {
+        let s = site("[adblock]\n").unwrap();
+        let a = s.adblock.unwrap();
+        assert_eq!(a.lists, vec!["easylist", "easyprivacy"]);
+        assert!(a.blocked_run);
+        assert_eq!(a.severity, Severity::Info);
+        let e = site("[adblock]\nseverity = \"warn\"\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `warning`?"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, Some(3));
+        assert!(site("").unwrap().adblock.is_none());
+    }
+
+    #[test]
+    fn rebase_moves_pages_and_gotos_to_a_preview_deploy() {
+        let mut s = site("[[pages]]\npath = \"/products/x?v=1\"\n[[pages]]\nurl = \"https://cdn.other.test/a\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/cart\"\n").unwrap();
+        s.rebase(&Url::parse("https://preview-123.shop.test/").unwrap());
+        assert_eq!(
+            s.pages[0].url.as_str(),
+            "https://preview-123.shop.test/products/x?v=1"
+        );
+        assert_eq!(
+            s.pages[1].url.as_str(),
+            "https://cdn.other.test/a",
+            "other hosts stay"
+        );
+        match &s.journeys[0].steps[0].action {
+            Action::Goto(url) => assert_eq!(url.as_str(), "https://preview-123.shop.test/cart"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn network_and_email_sections_are_validated_at_their_position() {
+        let ok = site("[network]\nresolve = [\"*.klclick.com=127.0.0.1:8443\"]\n[email]\nsources = [\"emails/\", \"imaps://seed@imap.test/INBOX\"]\nrequire_utm = []\n").unwrap();
+        assert_eq!(ok.network.resolve.len(), 1);
+        let email = ok.email.unwrap();
+        assert_eq!(email.sources.len(), 2);
+        assert!(email.require_utm.is_empty());
+        assert!(email.require_open_pixel);
+        let e = site("[network]\nresolve = [\"shop.test:443\"]\n").unwrap_err();
+        assert!(e.message.contains("PATTERN=ADDR:PORT"), "{}", e.message);
+        assert_eq!(e.line, Some(3));
+        let e = site("[email]\nsources = [\"https://shop.test/emails\"]\n").unwrap_err();
+        assert!(e.message.contains("imaps://"), "{}", e.message);
+        let e = site("[email]\nrequire_utms = []\n").unwrap_err();
+        assert!(e.message.contains("require_utm"), "{}", e.message);
+    }
+
+    #[test]
+    fn notify_section_is_validated() {
+        let ok = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"smtp.shop.test\"\n").unwrap();
+        let n = ok.notify.unwrap();
+        assert_eq!(
+            (n.port, n.tls, n.when, n.retries),
+            (587, TlsMode::Starttls, When::Always, 3)
+        );
+        let e = site(
+            "[notify]\nto = [\"not an address\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not an email address"), "{}", e.message);
+        assert_eq!(e.line, Some(3));
+        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nwhen = \"failures\"\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `failure`?"),
+            "{}",
+            e.message
+        );
+        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nsmtp_password = \"x\"\n").unwrap_err();
+        assert!(
+            e.message.contains("unknown field `smtp_password`"),
+            "secrets never come from files: {}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn custom_events_are_allowed() {
+        let s = site("[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"WishlistShared\"\n").unwrap();
+        assert_eq!(s.pages[0].checks.expect[0].event, "WishlistShared");
+    }
+
+    #[test]
+    fn consent_scenarios_need_a_consent_section() {
+        let e = site("[[pages]]\npath = \"/\"\nconsent = [\"accept\"]\n").unwrap_err();
+        assert!(
+            e.message.contains("needs `[consent.accept]`"),
+            "{}",
+            e.message
+        );
+        let s = site("[consent]\naccept = { click = \"#ok\" }\n[[pages]]\npath = \"/\"\nconsent = [\"none\", \"accept\"]\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n").unwrap();
+        assert_eq!(s.pages[0].scenarios, vec![Scenario::None, Scenario::Accept]);
+        assert_eq!(
+            s.pages[0].checks.expect[0].scenarios,
+            vec![Scenario::Accept],
+            "opt-in: expected only after accept"
+        );
+        assert_eq!(s.consent.unwrap().exempt, vec![Vendor::Shopify]);
+    }
+
+    #[test]
+    fn journeys_validate_steps() {
+        let s = site("[[journeys]]\nname = \"buy\"\n[[journeys.steps]]\ngoto = \"/products/x\"\n[[journeys.steps]]\nclick = \"#add\"\n[[journeys.steps.expect]]\nvendor = \"ga4\"\nevent = \"add_to_cart\"\n").unwrap();
+        assert_eq!(s.journeys[0].steps.len(), 2);
+        assert_eq!(s.journeys[0].steps[1].name, "click #add");
+        assert!(s.pages.is_empty(), "journeys alone: no implicit home page");
+        let e =
+            site("[[journeys]]\nname = \"x\"\n[[journeys.steps]]\ngoto = \"/\"\nclick = \"#a\"\n")
+                .unwrap_err();
+        assert!(e.message.contains("exactly one action"), "{}", e.message);
+        assert_eq!(e.line, Some(4), "points at the step's header");
+        let e =
+            site("[[journeys]]\nname = \"x\"\n[[journeys.steps]]\nclick = \"#a\"\n").unwrap_err();
+        assert!(
+            e.message.contains("put a `goto` step before it"),
+            "{}",
+            e.message
+        );
+        let preset = "[[journeys]]\nname = \"x\"\n[[journeys.steps]]\nset_cookie = { name = \"a\", value = \"b\" }\n[[journeys.steps]]\ngoto = \"/\"\n";
+        assert!(
+            site(preset).is_ok(),
+            "a cookie may be set before the first goto"
+        );
+        let e = site("[[journeys]]\nname = \"x\"\n[[journeys.steps]]\ngoto = \"/\"\n[[journeys.steps]]\nclik = \"#a\"\n").unwrap_err();
+        assert!(e.message.contains("did you mean `click`?"), "{}", e.message);
+    }
+}

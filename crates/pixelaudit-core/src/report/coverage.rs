@@ -1,0 +1,110 @@
+//! Template coverage of a discovered run: each audited page's type, and per type which vendors
+//! and events are missing on how many pages (and under which common path).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{DiscoverySummary, Report};
+use crate::model::HitKind;
+use crate::model::Scenario;
+use crate::report::{KeyCoverage, TypeCoverage};
+
+/// Tags each page found by discovery with its type (by URL) and fills in what was audited
+/// per type and the coverage of every vendor and `vendor:event` per type.
+pub fn summarize(
+    report: &mut Report,
+    mut summary: DiscoverySummary,
+    types: &BTreeMap<String, String>,
+) -> DiscoverySummary {
+    let mut audited = Vec::new();
+    for page in &mut report.pages {
+        if page.journey.is_some() {
+            continue;
+        }
+        let Some(page_type) = types.get(&page.url) else {
+            continue;
+        };
+        page.page_type = Some(page_type.clone());
+        // Coverage compares visitors who let the tags run: no banner, or "Accept all".
+        if matches!(page.consent, Some(scenario) if scenario != Scenario::Accept) {
+            continue;
+        }
+        let path = url::Url::parse(&page.url)
+            .map(|u| u.path().to_string())
+            .unwrap_or_else(|_| page.url.clone());
+        let mut keys = BTreeSet::new();
+        for hit in page.hits.iter().filter(|h| h.hit.kind == HitKind::Event) {
+            keys.insert(hit.hit.vendor.as_str().to_string());
+            if let Some(event) = &hit.hit.event {
+                keys.insert(format!("{}:{event}", hit.hit.vendor.as_str()));
+            }
+        }
+        *summary.audited.entry(page_type.clone()).or_default() += 1;
+        audited.push((page_type.clone(), path, keys));
+    }
+    summary.coverage = crate::report::coverage(&audited);
+    add_absent_vendors(&mut summary.coverage);
+    summary
+}
+
+/// A vendor that fires on most page types but on no page of one type is missing from that
+/// whole template (a theme that lost its pixel snippet): within-type coverage cannot see it,
+/// so it is added as missing on every page of that type.
+fn add_absent_vendors(coverage: &mut [TypeCoverage]) {
+    let types = coverage.len();
+    let mut seen_in: BTreeMap<String, usize> = BTreeMap::new();
+    for t in coverage.iter() {
+        for key in t.keys.iter().filter(|k| !k.key.contains(':')) {
+            *seen_in.entry(key.key.clone()).or_default() += 1;
+        }
+    }
+    for t in coverage.iter_mut() {
+        for (vendor, count) in &seen_in {
+            let present = t.keys.iter().any(|k| k.key == *vendor);
+            if !present && *count * 2 > types {
+                t.keys.push(KeyCoverage {
+                    key: vendor.clone(),
+                    missing: t.pages,
+                    common_prefix: None,
+                    examples: Vec::new(),
+                });
+            }
+        }
+        t.keys.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(key: &str, missing: usize) -> KeyCoverage {
+        KeyCoverage {
+            key: key.into(),
+            missing,
+            common_prefix: None,
+            examples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_vendor_absent_from_a_whole_template_is_missing_there() {
+        let t = |name: &str, keys: Vec<KeyCoverage>| TypeCoverage {
+            page_type: name.into(),
+            pages: 3,
+            keys,
+        };
+        let mut coverage = vec![
+            t("collection", vec![key("ga4", 0), key("meta", 0)]),
+            t("gift_card", vec![key("ga4", 0)]),
+            t("product", vec![key("ga4", 0), key("meta", 1)]),
+        ];
+        add_absent_vendors(&mut coverage);
+        assert_eq!(coverage[1].keys.len(), 2);
+        assert_eq!(coverage[1].keys[1].key, "meta");
+        assert_eq!(coverage[1].keys[1].missing, 3);
+        assert_eq!(
+            coverage[2].keys[1].missing, 1,
+            "within-type counts are kept"
+        );
+    }
+}

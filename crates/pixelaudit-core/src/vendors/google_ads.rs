@@ -1,0 +1,399 @@
+//! Google Ads: conversion and remarketing hits, with their mirror endpoints folded by conversion.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::params::{
+    google_consent, host, host_is, list_value, non_empty, number_or_string, parse_url,
+    query_and_form, raw_strings,
+};
+use super::{Decoder, EventClass, Hit, Vendor};
+use crate::model::CapturedRequest;
+
+/// Decoder for Google Ads conversion / remarketing hits and the legacy `conversion.js` loader.
+pub(crate) struct GoogleAds;
+
+/// Where a request went, once its endpoint is recognised.
+struct Endpoint<'a> {
+    /// The conversion id from the path (`123`, or `AW-123`); `None` for `ccm/collect`.
+    id: Option<&'a str>,
+    /// True for the endpoints that repeat a main request's event.
+    mirror: bool,
+}
+
+impl Decoder for GoogleAds {
+    fn vendor(&self) -> Vendor {
+        Vendor::GoogleAds
+    }
+
+    fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
+        let Some(url) = parse_url(request) else {
+            return Vec::new();
+        };
+        let host = host(&url);
+        let path = url.path();
+        if host_is(host, "googleadservices.com")
+            && matches!(
+                path,
+                "/pagead/conversion.js" | "/pagead/conversion_async.js"
+            )
+        {
+            return vec![Hit::loader(Vendor::GoogleAds, None)];
+        }
+        let Some(endpoint) = endpoint(host, path) else {
+            return Vec::new();
+        };
+        let map = query_and_form(&url, request);
+        let ids: Vec<String> = match endpoint.id {
+            Some(id) => account(id).into_iter().collect(),
+            // ccm/collect names its destinations in `tid` or `tids` (`AW-1~AW-2`); GA4 ones are not ours.
+            None => ["tid", "tids"]
+                .iter()
+                .filter_map(|k| map.get(*k))
+                .flat_map(|v| v.split('~'))
+                .filter(|id| id.starts_with("AW-"))
+                .filter_map(account)
+                .collect(),
+        };
+        ids.into_iter()
+            .map(|account| event_hit(account, &map, endpoint.mirror))
+            .collect()
+    }
+}
+
+/// Recognises the conversion / remarketing endpoints and their mirrors.
+fn endpoint<'a>(host: &str, path: &'a str) -> Option<Endpoint<'a>> {
+    let segment = |prefix: &str| -> Option<&'a str> {
+        path.strip_prefix(prefix)?
+            .split('/')
+            .next()
+            .filter(|s| !s.is_empty())
+    };
+    let (id, mirror) = if host_is(host, "googleadservices.com") {
+        (
+            segment("/pagead/conversion/").or_else(|| segment("/ccm/conversion/"))?,
+            path.starts_with("/ccm/"),
+        )
+    } else if host == "googleads.g.doubleclick.net" || host == "pagead2.googlesyndication.com" {
+        (segment("/pagead/viewthroughconversion/")?, false)
+    } else if host == "td.doubleclick.net" {
+        (segment("/td/rul/")?, true)
+    } else if is_google_host(host) {
+        if path.trim_end_matches('/') == "/ccm/collect" {
+            return Some(Endpoint {
+                id: None,
+                mirror: true,
+            });
+        }
+        let id = segment("/pagead/1p-conversion/")
+            .or_else(|| segment("/pagead/1p-user-list/"))
+            .or_else(|| segment("/rmkt/collect/"))?;
+        (id, true)
+    } else {
+        return None;
+    };
+    Some(Endpoint {
+        id: Some(id),
+        mirror,
+    })
+}
+
+/// `google.com` or a country domain (`google.de`, `google.co.uk`, `google.com.au`), `www.` or not.
+fn is_google_host(host: &str) -> bool {
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let Some(tld) = host.strip_prefix("google.") else {
+        return false;
+    };
+    let labels: Vec<&str> = tld.split('.').collect();
+    let plain = |label: &str| !label.is_empty() && label.bytes().all(|b| b.is_ascii_lowercase());
+    match labels.as_slice() {
+        [tld] => plain(tld),
+        [second, tld] => matches!(*second, "co" | "com") && plain(tld) && tld.len() == 2,
+        _ => false,
+    }
+}
+
+/// The account as `AW-<id>` (the path carries the id with or without the prefix).
+fn account(id: &str) -> Option<String> {
+    let bare = id.strip_prefix("AW-").unwrap_or(id);
+    (!bare.is_empty() && bare.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| format!("AW-{bare}"))
+}
+
+/// The `data=` parameter: `event=purchase;key=value;…`.
+fn data_map(raw: &str) -> BTreeMap<String, String> {
+    raw.split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn event_hit(account: String, map: &BTreeMap<String, String>, mirror: bool) -> Hit {
+    let data = map.get("data").map(|d| data_map(d)).unwrap_or_default();
+    let lookup = |keys: &[&str]| -> Option<String> {
+        keys.iter()
+            .find_map(|k| non_empty(map, k).or_else(|| non_empty(&data, k)))
+    };
+    let label = non_empty(map, "label");
+    let value = lookup(&["value"]);
+    let transaction_id = lookup(&["oid", "transaction_id"]);
+    // No event on the wire: a labelled hit is a conversion, an unlabelled one a remarketing page hit.
+    let event = non_empty(&data, "event")
+        .or_else(|| non_empty(map, "en"))
+        .unwrap_or_else(|| {
+            if label.is_some() {
+                "conversion"
+            } else {
+                "page_view"
+            }
+            .to_string()
+        });
+    let purchase_like = value.is_some()
+        || transaction_id.is_some()
+        || map.get("bttype").is_some_and(|t| t == "purchase");
+    let mut hit = Hit::event(
+        Vendor::GoogleAds,
+        Some(account.clone()),
+        Some(event.clone()),
+    )
+    .with_class(class_of(&event, purchase_like));
+    hit.set("value", value.map(|v| number_or_string(&v)));
+    hit.set(
+        "currency",
+        lookup(&["currency_code", "currency"]).map(Value::String),
+    );
+    hit.set("transaction_id", transaction_id.clone().map(Value::String));
+    hit.set(
+        "content_ids",
+        lookup(&["ecomm_prodid"]).map(|ids| list_value(&ids)),
+    );
+    hit.set(
+        "page_url",
+        non_empty(map, "url")
+            .or_else(|| non_empty(map, "dl"))
+            .map(Value::String),
+    );
+    hit.set("consent", google_consent(map));
+    // The endpoints of one conversion disagree on the event (`td/rul` drops `data=`), so a
+    // labelled hit folds as "conversion": label + order id already name the conversion.
+    let fold_event = if label.is_some() {
+        "conversion"
+    } else if event == "gtag.config" {
+        "page_view"
+    } else {
+        event.as_str()
+    };
+    hit.fold_key = Some(format!(
+        "{account}|{}|{fold_event}|{}",
+        label.unwrap_or_default(),
+        transaction_id.unwrap_or_default()
+    ));
+    hit.mirror = mirror;
+    hit.raw = raw_strings(map);
+    hit.raw
+        .extend(data.iter().map(|(k, v)| (format!("data.{k}"), json!(v))));
+    hit
+}
+
+fn class_of(event: &str, purchase_like: bool) -> EventClass {
+    match event {
+        "gtag.config" => EventClass::PageView,
+        "conversion" if purchase_like => EventClass::Purchase,
+        other => super::ga4::class_of(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HitKind;
+    use crate::vendors::decode_requests;
+
+    const CONVERSION_QUERY: &str = "random=1748574296354&cv=11&fst=1748574296354&bg=ffffff&guid=ON&async=1&gtm=45be55s2v9117590405za200&gcs=G111&gcd=13r3r3r3r5l1&dma=0&u_w=1280&u_h=1024&url=https%3A%2F%2Fshop.test%2Fcheckouts%2Fthank-you&label=_FJrCMev-7EDEND_w7so&hn=www.googleadservices.com&frm=0&tiba=Thank%20you&value=59.90&currency_code=EUR&oid=1001&npa=0&pscdl=noapi&auid=647848301.1748574296&ec_mode=a&fledge=1&capi=1&em=tv.1";
+
+    fn get(url: &str) -> CapturedRequest {
+        CapturedRequest::new("GET", url, None)
+    }
+
+    fn decode(url: &str) -> Vec<Hit> {
+        GoogleAds.decode(&get(url))
+    }
+
+    #[test]
+    fn purchase_conversion_is_decoded() {
+        let url = format!(
+            "https://www.googleadservices.com/pagead/conversion/10862264272/?{CONVERSION_QUERY}&data=event%3Dconversion&fmt=3"
+        );
+        let hits = decode(&url);
+        assert_eq!(hits.len(), 1);
+        let hit = &hits[0];
+        assert_eq!(hit.account.as_deref(), Some("AW-10862264272"));
+        assert_eq!(hit.event.as_deref(), Some("conversion"));
+        assert_eq!(hit.class, EventClass::Purchase);
+        assert_eq!(hit.params["value"], json!(59.9));
+        assert_eq!(hit.params["currency"], json!("EUR"));
+        assert_eq!(hit.params["transaction_id"], json!("1001"));
+        assert_eq!(
+            hit.params["page_url"],
+            json!("https://shop.test/checkouts/thank-you")
+        );
+        assert_eq!(hit.params["consent"]["ad_storage"], json!("granted"));
+        assert_eq!(hit.params["consent"]["npa"], json!("0"));
+        assert_eq!(hit.raw["label"], json!("_FJrCMev-7EDEND_w7so"));
+        assert_eq!(hit.raw["data.event"], json!("conversion"));
+        assert!(!hit.mirror);
+        assert_eq!(
+            hit.fold_key.as_deref(),
+            Some("AW-10862264272|_FJrCMev-7EDEND_w7so|conversion|1001")
+        );
+    }
+
+    #[test]
+    fn conversion_mirrors_fold_into_the_main_hit() {
+        let requests = vec![
+            get(&format!("https://www.google.com/pagead/1p-conversion/10862264272/?{CONVERSION_QUERY}&data=event%3Dconversion&fmt=3")),
+            get(&format!("https://www.googleadservices.com/pagead/conversion/10862264272/?{CONVERSION_QUERY}&data=event%3Dconversion&fmt=3")),
+            // The td/rul iframe carries the label and values but no `data=`.
+            get(&format!("https://td.doubleclick.net/td/rul/10862264272?{CONVERSION_QUERY}&bttype=purchase")),
+            get(&format!("https://www.google.co.uk/pagead/1p-conversion/AW-10862264272/?{CONVERSION_QUERY}&data=event%3Dconversion")),
+        ];
+        for mirror in [&requests[0], &requests[2], &requests[3]] {
+            assert!(GoogleAds.decode(mirror)[0].mirror, "{}", mirror.url);
+        }
+        let hits: Vec<_> = decode_requests(&requests)
+            .into_iter()
+            .filter(|d| d.hit.vendor == Vendor::GoogleAds)
+            .collect();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(
+            hits[0].request, 1,
+            "the googleadservices request is the origin"
+        );
+        assert_eq!(hits[0].mirrors, vec![0, 2, 3]);
+        assert_eq!(hits[0].hit.class, EventClass::Purchase);
+    }
+
+    #[test]
+    fn labelled_purchase_event_folds_with_the_data_less_iframe() {
+        let q = "label=AbC-D_efG&value=25.5&currency_code=USD&oid=T-9&url=https%3A%2F%2Fshop.test%2Fthanks";
+        let requests = vec![
+            get(&format!("https://www.googleadservices.com/pagead/conversion/1111111/?{q}&data=event%3Dpurchase")),
+            get(&format!("https://td.doubleclick.net/td/rul/1111111?{q}")),
+        ];
+        let hits = decode_requests(&requests);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].hit.event.as_deref(), Some("purchase"));
+        assert_eq!(hits[0].mirrors, vec![1]);
+        // A second order on the same page is a separate conversion.
+        let other = get(&format!(
+            "https://td.doubleclick.net/td/rul/1111111?{}",
+            q.replace("T-9", "T-10")
+        ));
+        assert_eq!(decode_requests(&[requests[0].clone(), other]).len(), 2);
+    }
+
+    #[test]
+    fn remarketing_page_view_and_its_mirrors() {
+        let q = "random=1556397983526&cv=11&fst=1556397983526&num=1&bg=ffffff&guid=ON&gtm=45be55s2&sendb=1&gcd=13l3l3l3l1l1&dma=0&data=event%3Dgtag.config&frm=0&url=https%3A%2F%2Fshop.test%2F&tiba=Shop&async=1&rfmt=3&fmt=4";
+        let main = decode(&format!(
+            "https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?{q}"
+        ));
+        assert_eq!(main[0].account.as_deref(), Some("AW-1111111"));
+        assert_eq!(main[0].event.as_deref(), Some("gtag.config"));
+        assert_eq!(main[0].class, EventClass::PageView);
+        assert_eq!(main[0].params["consent"]["ad_user_data"], json!("not_set"));
+        assert!(!main[0].mirror);
+        let requests = vec![
+            get(&format!("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?{q}")),
+            get(&format!("https://www.google.com/pagead/1p-user-list/1111111/?{q}&is_vtc=1")),
+            get(&format!("https://www.google.com/rmkt/collect/1111111/?{q}")),
+            get(&format!("https://td.doubleclick.net/td/rul/1111111?{q}")),
+            get("https://www.google.com/ccm/collect?tid=AW-1111111&en=page_view&dl=https%3A%2F%2Fshop.test%2F&gcd=13l3l3l3l1l1&npa=0"),
+        ];
+        let hits = decode_requests(&requests);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].request, 0);
+        assert_eq!(hits[0].mirrors, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn remarketing_purchase_event_from_data() {
+        let hits = decode("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/AW-1111111/?random=846177263&cv=9&num=1&label=AbC-D_efG-h12_34-567&data=event%3Dpurchase%3Ballow_custom_scripts%3Dtrue%3Bvalue%3D25.5%3Bcurrency%3DUSD%3Btransaction_id%3DT-9%3Becomm_prodid%3DSKU-1%2CSKU-2&frm=0&url=https://shop.test/thanks");
+        let hit = &hits[0];
+        assert_eq!(hit.account.as_deref(), Some("AW-1111111"));
+        assert_eq!(hit.event.as_deref(), Some("purchase"));
+        assert_eq!(hit.class, EventClass::Purchase);
+        assert_eq!(hit.params["value"], json!(25.5));
+        assert_eq!(hit.params["currency"], json!("USD"));
+        assert_eq!(hit.params["transaction_id"], json!("T-9"));
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert_eq!(hit.raw["data.allow_custom_scripts"], json!("true"));
+    }
+
+    #[test]
+    fn ccm_collect_fans_out_to_aw_destinations_only() {
+        let hits = decode("https://www.google.com/ccm/collect?en=add_to_cart&tids=AW-111111111~G-ABC~AW-222222222&dl=https%3A%2F%2Fshop.test%2F");
+        let accounts: Vec<_> = hits.iter().map(|h| h.account.clone().unwrap()).collect();
+        assert_eq!(accounts, vec!["AW-111111111", "AW-222222222"]);
+        assert!(hits
+            .iter()
+            .all(|h| h.mirror && h.class == EventClass::AddToCart));
+        assert_eq!(hits[0].params["page_url"], json!("https://shop.test/"));
+        assert!(decode("https://www.google.com/ccm/collect?en=page_view&tid=G-ABC").is_empty());
+        assert!(decode("https://www.google.com/ccm/collect?en=page_view").is_empty());
+    }
+
+    #[test]
+    fn label_only_conversion_is_not_a_purchase() {
+        let hits = decode("https://www.googleadservices.com/pagead/conversion/985947123/?label=c9UACPWByQUQ87eR1gM&guid=ON&script=0");
+        assert_eq!(hits[0].event.as_deref(), Some("conversion"));
+        assert_eq!(hits[0].class, EventClass::Other);
+        let with_currency = decode("https://www.googleadservices.com/pagead/conversion/936821661/?value=1.00&currency_code=BGN&label=_i-OCOG2n2MQnYfbvgM&guid=ON&script=0");
+        assert_eq!(with_currency[0].class, EventClass::Purchase);
+        assert_eq!(with_currency[0].params["currency"], json!("BGN"));
+    }
+
+    #[test]
+    fn legacy_loader_is_recognised() {
+        let hits = decode("https://www.googleadservices.com/pagead/conversion_async.js");
+        assert_eq!(hits[0].kind, HitKind::Loader);
+        assert_eq!(hits[0].vendor, Vendor::GoogleAds);
+    }
+
+    #[test]
+    fn look_alike_hosts_and_paths_are_ignored() {
+        for url in [
+            "https://google.example.com/pagead/1p-conversion/123/?label=x",
+            "https://www.google.evil.test/pagead/1p-conversion/123/?label=x",
+            "https://notgoogleadservices.com/pagead/conversion/123/?label=x",
+            "https://www.google.com/search?q=pagead",
+            "https://www.googleadservices.com/pagead/conversion//?label=x",
+            "https://td.doubleclick.net/td/ga/rul?tid=G-1",
+            "https://1234567.fls.doubleclick.net/activityi;src=1234567;type=group1",
+            "https://googleads.g.doubleclick.net/pagead/viewthroughconversion/12%3Cscript%3E/",
+        ] {
+            assert!(decode(url).is_empty(), "{url}");
+        }
+    }
+
+    #[test]
+    fn country_google_hosts() {
+        for host in [
+            "www.google.com",
+            "google.de",
+            "www.google.co.uk",
+            "www.google.com.au",
+        ] {
+            assert!(is_google_host(host), "{host}");
+        }
+        for host in [
+            "google.evil.com",
+            "google.com.evil.test",
+            "mygoogle.com",
+            "google.",
+        ] {
+            assert!(!is_google_host(host), "{host}");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Meta Pixel: `fbevents.js` / `signals/config` loaders and `facebook.com/tr` hits.
+
+use serde_json::{json, Value};
+
+use super::params::{
+    host, host_is, json_or_string, non_empty, number_or_string, parse_url, query_and_form,
+    raw_strings,
+};
+use super::{Decoder, EventClass, Hit, Vendor};
+use crate::model::CapturedRequest;
+
+/// Decoder for the Meta Pixel.
+pub(crate) struct Meta;
+
+const MIRROR_PATH: &str = "/privacy_sandbox/pixel/register/trigger";
+
+impl Decoder for Meta {
+    fn vendor(&self) -> Vendor {
+        Vendor::Meta
+    }
+
+    fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
+        let Some(url) = parse_url(request) else {
+            return Vec::new();
+        };
+        let host = host(&url);
+        let path = url.path();
+        if host == "connect.facebook.net" {
+            if path.ends_with("/fbevents.js") {
+                return vec![Hit::loader(Vendor::Meta, None)];
+            }
+            if let Some(rest) = path.strip_prefix("/signals/config/") {
+                let id = rest.trim_end_matches('/').to_string();
+                return vec![Hit::loader(
+                    Vendor::Meta,
+                    Some(id).filter(|s| !s.is_empty()),
+                )];
+            }
+            return Vec::new();
+        }
+        if !host_is(host, "facebook.com") {
+            return Vec::new();
+        }
+        let mirror = path.trim_end_matches('/') == MIRROR_PATH;
+        if !(mirror || path == "/tr" || path == "/tr/") {
+            return Vec::new();
+        }
+        let map = query_and_form(&url, request);
+        let event = non_empty(&map, "ev");
+        if event.as_deref() == Some("Microdata") {
+            // Automatic structured-data scrape, not a tracking event (Omnibug skips it too).
+            return Vec::new();
+        }
+        let mut hit = Hit::event(Vendor::Meta, non_empty(&map, "id"), event.clone())
+            .with_class(class_of(event.as_deref().unwrap_or("")));
+        hit.set("value", map.get("cd[value]").map(|v| number_or_string(v)));
+        hit.set("currency", map.get("cd[currency]").map(|v| json!(v)));
+        hit.set(
+            "content_ids",
+            map.get("cd[content_ids]").map(|v| json_or_string(v)),
+        );
+        hit.set(
+            "content_type",
+            map.get("cd[content_type]").map(|v| json!(v)),
+        );
+        hit.set("items", map.get("cd[contents]").map(|v| json_or_string(v)));
+        hit.set(
+            "num_items",
+            map.get("cd[num_items]").map(|v| number_or_string(v)),
+        );
+        hit.set(
+            "transaction_id",
+            non_empty(&map, "cd[order_id]").map(Value::String),
+        );
+        hit.set("event_id", non_empty(&map, "eid").map(Value::String));
+        hit.set("page_url", non_empty(&map, "dl").map(Value::String));
+        let consent: serde_json::Map<String, Value> = ["dpo", "dpoco", "dpost"]
+            .iter()
+            .filter_map(|k| map.get(*k).map(|v| (k.to_string(), json!(v))))
+            .collect();
+        if !consent.is_empty() {
+            hit.set("consent", Some(Value::Object(consent)));
+        }
+        // The mirror repeats the /tr query string exactly; fold on it.
+        hit.fold_key = Some(
+            map.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+        hit.mirror = mirror;
+        hit.raw = raw_strings(&map);
+        vec![hit]
+    }
+}
+
+fn class_of(event: &str) -> EventClass {
+    match event {
+        "PageView" => EventClass::PageView,
+        "ViewContent" => EventClass::ViewContent,
+        "Search" => EventClass::Search,
+        "AddToCart" => EventClass::AddToCart,
+        "InitiateCheckout" => EventClass::BeginCheckout,
+        "AddPaymentInfo" => EventClass::AddPaymentInfo,
+        "Purchase" => EventClass::Purchase,
+        "Lead" | "CompleteRegistration" | "Subscribe" => EventClass::Lead,
+        _ => EventClass::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(method: &str, url: &str, body: Option<&str>) -> Vec<Hit> {
+        Meta.decode(&CapturedRequest::new(method, url, body))
+    }
+
+    #[test]
+    fn purchase_image_hit_is_decoded_with_custom_data() {
+        let hits = decode(
+            "GET",
+            "https://www.facebook.com/tr/?id=1234567890123456&ev=Purchase&dl=https%3A%2F%2Fshop.test%2Fthank-you&rl=&if=false&ts=1795868197514&cd[value]=59.90&cd[currency]=EUR&cd[content_ids]=%5B%22SKU-1%22%2C%22SKU-2%22%5D&cd[content_type]=product&cd[num_items]=2&eid=order-1001&v=2.9.156&r=stable&ec=2&o=4126&it=1795868197000&coo=false&rqm=GET",
+            None,
+        );
+        assert_eq!(hits.len(), 1);
+        let hit = &hits[0];
+        assert_eq!(hit.account.as_deref(), Some("1234567890123456"));
+        assert_eq!(hit.event.as_deref(), Some("Purchase"));
+        assert_eq!(hit.class, EventClass::Purchase);
+        assert_eq!(hit.params["value"], json!(59.9));
+        assert_eq!(hit.params["currency"], json!("EUR"));
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert_eq!(hit.params["num_items"], json!(2.0));
+        assert_eq!(hit.params["event_id"], json!("order-1001"));
+        assert_eq!(hit.params["page_url"], json!("https://shop.test/thank-you"));
+        assert_eq!(hit.raw["rqm"], json!("GET"));
+        assert!(!hit.mirror);
+    }
+
+    #[test]
+    fn beacon_post_body_is_merged_with_query() {
+        let hits = decode(
+            "POST",
+            "https://www.facebook.com/tr/",
+            Some(
+                "id=1234567890123456&ev=AddToCart&cd%5Bvalue%5D=%2410&cd%5Bcurrency%5D=USD&rqm=SB",
+            ),
+        );
+        assert_eq!(hits[0].event.as_deref(), Some("AddToCart"));
+        assert_eq!(hits[0].class, EventClass::AddToCart);
+        assert_eq!(
+            hits[0].params["value"],
+            json!("$10"),
+            "non-numeric value kept as sent"
+        );
+        assert!(!hits[0].params.contains_key("event_id"));
+    }
+
+    #[test]
+    fn loaders_and_mirror_are_recognised() {
+        let l = decode(
+            "GET",
+            "https://connect.facebook.net/en_US/fbevents.js",
+            None,
+        );
+        assert_eq!(l[0].kind, crate::model::HitKind::Loader);
+        let c = decode(
+            "GET",
+            "https://connect.facebook.net/signals/config/1234567890123456?v=2.9.156&r=stable",
+            None,
+        );
+        assert_eq!(c[0].account.as_deref(), Some("1234567890123456"));
+        let m = decode(
+            "GET",
+            "https://www.facebook.com/privacy_sandbox/pixel/register/trigger/?id=1&ev=PageView",
+            None,
+        );
+        assert!(m[0].mirror);
+    }
+
+    #[test]
+    fn microdata_and_unrelated_urls_are_ignored() {
+        assert!(decode(
+            "GET",
+            "https://www.facebook.com/tr/?id=1&ev=Microdata",
+            None
+        )
+        .is_empty());
+        assert!(decode("GET", "https://www.facebook.com/login", None).is_empty());
+        assert!(decode("GET", "https://notfacebook.com/tr/?id=1&ev=PageView", None).is_empty());
+    }
+
+    #[test]
+    fn ldu_consent_is_kept() {
+        let hits = decode(
+            "GET",
+            "https://www.facebook.com/tr?id=1&ev=PageView&dpo=LDU&dpoco=0&dpost=0",
+            None,
+        );
+        assert_eq!(hits[0].params["consent"]["dpo"], json!("LDU"));
+    }
+}

@@ -1,0 +1,186 @@
+//! Reddit Pixel: `pixel.js` loader and `rp.gif` hits on `alb.reddit.com` (any `*.reddit.com`).
+
+use serde_json::{json, Value};
+
+use super::params::{
+    host, host_is, ids_from, non_empty, number_or_string, parse_url, query_map, raw_strings,
+};
+use super::{Decoder, EventClass, Hit, Vendor};
+use crate::model::CapturedRequest;
+
+/// Decoder for the Reddit Pixel.
+pub(crate) struct Reddit;
+
+impl Decoder for Reddit {
+    fn vendor(&self) -> Vendor {
+        Vendor::Reddit
+    }
+
+    fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
+        let Some(url) = parse_url(request) else {
+            return Vec::new();
+        };
+        let host = host(&url);
+        let path = url.path();
+        if host == "www.redditstatic.com" {
+            if path.starts_with("/ads/") && path.ends_with("/pixel.js") {
+                return vec![Hit::loader(Vendor::Reddit, None)];
+            }
+            return Vec::new();
+        }
+        if !host_is(host, "reddit.com") || path != "/rp.gif" {
+            return Vec::new();
+        }
+        // The pixel sends every key, empty when unset: treat empty as absent.
+        let map = query_map(&url);
+        let base = non_empty(&map, "event");
+        let custom =
+            non_empty(&map, "m.customEventName").filter(|_| base.as_deref() == Some("Custom"));
+        let event = custom.or(base);
+        let mut hit = Hit::event(Vendor::Reddit, non_empty(&map, "id"), event.clone())
+            .with_class(class_of(event.as_deref().unwrap_or("")));
+        // `m.valueDecimal` is in currency units; `m.value` is the older field (unit depends on init).
+        let value = non_empty(&map, "m.valueDecimal").or_else(|| non_empty(&map, "m.value"));
+        hit.set("value", value.map(|v| number_or_string(&v)));
+        hit.set("currency", non_empty(&map, "m.currency").map(Value::String));
+        hit.set(
+            "num_items",
+            non_empty(&map, "m.itemCount").map(|v| number_or_string(&v)),
+        );
+        if let Some(products) = non_empty(&map, "m.products") {
+            let products =
+                serde_json::from_str::<Value>(&products).unwrap_or(Value::String(products));
+            hit.set("content_ids", ids_from(&products, "id"));
+            hit.set("items", Some(products));
+        }
+        hit.set(
+            "event_id",
+            non_empty(&map, "m.conversionId").map(Value::String),
+        );
+        hit.set(
+            "transaction_id",
+            non_empty(&map, "m.transactionId").map(Value::String),
+        );
+        let consent: serde_json::Map<String, Value> = ["opt_out", "dpm", "dpcc", "dprc"]
+            .iter()
+            .filter_map(|k| non_empty(&map, k).map(|v| (k.to_string(), json!(v))))
+            .collect();
+        if !consent.is_empty() {
+            hit.set("consent", Some(Value::Object(consent)));
+        }
+        hit.raw = raw_strings(&map);
+        vec![hit]
+    }
+}
+
+fn class_of(event: &str) -> EventClass {
+    match event {
+        "PageVisit" => EventClass::PageView,
+        "ViewContent" => EventClass::ViewContent,
+        "Search" => EventClass::Search,
+        "AddToCart" => EventClass::AddToCart,
+        "Purchase" => EventClass::Purchase,
+        "Lead" | "SignUp" => EventClass::Lead,
+        _ => EventClass::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HitKind;
+
+    fn decode(url: &str) -> Vec<Hit> {
+        Reddit.decode(&CapturedRequest::new("GET", url, None))
+    }
+
+    #[test]
+    fn page_visit_is_decoded() {
+        let hits = decode("https://alb.reddit.com/rp.gif?ts=1708362676211&id=a2_abc123z&event=PageVisit&m.itemCount=&m.value=&m.valueDecimal=&m.currency=&m.transactionId=&m.customEventName=&m.products=&m.conversionId=&uuid=c6959068-f901-4338-a393-7dda9cbd1fc3&aaid=&em=&external_id=&idfa=&integration=reddit&opt_out=0&sh=2560&sw=1440&v=rdt_c9439d84&dpm=&dpcc=&dprc=");
+        assert_eq!(hits.len(), 1);
+        let hit = &hits[0];
+        assert_eq!(hit.account.as_deref(), Some("a2_abc123z"));
+        assert_eq!(hit.event.as_deref(), Some("PageVisit"));
+        assert_eq!(hit.class, EventClass::PageView);
+        assert_eq!(hit.params["consent"], json!({"opt_out": "0"}));
+        assert!(!hit.params.contains_key("value"), "empty keys are absent");
+        assert!(!hit.params.contains_key("event_id"));
+        assert_eq!(
+            hit.raw["uuid"],
+            json!("c6959068-f901-4338-a393-7dda9cbd1fc3")
+        );
+    }
+
+    #[test]
+    fn purchase_is_decoded_with_products_and_ids() {
+        let products = "%5B%7B%22id%22%3A%22SKU-1%22%2C%22name%22%3A%22Blue%20Mug%22%2C%22category%22%3A%22Kitchen%22%7D%2C%7B%22id%22%3A%22SKU-2%22%7D%5D";
+        let url = format!("https://alb.reddit.com/rp.gif?ts=1708362676211&id=a2_abc123z&event=Purchase&m.itemCount=2&m.value=&m.valueDecimal=59.9&m.currency=EUR&m.transactionId=1001&m.customEventName=&m.products={products}&m.conversionId=order-1001&uuid=u-1&integration=reddit&opt_out=1&dpm=LDU&dpcc=US&dprc=CA");
+        let hit = &decode(&url)[0];
+        assert_eq!(hit.class, EventClass::Purchase);
+        assert_eq!(hit.params["value"], json!(59.9));
+        assert_eq!(hit.params["currency"], json!("EUR"));
+        assert_eq!(hit.params["num_items"], json!(2.0));
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert_eq!(hit.params["items"][0]["name"], json!("Blue Mug"));
+        assert_eq!(hit.params["event_id"], json!("order-1001"));
+        assert_eq!(hit.params["transaction_id"], json!("1001"));
+        assert_eq!(
+            hit.params["consent"],
+            json!({"opt_out": "1", "dpm": "LDU", "dpcc": "US", "dprc": "CA"})
+        );
+    }
+
+    #[test]
+    fn custom_events_take_their_custom_name() {
+        let hit = &decode("https://alb.reddit.com/rp.gif?id=a2_x&event=Custom&m.customEventName=QuizDone&m.value=5")[0];
+        assert_eq!(hit.event.as_deref(), Some("QuizDone"));
+        assert_eq!(hit.class, EventClass::Other);
+        assert_eq!(
+            hit.params["value"],
+            json!(5.0),
+            "m.value when no valueDecimal"
+        );
+        let unnamed =
+            &decode("https://alb.reddit.com/rp.gif?id=a2_x&event=Custom&m.customEventName=")[0];
+        assert_eq!(unnamed.event.as_deref(), Some("Custom"));
+        for (event, class) in [
+            ("ViewContent", EventClass::ViewContent),
+            ("AddToCart", EventClass::AddToCart),
+            ("Lead", EventClass::Lead),
+            ("SignUp", EventClass::Lead),
+        ] {
+            assert_eq!(
+                decode(&format!(
+                    "https://alb.reddit.com/rp.gif?id=a2_x&event={event}"
+                ))[0]
+                    .class,
+                class
+            );
+        }
+    }
+
+    #[test]
+    fn bad_products_stay_as_sent() {
+        let hit = &decode("https://alb.reddit.com/rp.gif?id=a2_x&event=AddToCart&m.products=%5Bnot%20json&m.valueDecimal=%2410")[0];
+        assert_eq!(hit.params["items"], json!("[not json"));
+        assert!(!hit.params.contains_key("content_ids"));
+        assert_eq!(hit.params["value"], json!("$10"));
+    }
+
+    #[test]
+    fn loader_and_look_alikes() {
+        assert_eq!(
+            decode("https://www.redditstatic.com/ads/pixel.js")[0].kind,
+            HitKind::Loader
+        );
+        assert_eq!(
+            decode("https://www.redditstatic.com/ads/v2/pixel.js")[0].kind,
+            HitKind::Loader
+        );
+        assert!(decode("https://www.reddit.com/static/pixel.png").is_empty());
+        assert!(
+            decode("https://alb.reddit.com.evil.test/rp.gif?id=a2_x&event=PageVisit").is_empty()
+        );
+        assert!(decode("https://notreddit.com/rp.gif?id=a2_x&event=PageVisit").is_empty());
+    }
+}
