@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::File;
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -314,23 +314,17 @@ enum Lock {
     Exclusive,
 }
 
-/// `flock(2)` without blocking: true when taken, false when someone else holds it. The lock
-/// goes with the file (and with the process, however it ends).
+/// An advisory lock (`flock(2)` on Unix) without blocking: true when taken, false when someone
+/// else holds it. The lock goes with the file (and with the process, however it ends).
 fn flock(file: &File, lock: Lock) -> io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    let operation = match lock {
-        Lock::Shared => libc::LOCK_SH,
-        Lock::Exclusive => libc::LOCK_EX,
-    } | libc::LOCK_NB;
-    // SAFETY: the descriptor is open for as long as `file` lives; flock only reads it.
-    if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
-        return Ok(true);
-    }
-    let error = io::Error::last_os_error();
-    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
-    } else {
-        Err(error)
+    let taken = match lock {
+        Lock::Shared => file.try_lock_shared(),
+        Lock::Exclusive => file.try_lock(),
+    };
+    match taken {
+        Ok(()) => Ok(true),
+        Err(TryLockError::WouldBlock) => Ok(false),
+        Err(TryLockError::Error(error)) => Err(error),
     }
 }
 
