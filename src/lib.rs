@@ -7,6 +7,7 @@
 //! command, and [`cli`] is the command line on top.
 
 pub mod adblock;
+pub mod atomic_file;
 pub mod audit;
 pub mod browser;
 pub mod checks;

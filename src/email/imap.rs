@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::future::Future;
-use std::io::{self, Write as _};
+use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -527,27 +527,13 @@ impl Checkpoint {
         self.state.last_uid
     }
 
-    /// Writes the state file atomically (temporary file, fsync, rename).
+    /// Writes the state file atomically and durably (temporary file, fsync, rename, fsync).
     pub fn commit(self) -> io::Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir)?;
-        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let json = serde_json::to_vec_pretty(&self.state).map_err(io::Error::other)?;
-        let written = (|| {
-            let mut file = fs::File::create(&tmp)?;
-            file.write_all(&json)?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
-            fs::rename(&tmp, &self.path)
-        })();
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written?;
-        // Make the rename itself durable; not every platform lets a directory be synced.
-        let _ = fs::File::open(dir).and_then(|d| d.sync_all());
-        Ok(())
+        let mut json = serde_json::to_vec_pretty(&self.state).map_err(io::Error::other)?;
+        json.push(b'\n');
+        crate::atomic_file::write(&self.path, json)
     }
 }
 

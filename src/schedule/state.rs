@@ -166,14 +166,12 @@ impl State {
         }
     }
 
-    /// Writes the state file atomically (a reader sees the old or the new file, never half).
+    /// Writes the state file atomically (a reader sees the old or the new file, never half)
+    /// and durably.
     pub fn save(&self, reports_dir: &Path) -> io::Result<()> {
         std::fs::create_dir_all(reports_dir)?;
-        let path = State::path(reports_dir);
-        let tmp = reports_dir.join(format!(".{STATE_FILE}.tmp"));
         let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
-        std::fs::write(&tmp, text + "\n")?;
-        std::fs::rename(&tmp, &path)
+        crate::atomic_file::write(State::path(reports_dir), text + "\n")
     }
 
     /// The status as a table for people: one line per site, then config errors in full.
@@ -355,6 +353,11 @@ mod tests {
             !dir.path().join(".schedule.json.tmp").exists(),
             "renamed into place"
         );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [STATE_FILE], "no temporary file is left");
         let shown = back.render(false);
         assert!(shown.contains("scheduler: never ran here"), "{shown}");
         assert!(shown.contains("shop  sites/shop.toml"), "{shown}");
