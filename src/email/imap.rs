@@ -992,41 +992,36 @@ fn uid_set(uids: &[u32]) -> String {
     out
 }
 
-/// A mailbox name in IMAP's modified UTF-7 (RFC 3501 §5.1.3).
+/// A mailbox name in IMAP's modified UTF-7 (RFC 3501 §5.1.3): printable ASCII as itself (`&`
+/// as `&-`), every other run as `&`, its UTF-16BE in base64 (`,` for `/`, no padding), `-`.
 fn encode_mailbox_name(name: &str) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-    fn flush(out: &mut String, units: &mut Vec<u16>) {
-        if units.is_empty() {
-            return;
+    use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
+    use base64::Engine as _;
+    const MUTF7: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::IMAP_MUTF7, NO_PAD);
+    fn flush(out: &mut String, utf16: &mut Vec<u8>) {
+        if !utf16.is_empty() {
+            out.push('&');
+            MUTF7.encode_string(utf16.as_slice(), out);
+            out.push('-');
+            utf16.clear();
         }
-        let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
-        out.push('&');
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out.push('-');
-        units.clear();
     }
     let mut out = String::new();
-    let mut units = Vec::new();
+    let mut utf16 = Vec::new();
     for c in name.chars() {
         if (' '..='~').contains(&c) {
-            flush(&mut out, &mut units);
+            flush(&mut out, &mut utf16);
             match c {
                 '&' => out.push_str("&-"),
                 c => out.push(c),
             }
         } else {
-            units.extend_from_slice(c.encode_utf16(&mut [0; 2]));
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                utf16.extend_from_slice(&unit.to_be_bytes());
+            }
         }
     }
-    flush(&mut out, &mut units);
+    flush(&mut out, &mut utf16);
     out
 }
 
