@@ -1,6 +1,6 @@
 //! Atomic, durable file writes: a reader sees the old file or the new one, never half of it.
 //!
-//! [`write`] writes a temporary file in the target's directory, fsyncs it, renames it over the
+//! [`write()`] writes a temporary file in the target's directory, fsyncs it, renames it over the
 //! target and fsyncs the directory, so once it returns the new contents survive a crash.
 
 use std::fs::{self, File};
