@@ -8,6 +8,7 @@
 
 pub mod adblock;
 pub mod archive;
+pub mod atomic_file;
 pub mod audit;
 pub mod browser;
 pub mod cli;

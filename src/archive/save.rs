@@ -38,10 +38,7 @@ fn write_all(folder: &Path, report: &Report) -> io::Result<()> {
         }
     }
     for format in Format::ALL {
-        let path = folder.join(format.file_name());
-        let tmp = folder.join(format!("{}.tmp", format.file_name()));
-        std::fs::write(&tmp, format.render(report))?;
-        std::fs::rename(&tmp, &path)?;
+        crate::atomic_file::write(folder.join(format.file_name()), format.render(report))?;
     }
     Ok(())
 }

@@ -101,8 +101,10 @@ impl Driver {
 
     async fn wait_ready(&mut self, port: u16) -> Result<(), BrowserError> {
         let deadline = Instant::now() + Duration::from_secs(15);
+        let http = super::local_http()?;
+        let authority = format!("127.0.0.1:{port}");
         loop {
-            if let Ok(body) = super::http::get(&format!("127.0.0.1:{port}"), "/status").await {
+            if let Ok(body) = super::http_get(&http, &authority, "/status").await {
                 if body.contains("\"ready\":true") {
                     return Ok(());
                 }

@@ -4,12 +4,14 @@
 mod capture;
 mod cdp;
 mod driver;
-mod http;
 mod session;
 
 pub use capture::{BlockDecision, IdleOptions, PageCapture, Until};
 pub use driver::{Driver, DriverOptions};
 pub use session::{BrowserOptions, Session, Visit};
+
+use std::error::Error as _;
+use std::time::Duration;
 
 /// Why the browser could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -50,4 +52,54 @@ pub enum BrowserError {
     /// A WebDriver command failed.
     #[error("WebDriver: {0}")]
     WebDriver(String),
+}
+
+/// A client for the local DevTools and chromedriver endpoints (`/json/version`, `/status`):
+/// HTTP/1.1, no proxy, 10 s per request.
+fn local_http() -> Result<reqwest::Client, BrowserError> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| BrowserError::Cdp(format!("cannot set up an HTTP client: {e}")))
+}
+
+/// GETs `http://{authority}{path}` and returns the body of its `200 OK` answer.
+async fn http_get(
+    client: &reqwest::Client,
+    authority: &str,
+    path: &str,
+) -> Result<String, BrowserError> {
+    let fail = |e: String| BrowserError::Cdp(format!("GET http://{authority}{path}: {e}"));
+    let describe = |e: reqwest::Error| {
+        if e.is_timeout() {
+            return fail("timed out".into());
+        }
+        // reqwest's message with its causes ("error sending request: connection refused").
+        let e = e.without_url();
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !text.contains(&cause_text) {
+                text.push_str(": ");
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        fail(text)
+    };
+    let response = client
+        .get(format!("http://{authority}{path}"))
+        .send()
+        .await
+        .map_err(describe)?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(fail(format!(
+            "{:?} {}",
+            response.version(),
+            response.status()
+        )));
+    }
+    response.text().await.map_err(describe)
 }

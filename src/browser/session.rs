@@ -608,7 +608,7 @@ async fn cdp_urls(
         .ok_or_else(|| {
             BrowserError::Cdp("the session reports no debuggerAddress or se:cdp".into())
         })?;
-    let body = super::http::get(address, "/json/version").await?;
+    let body = super::http_get(&super::local_http()?, address, "/json/version").await?;
     let version: Value =
         serde_json::from_str(&body).map_err(|e| BrowserError::Cdp(e.to_string()))?;
     version["webSocketDebuggerUrl"]

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::File;
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -166,14 +166,12 @@ impl State {
         }
     }
 
-    /// Writes the state file atomically (a reader sees the old or the new file, never half).
+    /// Writes the state file atomically (a reader sees the old or the new file, never half)
+    /// and durably.
     pub fn save(&self, reports_dir: &Path) -> io::Result<()> {
         std::fs::create_dir_all(reports_dir)?;
-        let path = State::path(reports_dir);
-        let tmp = reports_dir.join(format!(".{STATE_FILE}.tmp"));
         let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
-        std::fs::write(&tmp, text + "\n")?;
-        std::fs::rename(&tmp, &path)
+        crate::atomic_file::write(State::path(reports_dir), text + "\n")
     }
 
     /// The status as a table for people: one line per site, then config errors in full.
@@ -314,23 +312,17 @@ enum Lock {
     Exclusive,
 }
 
-/// `flock(2)` without blocking: true when taken, false when someone else holds it. The lock
-/// goes with the file (and with the process, however it ends).
+/// An advisory lock (`flock(2)` on Unix) without blocking: true when taken, false when someone
+/// else holds it. The lock goes with the file (and with the process, however it ends).
 fn flock(file: &File, lock: Lock) -> io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    let operation = match lock {
-        Lock::Shared => libc::LOCK_SH,
-        Lock::Exclusive => libc::LOCK_EX,
-    } | libc::LOCK_NB;
-    // SAFETY: the descriptor is open for as long as `file` lives; flock only reads it.
-    if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
-        return Ok(true);
-    }
-    let error = io::Error::last_os_error();
-    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
-    } else {
-        Err(error)
+    let taken = match lock {
+        Lock::Shared => file.try_lock_shared(),
+        Lock::Exclusive => file.try_lock(),
+    };
+    match taken {
+        Ok(()) => Ok(true),
+        Err(TryLockError::WouldBlock) => Ok(false),
+        Err(TryLockError::Error(error)) => Err(error),
     }
 }
 
@@ -361,6 +353,11 @@ mod tests {
             !dir.path().join(".schedule.json.tmp").exists(),
             "renamed into place"
         );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [STATE_FILE], "no temporary file is left");
         let shown = back.render(false);
         assert!(shown.contains("scheduler: never ran here"), "{shown}");
         assert!(shown.contains("shop  sites/shop.toml"), "{shown}");
