@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::{HitReport, PageReport, Report};
-use crate::checks::{Code, Finding, Severity};
+use crate::checks::{Finding, Severity};
 use crate::vendors::{HitKind, Vendor};
 
 /// The page layout. The `.html` names turn minijinja's HTML auto-escaping on.
@@ -529,13 +529,13 @@ fn finding_groups(report: &Report) -> Vec<SeverityGroup<'_>> {
                 match issues.iter_mut().find(same) {
                     Some(issue) => issue.occurrences.push(occurrence),
                     None => issues.push(Issue {
-                        title: explain(finding.code).0,
+                        title: finding.code.title(),
                         code: finding.code.as_str(),
                         severity: severity.as_str(),
                         vendor: finding.vendor.map(Vendor::as_str),
                         account: finding.account.as_deref(),
                         event: finding.event.as_deref(),
-                        explain: explain(finding.code).1,
+                        explain: finding.code.explanation(),
                         unit: "page run",
                         occurrences: vec![occurrence],
                     }),
@@ -562,13 +562,13 @@ fn finding_groups(report: &Report) -> Vec<SeverityGroup<'_>> {
                 {
                     Some(issue) => issue.occurrences.push(occurrence),
                     None => issues.push(Issue {
-                        title: explain(finding.code).0,
+                        title: finding.code.title(),
                         code: finding.code.as_str(),
                         severity: severity.as_str(),
                         vendor: None,
                         account: None,
                         event: None,
-                        explain: explain(finding.code).1,
+                        explain: finding.code.explanation(),
                         unit: "email",
                         occurrences: vec![occurrence],
                     }),
@@ -664,130 +664,6 @@ fn emails(report: &Report) -> Vec<EmailView<'_>> {
             email,
         })
         .collect()
-}
-
-/// A finding code's title and what it means, in words for marketers (the README's table,
-/// rephrased).
-fn explain(code: Code) -> (&'static str, &'static str) {
-    match code {
-        Code::Duplicate => (
-            "Event sent twice",
-            "The same event was sent more than once in one page load, so the vendor counts it \
-             twice (often the tag is installed twice).",
-        ),
-        Code::MissingParam => (
-            "Missing parameter",
-            "A parameter the vendor needs is missing (a value without a currency; a purchase \
-             without value, currency or order id): reports and bidding get incomplete data.",
-        ),
-        Code::WrongType => (
-            "Parameter in the wrong format",
-            "A parameter has the wrong format (a price sent as text like \"$59.90\", a \
-             currency that is not a 3-letter ISO code, product ids not sent as a list).",
-        ),
-        Code::BrokenScript => (
-            "Tag script fails to load",
-            "A vendor's script failed to load, so its tracking does not work on that page.",
-        ),
-        Code::CspBlocked => (
-            "Blocked by the site's security policy",
-            "The site's security policy (Content-Security-Policy) blocked a vendor script or \
-             hit: the browser never sent it.",
-        ),
-        Code::EndpointError => (
-            "Hit rejected by the vendor",
-            "A tracking hit was sent, but the vendor's server rejected it or could not be \
-             reached.",
-        ),
-        Code::MissingEid => (
-            "Conversion without event id",
-            "A conversion has no event id, so the vendor cannot match it with the copy your \
-             server sends: it may be counted twice or not deduplicated.",
-        ),
-        Code::PageError => ("Page failed to load", "The page itself failed to load."),
-        Code::NotFired => (
-            "Expected event missing",
-            "An event the site config expects on this page did not arrive (or fewer times \
-             than expected).",
-        ),
-        Code::WrongId => (
-            "Sent to the wrong account",
-            "A hit went to an account or pixel id that is not one of the store's: the data \
-             ends up in another account.",
-        ),
-        Code::WrongValue => (
-            "Wrong parameter value",
-            "A parameter does not have the expected value (for example, the price sent \
-             differs from the price on the page).",
-        ),
-        Code::UnexpectedTag => (
-            "Tag fires where it must not",
-            "A tag that must not fire on this page fired.",
-        ),
-        Code::SlowFire => (
-            "Event fires too late",
-            "An expected event arrived later than its time budget: visitors who leave quickly \
-             are not counted.",
-        ),
-        Code::FiresBeforeConsent => (
-            "Fires before consent",
-            "A tag that needs consent sent data before the visitor agreed: a privacy (GDPR) \
-             risk.",
-        ),
-        Code::FiresAfterReject => (
-            "Fires after the visitor said no",
-            "A tag that needs consent sent data after the visitor rejected tracking: a \
-             privacy (GDPR) risk.",
-        ),
-        Code::StepFailed => (
-            "Journey step failed",
-            "A step of the scripted visit (click, fill, …) could not be performed, so the \
-             rest of that journey was not checked.",
-        ),
-        Code::AdblockBlocked => (
-            "Lost to ad blockers",
-            "Visitors with an ad blocker do not send this event: a filter-list rule blocks it \
-             or the script it needs.",
-        ),
-        Code::MissingOpenPixel => (
-            "Email without open tracking",
-            "The email has no open-tracking pixel: opens of this email are not counted.",
-        ),
-        Code::BrokenOpenPixel => (
-            "Open pixel broken",
-            "The email's open-tracking image does not load (error status, not an image, or \
-             unreachable): opens are not counted.",
-        ),
-        Code::DuplicateOpenPixel => (
-            "Open pixel twice",
-            "The email carries the sender's open pixel more than once (often two templates \
-             or blocks each add it).",
-        ),
-        Code::BrokenClickRedirect => (
-            "Link broken",
-            "A link in the email fails: its tracking redirect errors or it lands on an error \
-             page, so readers who click are lost.",
-        ),
-        Code::MissingUtm => (
-            "Link without campaign parameters",
-            "A link's landing page lacks the UTM parameters the site requires: analytics \
-             cannot attribute the visit to the email.",
-        ),
-        Code::InconsistentUtm => (
-            "Links name different campaigns",
-            "The links of one email carry different utm_campaign values, so its visits are \
-             split across campaigns in analytics.",
-        ),
-        Code::UntrackedLink => (
-            "Link bypasses click tracking",
-            "A link goes straight to the store instead of through the email platform's click \
-             tracking: its clicks are not counted.",
-        ),
-        Code::EmailUnreadable => (
-            "Email could not be read",
-            "An email could not be read or parsed, so it was not audited.",
-        ),
-    }
 }
 
 /// What fired where: rows are page runs, columns vendors.
@@ -1074,6 +950,7 @@ mod tests {
 
     use super::*;
     use crate::browser::ConsoleEntry;
+    use crate::checks::Code;
     use crate::config::{Device, Scenario};
     use crate::report::Summary;
     use crate::request::TargetKind;
