@@ -39,6 +39,10 @@ impl Severity {
 }
 
 /// Stable finding codes (a public interface: scripts match on them).
+///
+/// Each code carries its own words for people: [`Code::title`] and [`Code::explanation`] (what
+/// the HTML report shows). The README's finding-code table lists every code in [`Code::ALL`]
+/// (`tests/finding_codes.rs` checks it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
@@ -95,7 +99,52 @@ pub enum Code {
     EmailUnreadable,
 }
 
+/// `Code::ALL` from one list of variants, plus a `match` on that same list with no wildcard:
+/// a variant missing from the list does not compile.
+macro_rules! all_codes {
+    ($($variant:ident,)*) => {
+        /// Every code, in declaration order.
+        pub const ALL: &'static [Code] = {
+            #[allow(dead_code)]
+            fn every_variant_is_listed(code: Code) {
+                match code {
+                    $(Code::$variant => {})*
+                }
+            }
+            &[$(Code::$variant),*]
+        };
+    };
+}
+
 impl Code {
+    all_codes! {
+        Duplicate,
+        MissingParam,
+        WrongType,
+        BrokenScript,
+        CspBlocked,
+        EndpointError,
+        MissingEid,
+        PageError,
+        NotFired,
+        WrongId,
+        WrongValue,
+        UnexpectedTag,
+        SlowFire,
+        FiresBeforeConsent,
+        FiresAfterReject,
+        StepFailed,
+        AdblockBlocked,
+        MissingOpenPixel,
+        BrokenOpenPixel,
+        DuplicateOpenPixel,
+        BrokenClickRedirect,
+        MissingUtm,
+        InconsistentUtm,
+        UntrackedLink,
+        EmailUnreadable,
+    }
+
     /// The code as written in reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -124,6 +173,132 @@ impl Code {
             Code::InconsistentUtm => "inconsistent_utm",
             Code::UntrackedLink => "untracked_link",
             Code::EmailUnreadable => "email_unreadable",
+        }
+    }
+
+    /// The code in words, for people who do not know the codes (`Fires before consent`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Code::Duplicate => "Event sent twice",
+            Code::MissingParam => "Missing parameter",
+            Code::WrongType => "Parameter in the wrong format",
+            Code::BrokenScript => "Tag script fails to load",
+            Code::CspBlocked => "Blocked by the site's security policy",
+            Code::EndpointError => "Hit rejected by the vendor",
+            Code::MissingEid => "Conversion without event id",
+            Code::PageError => "Page failed to load",
+            Code::NotFired => "Expected event missing",
+            Code::WrongId => "Sent to the wrong account",
+            Code::WrongValue => "Wrong parameter value",
+            Code::UnexpectedTag => "Tag fires where it must not",
+            Code::SlowFire => "Event fires too late",
+            Code::FiresBeforeConsent => "Fires before consent",
+            Code::FiresAfterReject => "Fires after the visitor said no",
+            Code::StepFailed => "Journey step failed",
+            Code::AdblockBlocked => "Lost to ad blockers",
+            Code::MissingOpenPixel => "Email without open tracking",
+            Code::BrokenOpenPixel => "Open pixel broken",
+            Code::DuplicateOpenPixel => "Open pixel twice",
+            Code::BrokenClickRedirect => "Link broken",
+            Code::MissingUtm => "Link without campaign parameters",
+            Code::InconsistentUtm => "Links name different campaigns",
+            Code::UntrackedLink => "Link bypasses click tracking",
+            Code::EmailUnreadable => "Email could not be read",
+        }
+    }
+
+    /// What the code means, in plain words for marketers (the README's table, rephrased).
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Code::Duplicate => {
+                "The same event was sent more than once in one page load, so the vendor counts it \
+             twice (often the tag is installed twice)."
+            }
+            Code::MissingParam => {
+                "A parameter the vendor needs is missing (a value without a currency; a purchase \
+             without value, currency or order id): reports and bidding get incomplete data."
+            }
+            Code::WrongType => {
+                "A parameter has the wrong format (a price sent as text like \"$59.90\", a \
+             currency that is not a 3-letter ISO code, product ids not sent as a list)."
+            }
+            Code::BrokenScript => {
+                "A vendor's script failed to load, so its tracking does not work on that page."
+            }
+            Code::CspBlocked => {
+                "The site's security policy (Content-Security-Policy) blocked a vendor script or \
+             hit: the browser never sent it."
+            }
+            Code::EndpointError => {
+                "A tracking hit was sent, but the vendor's server rejected it or could not be \
+             reached."
+            }
+            Code::MissingEid => {
+                "A conversion has no event id, so the vendor cannot match it with the copy your \
+             server sends: it may be counted twice or not deduplicated."
+            }
+            Code::PageError => "The page itself failed to load.",
+            Code::NotFired => {
+                "An event the site config expects on this page did not arrive (or fewer times \
+             than expected)."
+            }
+            Code::WrongId => {
+                "A hit went to an account or pixel id that is not one of the store's: the data \
+             ends up in another account."
+            }
+            Code::WrongValue => {
+                "A parameter does not have the expected value (for example, the price sent \
+             differs from the price on the page)."
+            }
+            Code::UnexpectedTag => "A tag that must not fire on this page fired.",
+            Code::SlowFire => {
+                "An expected event arrived later than its time budget: visitors who leave quickly \
+             are not counted."
+            }
+            Code::FiresBeforeConsent => {
+                "A tag that needs consent sent data before the visitor agreed: a privacy (GDPR) \
+             risk."
+            }
+            Code::FiresAfterReject => {
+                "A tag that needs consent sent data after the visitor rejected tracking: a \
+             privacy (GDPR) risk."
+            }
+            Code::StepFailed => {
+                "A step of the scripted visit (click, fill, …) could not be performed, so the \
+             rest of that journey was not checked."
+            }
+            Code::AdblockBlocked => {
+                "Visitors with an ad blocker do not send this event: a filter-list rule blocks it \
+             or the script it needs."
+            }
+            Code::MissingOpenPixel => {
+                "The email has no open-tracking pixel: opens of this email are not counted."
+            }
+            Code::BrokenOpenPixel => {
+                "The email's open-tracking image does not load (error status, not an image, or \
+             unreachable): opens are not counted."
+            }
+            Code::DuplicateOpenPixel => {
+                "The email carries the sender's open pixel more than once (often two templates \
+             or blocks each add it)."
+            }
+            Code::BrokenClickRedirect => {
+                "A link in the email fails: its tracking redirect errors or it lands on an error \
+             page, so readers who click are lost."
+            }
+            Code::MissingUtm => {
+                "A link's landing page lacks the UTM parameters the site requires: analytics \
+             cannot attribute the visit to the email."
+            }
+            Code::InconsistentUtm => {
+                "The links of one email carry different utm_campaign values, so its visits are \
+             split across campaigns in analytics."
+            }
+            Code::UntrackedLink => {
+                "A link goes straight to the store instead of through the email platform's click \
+             tracking: its clicks are not counted."
+            }
+            Code::EmailUnreadable => "An email could not be read or parsed, so it was not audited.",
         }
     }
 }
@@ -164,6 +339,32 @@ impl Finding {
             event: hit.hit.event.clone(),
             message,
             evidence,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_with_its_own_name_and_words() {
+        let names: BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names.len(),
+            Code::ALL.len(),
+            "a code listed twice in Code::ALL"
+        );
+        for (i, code) in Code::ALL.iter().enumerate() {
+            assert_eq!(*code as usize, i, "Code::ALL is in declaration order");
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                code.as_str(),
+                "as_str is what the JSON report writes"
+            );
+            assert!(!code.title().is_empty() && !code.explanation().is_empty());
         }
     }
 }
