@@ -19,7 +19,7 @@ use crate::schedule;
 use crate::vendors;
 
 /// The bundled demo store's site config (the same file as `sites/demo-store.toml`).
-const DEMO_SITE: &str = include_str!("../sites/demo-store.toml");
+const DEMO_SITE: &str = include_str!("../../sites/demo-store.toml");
 
 /// Audits the tracking pixels of ecommerce stores in real headless Chromium.
 #[derive(Debug, Parser)]
