@@ -1,0 +1,59 @@
+//! `pixelaudit audit`: a site config's pages, or ad-hoc URLs with the generic checks.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use url::Url;
+
+use super::{audit_and_report, check_output, load_site, DiscoverArgs, RunArgs};
+use crate::exit::Exit;
+use pixelaudit_core::config::Site;
+
+/// `pixelaudit audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A site config (sites/NAME.toml).
+    pub site: Option<PathBuf>,
+    /// A URL to audit (repeatable); replaces the config's pages when a config is given.
+    #[arg(long = "url", value_name = "URL")]
+    pub urls: Vec<Url>,
+    /// Audit the config against another deploy (a theme preview, staging): pages and journey
+    /// steps keep their paths under this base URL.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<Url>,
+    /// Store discovery.
+    #[command(flatten)]
+    pub discover: DiscoverArgs,
+    /// Shared run options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+pub(super) async fn run(args: AuditArgs) -> Exit {
+    if let Err(error) = check_output(&args.run) {
+        eprintln!("error: {error}");
+        return Exit::Failure;
+    }
+    let mut site = match load_site(args.site.as_deref(), || Site::adhoc("adhoc", &args.urls)) {
+        Ok(site) => site,
+        Err(exit) => return exit,
+    };
+    if let Some(base) = &args.base_url {
+        site.rebase(base);
+    }
+    if args.site.is_some() && !args.urls.is_empty() {
+        site.only_urls(&args.urls);
+    }
+    let discover = args.discover.apply(&mut site);
+    if discover && site.base_url.host_str().is_none() {
+        eprintln!("error: --discover needs a site config (its base_url) or a --url to start from");
+        return Exit::Failure;
+    }
+    if site.pages.is_empty() && site.journeys.is_empty() && !discover {
+        eprintln!("error: nothing to audit: give a site config (sites/NAME.toml) or --url URL");
+        return Exit::Failure;
+    }
+    let mut run = args.run;
+    run.site_run.discover = discover;
+    audit_and_report(&site, &run, Vec::new()).await
+}
