@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use pixelaudit::audit;
 use pixelaudit::audit::AuditOptions;
-use pixelaudit::browser::{BrowserOptions, IdleOptions};
+use pixelaudit_browser::{BrowserOptions, IdleOptions};
 use pixelaudit_core::config::{ConsentAction, CookieSpec, PagePlan, Site};
 use pixelaudit_core::model::Scenario;
 use pixelaudit_demo::{DemoOptions, DemoServer};

@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use pixelaudit::audit;
 use pixelaudit::audit::AuditOptions;
-use pixelaudit::browser::{BrowserOptions, DriverOptions, IdleOptions};
 use pixelaudit::discover;
 use pixelaudit::net::Network;
+use pixelaudit_browser::{BrowserOptions, DriverOptions, IdleOptions};
 use pixelaudit_core::config::DiscoverOptions;
 use pixelaudit_core::config::{ConsentAction, CookieSpec, Site};
 use pixelaudit_core::model::Scenario;

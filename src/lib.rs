@@ -1,16 +1,18 @@
-//! pixelaudit: audits the tracking pixels of ecommerce stores in real headless Chromium.
+//! pixelaudit, the app: audits the tracking pixels of ecommerce stores in real headless Chromium.
 //!
-//! Data flows one way: a site config ([`config`]) names pages; the [`browser`] visits them and
-//! captures every request from every target; [`vendors`] decode requests into hits; [`checks`]
-//! turn hits into findings; [`report`] renders and saves the result. [`audit`] ties these
-//! together, [`run`] handles one site's run end to end (audit, save, history, email) for every
-//! command, and [`cli`] is the command line on top.
+//! What pixelaudit knows (the model, vendor decoders, site configs, checks, email checks and
+//! report formats) lives in `pixelaudit-core`; driving the browser and capturing requests in
+//! `pixelaudit-browser`. This crate runs them: [`audit`] visits a site's pages and journeys
+//! with the browser and checks what they sent, [`adblock`] replays them behind filter lists,
+//! [`discover`] finds a store's pages, [`email`] takes in test emails and follows their links,
+//! [`archive`] saves runs and their history, [`notify`] emails the report, [`run`] ties one
+//! site's run together for every command, [`schedule`] repeats runs at their cron times, and
+//! [`cli`] is the command line on top.
 
 pub mod adblock;
 pub mod archive;
 pub mod atomic_file;
 pub mod audit;
-pub mod browser;
 pub mod cli;
 pub mod discover;
 pub mod email;

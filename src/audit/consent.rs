@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::browser::{BrowserError, IdleOptions, Session};
+use pixelaudit_browser::{BrowserError, IdleOptions, Session};
 use pixelaudit_core::config::{ConsentAction, CookieSpec, Site};
 use pixelaudit_core::model::Scenario;
 

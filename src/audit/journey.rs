@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::report::{page_report, RunInfo};
 use super::{consent, page_values, AuditOptions, Browser};
-use crate::browser::{BrowserError, Session};
+use pixelaudit_browser::{BrowserError, Session};
 use pixelaudit_core::checks;
 use pixelaudit_core::checks::Context;
 use pixelaudit_core::config::{Action, ExpectSpec, JourneyPlan, Site, StepPlan};

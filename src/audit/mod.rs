@@ -17,11 +17,11 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::adblock::Blocker;
-use crate::browser::{
-    BlockDecision, BrowserError, BrowserOptions, Driver, DriverOptions, IdleOptions, Session,
-};
 use crate::email::EmailInput;
 use crate::net::Network;
+use pixelaudit_browser::{
+    BlockDecision, BrowserError, BrowserOptions, Driver, DriverOptions, IdleOptions, Session,
+};
 use pixelaudit_core::config::Site;
 use pixelaudit_core::model::Severity;
 use pixelaudit_core::report::{PageReport, Partial, Report, StopReason, REPORT_VERSION};

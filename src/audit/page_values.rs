@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::browser::Session;
+use pixelaudit_browser::Session;
 use pixelaudit_core::config::{ExpectSpec, PageSource, ParamRule};
 
 const READ_VALUES: &str = r#"

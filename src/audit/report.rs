@@ -1,7 +1,7 @@
 //! Turns one capture (a page load or a journey step) into a checked `PageReport`.
 
 use crate::adblock::Blocker;
-use crate::browser::PageCapture;
+use pixelaudit_browser::PageCapture;
 use pixelaudit_core::checks;
 use pixelaudit_core::checks::{Context, PageInput};
 use pixelaudit_core::model::Finding;

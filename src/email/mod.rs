@@ -19,8 +19,8 @@ use pixelaudit_core::email::{
     checks, esp, extract, message, Chain, EmailLink, EmailReport, Esp, OpenPixel,
 };
 
-use crate::browser::{IdleOptions, Session};
 use crate::net::Network;
+use pixelaudit_browser::{IdleOptions, Session};
 
 /// What the audit got from the sources: messages, or a source that failed as a whole.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 
-use crate::browser::{IdleOptions, PageCapture, Session};
+use pixelaudit_browser::{IdleOptions, PageCapture, Session};
 use pixelaudit_core::model::CapturedRequest;
 
 /// Loads `html` as a document with JavaScript off and returns every request it made.
