@@ -1,6 +1,50 @@
-//! The validated `[discover]` settings: how far and how hard store discovery looks.
+//! The raw and validated `[discover]` settings: how far and how hard store discovery looks.
 
 use std::time::Duration;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::plan::Validator;
+use super::ConfigError;
+
+/// The `[discover]` section: limits and page types for `pixelaudit audit --discover`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverConfig {
+    /// Most pages found (default 5000).
+    #[serde(default)]
+    pub max_pages: Option<usize>,
+    /// Links followed this deep from the base URL (default 3).
+    #[serde(default)]
+    pub max_depth: Option<usize>,
+    /// Path globs a page must match (default: all).
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
+    /// Path globs left out.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// Pages audited per type (default 3).
+    #[serde(default)]
+    pub per_type: Option<usize>,
+    /// Own page types, checked before the built-in Shopify ones.
+    #[serde(default)]
+    pub types: Vec<PageTypeConfig>,
+    /// Requests in flight while discovering (default 4).
+    #[serde(default)]
+    pub concurrency: Option<usize>,
+}
+
+/// One own page type: a name and the path glob of its pages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageTypeConfig {
+    /// The type's name in reports.
+    pub name: String,
+    /// Its pages' path glob (`*` within a segment, `**` across).
+    #[serde(rename = "match")]
+    pub pattern: Spanned<String>,
+}
 
 /// What to discover and how hard to try.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,5 +86,31 @@ impl Default for DiscoverOptions {
             concurrency: 4,
             timeout: Duration::from_secs(15),
         }
+    }
+}
+
+impl Validator<'_> {
+    pub(super) fn discover(
+        &self,
+        d: &DiscoverConfig,
+    ) -> Result<crate::config::DiscoverOptions, ConfigError> {
+        let glob = |pattern: &Spanned<String>| -> Result<String, ConfigError> {
+            crate::config::PathGlob::new(pattern.get_ref())
+                .map(|_| pattern.get_ref().clone())
+                .map_err(|e| self.err(Some(pattern.span()), format!("invalid path glob: {e}")))
+        };
+        let mut options = crate::config::DiscoverOptions::default();
+        options.max_pages = d.max_pages.unwrap_or(options.max_pages);
+        options.max_depth = d.max_depth.unwrap_or(options.max_depth);
+        options.per_type = d.per_type.unwrap_or(options.per_type);
+        options.concurrency = d.concurrency.unwrap_or(options.concurrency).max(1);
+        options.include = d.include.iter().map(glob).collect::<Result<_, _>>()?;
+        options.exclude = d.exclude.iter().map(glob).collect::<Result<_, _>>()?;
+        options.types = d
+            .types
+            .iter()
+            .map(|t| Ok((t.name.clone(), glob(&t.pattern)?)))
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(options)
     }
 }

@@ -1,6 +1,13 @@
 //! Site configuration (`sites/<name>.toml`): the raw file format, its validation into a
 //! [`Site`], and errors that point at file:line:col with "did you mean" suggestions.
+//!
+//! `site.rs` is the file's top level and `plan.rs` the validated site with its pages,
+//! journeys and templates; each other section keeps its raw type, its validated type and its
+//! validation in one file: `adblock.rs`, `consent.rs`, `discover.rs`, `email.rs`,
+//! `network.rs`, `notify.rs`, `schedule.rs` (`expect.rs` and `journey.rs` hold the rules and
+//! steps of pages).
 
+mod adblock;
 mod consent;
 mod discover;
 mod email;
@@ -15,18 +22,19 @@ mod schedule;
 mod site;
 mod suggest;
 
+pub use adblock::{AdblockConfig, AdblockPlan};
 pub use consent::{ConsentAction, ConsentMode};
-pub use discover::DiscoverOptions;
-pub use email::EmailPlan;
+pub use discover::{DiscoverConfig, DiscoverOptions, PageTypeConfig};
+pub use email::{EmailConfig, EmailPlan};
 pub use error::ConfigError;
 pub use expect::{Count, PageSource, ParamRule, RULE_KEYWORDS};
 pub use glob::{translate as translate_glob, GlobError, PathGlob};
 pub use journey::{Action, CookieSpec, FieldValue, KeyValue, Scroll};
-pub use network::{lookup, HostPattern, ResolveRule};
-pub use notify::{NotifyPlan, TlsMode, When, DEFAULT_SUBJECT};
+pub use network::{lookup, HostPattern, NetworkConfig, NetworkPlan, ResolveRule};
+pub use notify::{NotifyConfig, NotifyPlan, TlsMode, When, DEFAULT_SUBJECT};
 pub use plan::{
-    AdblockPlan, Checks, ConsentPlan, ExpectSpec, ForbidSpec, JourneyPlan, NetworkPlan, PagePlan,
-    Site, StepPlan, TemplatePlan, PARAM_KEYS,
+    Checks, ConsentPlan, ExpectSpec, ForbidSpec, JourneyPlan, PagePlan, Site, StepPlan,
+    TemplatePlan, PARAM_KEYS,
 };
 pub use schedule::{
     parse_cron, parse_timezone, CronSpec, ScheduleConfig, SchedulePlan, DEFAULT_BUDGET,

@@ -1,8 +1,41 @@
-//! `--resolve PATTERN=ADDR:PORT` / `[network] resolve`: host overrides, parsed and matched.
+//! The `[network]` section and `--resolve PATTERN=ADDR:PORT`: host overrides, parsed, validated and matched, and the trust settings.
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::plan::Validator;
+use super::ConfigError;
+
+/// The `[network]` section: one network view for Chromium, the redirect follower, IMAP and
+/// filter-list downloads (the same as `--resolve`, `--ca-cert`, `--insecure`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// `PATTERN=ADDR:PORT` overrides: an exact host or `*.domain`.
+    #[serde(default)]
+    pub resolve: Vec<Spanned<String>>,
+    /// PEM files with certificates to trust on top of the system roots.
+    #[serde(default)]
+    pub ca_cert: Vec<std::path::PathBuf>,
+    /// Accept any certificate (local testing only).
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// Validated `[network]` settings; the CLI's `--resolve`, `--ca-cert`, `--insecure` add to them.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkPlan {
+    /// Host overrides, first match wins.
+    pub resolve: Vec<ResolveRule>,
+    /// PEM files to trust.
+    pub ca_certs: Vec<std::path::PathBuf>,
+    /// Accept any certificate.
+    pub insecure: bool,
+}
 
 /// Which hosts a rule covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,9 +127,29 @@ pub fn lookup(rules: &[ResolveRule], host: &str) -> Option<SocketAddr> {
         .map(|rule| rule.addr)
 }
 
+impl Validator<'_> {
+    pub(super) fn network(&self, n: &NetworkConfig) -> Result<NetworkPlan, ConfigError> {
+        let resolve = n
+            .resolve
+            .iter()
+            .map(|rule| {
+                rule.get_ref()
+                    .parse::<ResolveRule>()
+                    .map_err(|message| self.err(Some(rule.span()), message))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NetworkPlan {
+            resolve,
+            ca_certs: n.ca_cert.clone(),
+            insecure: n.insecure,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::plan::tests::site;
 
     #[test]
     fn parses_exact_and_wildcard_patterns() {
@@ -125,5 +178,22 @@ mod tests {
             let error = bad.parse::<ResolveRule>().unwrap_err();
             assert!(error.contains("PATTERN=ADDR:PORT"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn network_and_email_sections_are_validated_at_their_position() {
+        let ok = site("[network]\nresolve = [\"*.klclick.com=127.0.0.1:8443\"]\n[email]\nsources = [\"emails/\", \"imaps://seed@imap.test/INBOX\"]\nrequire_utm = []\n").unwrap();
+        assert_eq!(ok.network.resolve.len(), 1);
+        let email = ok.email.unwrap();
+        assert_eq!(email.sources.len(), 2);
+        assert!(email.require_utm.is_empty());
+        assert!(email.require_open_pixel);
+        let e = site("[network]\nresolve = [\"shop.test:443\"]\n").unwrap_err();
+        assert!(e.message.contains("PATTERN=ADDR:PORT"), "{}", e.message);
+        assert_eq!(e.line, Some(3));
+        let e = site("[email]\nsources = [\"https://shop.test/emails\"]\n").unwrap_err();
+        assert!(e.message.contains("imaps://"), "{}", e.message);
+        let e = site("[email]\nrequire_utms = []\n").unwrap_err();
+        assert!(e.message.contains("require_utm"), "{}", e.message);
     }
 }

@@ -1,6 +1,48 @@
-//! The validated `[notify]` settings: recipients, subject, when to send, SMTP server and TLS.
+//! The `[notify]` section, raw and validated: recipients, subject, when to send, SMTP server and TLS.
 
 use std::time::Duration;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::plan::Validator;
+use super::suggest::did_you_mean;
+use super::ConfigError;
+
+/// The `[notify]` section: who gets the report by email, when, and through which SMTP server.
+/// Credentials come from `PIXELAUDIT_SMTP_USERNAME` / `PIXELAUDIT_SMTP_PASSWORD` only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Recipients.
+    pub to: Vec<Spanned<String>>,
+    /// Sender.
+    pub from: Spanned<String>,
+    /// Subject template.
+    #[serde(default)]
+    pub subject: Option<Spanned<String>>,
+    /// `always` (default), `failure` or `regression`.
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    /// SMTP server.
+    pub smtp_host: String,
+    /// SMTP port (default 587, or 465 with `tls = "implicit"`).
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `implicit` or `none`.
+    #[serde(default)]
+    pub tls: Option<Spanned<String>>,
+    /// A PEM file with an extra CA certificate to trust for the SMTP server (a company or
+    /// test CA); the system's roots are always trusted.
+    #[serde(default)]
+    pub smtp_ca_cert: Option<std::path::PathBuf>,
+    /// Retries after a failed send (default 3).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// Wait before the first retry, in ms (default 2000; doubles each time).
+    #[serde(default)]
+    pub retry_backoff_ms: Option<u64>,
+}
 
 /// When to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,3 +95,120 @@ pub struct NotifyPlan {
 /// The default subject.
 pub const DEFAULT_SUBJECT: &str =
     "pixelaudit {{ site }}: {{ status }} — {{ errors }} error(s), {{ warnings }} warning(s)";
+
+impl Validator<'_> {
+    pub(super) fn notify(&self, n: &NotifyConfig) -> Result<NotifyPlan, ConfigError> {
+        let choose = |value: Option<&Spanned<String>>,
+                      names: &[&'static str],
+                      what: &str|
+         -> Result<Option<&'static str>, ConfigError> {
+            let Some(value) = value else { return Ok(None) };
+            names
+                .iter()
+                .find(|n| **n == value.get_ref())
+                .map(|n| Some(*n))
+                .ok_or_else(|| {
+                    self.err(
+                        Some(value.span()),
+                        format!(
+                            "unknown {what} `{}`{}; use one of {}",
+                            value.get_ref(),
+                            did_you_mean(value.get_ref(), names.iter().copied()),
+                            names.join(", ")
+                        ),
+                    )
+                })
+        };
+        let when = match choose(
+            n.when.as_ref(),
+            &["always", "failure", "regression"],
+            "`when`",
+        )? {
+            Some("failure") => When::Failure,
+            Some("regression") => When::Regression,
+            _ => When::Always,
+        };
+        let tls = match choose(n.tls.as_ref(), &["starttls", "implicit", "none"], "`tls`")? {
+            Some("implicit") => TlsMode::Implicit,
+            Some("none") => TlsMode::None,
+            _ => TlsMode::Starttls,
+        };
+        for address in n.to.iter().chain(std::iter::once(&n.from)) {
+            if address
+                .get_ref()
+                .parse::<lettre::message::Mailbox>()
+                .is_err()
+            {
+                return Err(self.err(
+                    Some(address.span()),
+                    format!("`{}` is not an email address", address.get_ref()),
+                ));
+            }
+        }
+        if n.to.is_empty() {
+            return Err(self.err(None, "[notify] needs at least one recipient in `to`"));
+        }
+        let subject = match &n.subject {
+            Some(template) => {
+                minijinja::Environment::new()
+                    .template_from_str(template.get_ref())
+                    .map_err(|e| {
+                        self.err(
+                            Some(template.span()),
+                            format!("invalid subject template: {e}"),
+                        )
+                    })?;
+                template.get_ref().clone()
+            }
+            None => crate::config::DEFAULT_SUBJECT.to_string(),
+        };
+        Ok(NotifyPlan {
+            to: n.to.iter().map(|t| t.get_ref().clone()).collect(),
+            from: n.from.get_ref().clone(),
+            subject,
+            when,
+            host: n.smtp_host.clone(),
+            port: n
+                .smtp_port
+                .unwrap_or(if tls == TlsMode::Implicit { 465 } else { 587 }),
+            tls,
+            ca_cert: n.smtp_ca_cert.clone(),
+            retries: n.retries.unwrap_or(3),
+            backoff: Duration::from_millis(n.retry_backoff_ms.unwrap_or(2000)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::plan::tests::site;
+
+    #[test]
+    fn notify_section_is_validated() {
+        let ok = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"smtp.shop.test\"\n").unwrap();
+        let n = ok.notify.unwrap();
+        assert_eq!(
+            (n.port, n.tls, n.when, n.retries),
+            (587, TlsMode::Starttls, When::Always, 3)
+        );
+        let e = site(
+            "[notify]\nto = [\"not an address\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not an email address"), "{}", e.message);
+        assert_eq!(e.line, Some(3));
+        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nwhen = \"failures\"\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `failure`?"),
+            "{}",
+            e.message
+        );
+        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nsmtp_password = \"x\"\n").unwrap_err();
+        assert!(
+            e.message.contains("unknown field `smtp_password`"),
+            "secrets never come from files: {}",
+            e.message
+        );
+    }
+}

@@ -14,16 +14,12 @@ use super::consent::{ConsentAction, ConsentConfig, ConsentMode};
 use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
 use super::schedule::SchedulePlan;
-use super::site::{
-    AdblockConfig, BrowserConfig, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig,
-    SiteConfig,
-};
+use super::site::{BrowserConfig, SiteConfig};
 use super::suggest::did_you_mean;
 use super::ConfigError;
+use super::{AdblockPlan, NetworkPlan};
 use crate::config::EmailPlan;
-use crate::config::ResolveRule;
-use crate::config::{NotifyPlan, TlsMode, When};
-use crate::model::Severity;
+use crate::config::NotifyPlan;
 use crate::model::Vendor;
 use crate::model::{Device, Scenario};
 use crate::vendors::known_events;
@@ -209,44 +205,11 @@ pub struct TemplatePlan {
     pub checks: Checks,
 }
 
-/// Validated `[network]` settings; the CLI's `--resolve`, `--ca-cert`, `--insecure` add to them.
-#[derive(Debug, Clone, Default)]
-pub struct NetworkPlan {
-    /// Host overrides, first match wins.
-    pub resolve: Vec<ResolveRule>,
-    /// PEM files to trust.
-    pub ca_certs: Vec<std::path::PathBuf>,
-    /// Accept any certificate.
-    pub insecure: bool,
-}
+pub(super) type Span = Option<Range<usize>>;
 
-/// Validated `[adblock]` settings.
-#[derive(Debug, Clone)]
-pub struct AdblockPlan {
-    /// Lists by name or path.
-    pub lists: Vec<String>,
-    /// Audit again with the lists blocking.
-    pub blocked_run: bool,
-    /// Severity of `adblock_blocked`.
-    pub severity: Severity,
-    /// How long a downloaded list stays fresh.
-    pub max_age: Duration,
-}
-
-impl Default for AdblockPlan {
-    fn default() -> Self {
-        AdblockPlan {
-            lists: vec!["easylist".to_string(), "easyprivacy".to_string()],
-            blocked_run: true,
-            severity: Severity::Info,
-            max_age: Duration::from_secs(24 * 3600),
-        }
-    }
-}
-
-type Span = Option<Range<usize>>;
-
-struct Validator<'a> {
+/// Validates a raw config's parts against its file, for error positions; each section's file
+/// adds the method that validates that section.
+pub(super) struct Validator<'a> {
     path: &'a Path,
     text: &'a str,
     base: Url,
@@ -533,7 +496,7 @@ fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {
 }
 
 impl Validator<'_> {
-    fn err(&self, span: Span, message: impl Into<String>) -> ConfigError {
+    pub(super) fn err(&self, span: Span, message: impl Into<String>) -> ConfigError {
         ConfigError::at(self.path, self.text, span, message)
     }
 
@@ -749,179 +712,6 @@ impl Validator<'_> {
         })
     }
 
-    fn adblock(&self, a: &AdblockConfig) -> Result<AdblockPlan, ConfigError> {
-        let defaults = AdblockPlan::default();
-        let severity = match &a.severity {
-            None => defaults.severity,
-            Some(name) => Severity::parse(name.get_ref()).ok_or_else(|| {
-                self.err(
-                    Some(name.span()),
-                    format!(
-                        "unknown severity `{}`{}; severities are info, warning, error",
-                        name.get_ref(),
-                        did_you_mean(name.get_ref(), ["info", "warning", "error"])
-                    ),
-                )
-            })?,
-        };
-        Ok(AdblockPlan {
-            lists: a.lists.clone().unwrap_or(defaults.lists),
-            blocked_run: a.blocked_run.unwrap_or(defaults.blocked_run),
-            severity,
-            max_age: a
-                .max_age_hours
-                .map_or(defaults.max_age, |h| Duration::from_secs(h * 3600)),
-        })
-    }
-
-    fn discover(&self, d: &DiscoverConfig) -> Result<crate::config::DiscoverOptions, ConfigError> {
-        let glob = |pattern: &Spanned<String>| -> Result<String, ConfigError> {
-            crate::config::PathGlob::new(pattern.get_ref())
-                .map(|_| pattern.get_ref().clone())
-                .map_err(|e| self.err(Some(pattern.span()), format!("invalid path glob: {e}")))
-        };
-        let mut options = crate::config::DiscoverOptions::default();
-        options.max_pages = d.max_pages.unwrap_or(options.max_pages);
-        options.max_depth = d.max_depth.unwrap_or(options.max_depth);
-        options.per_type = d.per_type.unwrap_or(options.per_type);
-        options.concurrency = d.concurrency.unwrap_or(options.concurrency).max(1);
-        options.include = d.include.iter().map(glob).collect::<Result<_, _>>()?;
-        options.exclude = d.exclude.iter().map(glob).collect::<Result<_, _>>()?;
-        options.types = d
-            .types
-            .iter()
-            .map(|t| Ok((t.name.clone(), glob(&t.pattern)?)))
-            .collect::<Result<_, ConfigError>>()?;
-        Ok(options)
-    }
-
-    fn network(&self, n: &NetworkConfig) -> Result<NetworkPlan, ConfigError> {
-        let resolve = n
-            .resolve
-            .iter()
-            .map(|rule| {
-                rule.get_ref()
-                    .parse::<ResolveRule>()
-                    .map_err(|message| self.err(Some(rule.span()), message))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(NetworkPlan {
-            resolve,
-            ca_certs: n.ca_cert.clone(),
-            insecure: n.insecure,
-        })
-    }
-
-    fn email(&self, e: &EmailConfig, base_url: &Url) -> Result<EmailPlan, ConfigError> {
-        let mut plan = EmailPlan::defaults(base_url.host_str());
-        for source in &e.sources {
-            let text = source.get_ref();
-            if text.contains("://") && !text.starts_with("imap://") && !text.starts_with("imaps://")
-            {
-                return Err(self.err(
-                    Some(source.span()),
-                    format!("`{text}`: an email source is a path (.eml file, folder, Maildir) or an imap:// / imaps:// URL"),
-                ));
-            }
-            plan.sources.push(text.clone());
-        }
-        if let Some(utm) = &e.require_utm {
-            plan.require_utm = utm.clone();
-        }
-        if let Some(hosts) = &e.store_hosts {
-            plan.store_hosts = hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
-        }
-        plan.require_click_tracking = e
-            .require_click_tracking
-            .unwrap_or(plan.require_click_tracking);
-        plan.require_open_pixel = e.require_open_pixel.unwrap_or(plan.require_open_pixel);
-        plan.audit_landing_pages = e.audit_landing_pages.unwrap_or(plan.audit_landing_pages);
-        plan.max_redirects = e.max_redirects.unwrap_or(plan.max_redirects);
-        plan.timeout = e.timeout_ms.map_or(plan.timeout, Duration::from_millis);
-        Ok(plan)
-    }
-
-    fn notify(&self, n: &NotifyConfig) -> Result<NotifyPlan, ConfigError> {
-        let choose = |value: Option<&Spanned<String>>,
-                      names: &[&'static str],
-                      what: &str|
-         -> Result<Option<&'static str>, ConfigError> {
-            let Some(value) = value else { return Ok(None) };
-            names
-                .iter()
-                .find(|n| **n == value.get_ref())
-                .map(|n| Some(*n))
-                .ok_or_else(|| {
-                    self.err(
-                        Some(value.span()),
-                        format!(
-                            "unknown {what} `{}`{}; use one of {}",
-                            value.get_ref(),
-                            did_you_mean(value.get_ref(), names.iter().copied()),
-                            names.join(", ")
-                        ),
-                    )
-                })
-        };
-        let when = match choose(
-            n.when.as_ref(),
-            &["always", "failure", "regression"],
-            "`when`",
-        )? {
-            Some("failure") => When::Failure,
-            Some("regression") => When::Regression,
-            _ => When::Always,
-        };
-        let tls = match choose(n.tls.as_ref(), &["starttls", "implicit", "none"], "`tls`")? {
-            Some("implicit") => TlsMode::Implicit,
-            Some("none") => TlsMode::None,
-            _ => TlsMode::Starttls,
-        };
-        for address in n.to.iter().chain(std::iter::once(&n.from)) {
-            if address
-                .get_ref()
-                .parse::<lettre::message::Mailbox>()
-                .is_err()
-            {
-                return Err(self.err(
-                    Some(address.span()),
-                    format!("`{}` is not an email address", address.get_ref()),
-                ));
-            }
-        }
-        if n.to.is_empty() {
-            return Err(self.err(None, "[notify] needs at least one recipient in `to`"));
-        }
-        let subject = match &n.subject {
-            Some(template) => {
-                minijinja::Environment::new()
-                    .template_from_str(template.get_ref())
-                    .map_err(|e| {
-                        self.err(
-                            Some(template.span()),
-                            format!("invalid subject template: {e}"),
-                        )
-                    })?;
-                template.get_ref().clone()
-            }
-            None => crate::config::DEFAULT_SUBJECT.to_string(),
-        };
-        Ok(NotifyPlan {
-            to: n.to.iter().map(|t| t.get_ref().clone()).collect(),
-            from: n.from.get_ref().clone(),
-            subject,
-            when,
-            host: n.smtp_host.clone(),
-            port: n
-                .smtp_port
-                .unwrap_or(if tls == TlsMode::Implicit { 465 } else { 587 }),
-            tls,
-            ca_cert: n.smtp_ca_cert.clone(),
-            retries: n.retries.unwrap_or(3),
-            backoff: Duration::from_millis(n.retry_backoff_ms.unwrap_or(2000)),
-        })
-    }
-
     fn consent_plan(&self, c: &ConsentConfig) -> Result<ConsentPlan, ConfigError> {
         let exempt = match &c.exempt {
             Some(list) => list
@@ -940,12 +730,13 @@ impl Validator<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const BASE: &str = "base_url = \"https://shop.test/\"\n";
 
-    fn site(rest: &str) -> Result<Site, ConfigError> {
+    /// A site config with `rest` after its base URL, as if read from `sites/shop.toml`.
+    pub(in crate::config) fn site(rest: &str) -> Result<Site, ConfigError> {
         Site::parse(Path::new("sites/shop.toml"), &format!("{BASE}{rest}"))
     }
 
@@ -1017,23 +808,6 @@ mod tests {
     }
 
     #[test]
-    fn adblock_section_has_defaults_and_checked_severity() {
-        let s = site("[adblock]\n").unwrap();
-        let a = s.adblock.unwrap();
-        assert_eq!(a.lists, vec!["easylist", "easyprivacy"]);
-        assert!(a.blocked_run);
-        assert_eq!(a.severity, Severity::Info);
-        let e = site("[adblock]\nseverity = \"warn\"\n").unwrap_err();
-        assert!(
-            e.message.contains("did you mean `warning`?"),
-            "{}",
-            e.message
-        );
-        assert_eq!(e.line, Some(3));
-        assert!(site("").unwrap().adblock.is_none());
-    }
-
-    #[test]
     fn rebase_moves_pages_and_gotos_to_a_preview_deploy() {
         let mut s = site("[[pages]]\npath = \"/products/x?v=1\"\n[[pages]]\nurl = \"https://cdn.other.test/a\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/cart\"\n").unwrap();
         s.rebase(&Url::parse("https://preview-123.shop.test/").unwrap());
@@ -1050,51 +824,6 @@ mod tests {
             Action::Goto(url) => assert_eq!(url.as_str(), "https://preview-123.shop.test/cart"),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn network_and_email_sections_are_validated_at_their_position() {
-        let ok = site("[network]\nresolve = [\"*.klclick.com=127.0.0.1:8443\"]\n[email]\nsources = [\"emails/\", \"imaps://seed@imap.test/INBOX\"]\nrequire_utm = []\n").unwrap();
-        assert_eq!(ok.network.resolve.len(), 1);
-        let email = ok.email.unwrap();
-        assert_eq!(email.sources.len(), 2);
-        assert!(email.require_utm.is_empty());
-        assert!(email.require_open_pixel);
-        let e = site("[network]\nresolve = [\"shop.test:443\"]\n").unwrap_err();
-        assert!(e.message.contains("PATTERN=ADDR:PORT"), "{}", e.message);
-        assert_eq!(e.line, Some(3));
-        let e = site("[email]\nsources = [\"https://shop.test/emails\"]\n").unwrap_err();
-        assert!(e.message.contains("imaps://"), "{}", e.message);
-        let e = site("[email]\nrequire_utms = []\n").unwrap_err();
-        assert!(e.message.contains("require_utm"), "{}", e.message);
-    }
-
-    #[test]
-    fn notify_section_is_validated() {
-        let ok = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"smtp.shop.test\"\n").unwrap();
-        let n = ok.notify.unwrap();
-        assert_eq!(
-            (n.port, n.tls, n.when, n.retries),
-            (587, TlsMode::Starttls, When::Always, 3)
-        );
-        let e = site(
-            "[notify]\nto = [\"not an address\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\n",
-        )
-        .unwrap_err();
-        assert!(e.message.contains("not an email address"), "{}", e.message);
-        assert_eq!(e.line, Some(3));
-        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nwhen = \"failures\"\n").unwrap_err();
-        assert!(
-            e.message.contains("did you mean `failure`?"),
-            "{}",
-            e.message
-        );
-        let e = site("[notify]\nto = [\"a@shop.test\"]\nfrom = \"audit@shop.test\"\nsmtp_host = \"h\"\nsmtp_password = \"x\"\n").unwrap_err();
-        assert!(
-            e.message.contains("unknown field `smtp_password`"),
-            "secrets never come from files: {}",
-            e.message
-        );
     }
 
     #[test]
