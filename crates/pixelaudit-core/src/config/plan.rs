@@ -26,7 +26,7 @@ use crate::config::{NotifyPlan, TlsMode, When};
 use crate::model::Severity;
 use crate::model::Vendor;
 use crate::model::{Device, Scenario};
-use crate::vendors::known_events;
+use crate::vendors;
 
 /// The normalised parameter names rules can address (plus `raw.<vendor key>`).
 pub const PARAM_KEYS: &[&str] = &[
@@ -512,18 +512,18 @@ fn glob(pattern: &str) -> Result<regex::Regex, regex::Error> {
 fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {
     let p = &config.pixels;
     let lists = [
-        (Vendor::Meta, &p.meta),
-        (Vendor::Ga4, &p.ga4),
-        (Vendor::GoogleAds, &p.google_ads),
-        (Vendor::Gtm, &p.gtm),
-        (Vendor::Tiktok, &p.tiktok),
-        (Vendor::Pinterest, &p.pinterest),
-        (Vendor::Snap, &p.snap),
-        (Vendor::Bing, &p.bing),
-        (Vendor::X, &p.x),
-        (Vendor::Reddit, &p.reddit),
-        (Vendor::Klaviyo, &p.klaviyo),
-        (Vendor::Shopify, &p.shopify),
+        (vendors::META, &p.meta),
+        (vendors::GA4, &p.ga4),
+        (vendors::GOOGLE_ADS, &p.google_ads),
+        (vendors::GTM, &p.gtm),
+        (vendors::TIKTOK, &p.tiktok),
+        (vendors::PINTEREST, &p.pinterest),
+        (vendors::SNAP, &p.snap),
+        (vendors::BING, &p.bing),
+        (vendors::X, &p.x),
+        (vendors::REDDIT, &p.reddit),
+        (vendors::KLAVIYO, &p.klaviyo),
+        (vendors::SHOPIFY, &p.shopify),
     ];
     lists
         .into_iter()
@@ -538,14 +538,14 @@ impl Validator<'_> {
     }
 
     fn vendor(&self, name: &Spanned<String>) -> Result<Vendor, ConfigError> {
-        Vendor::parse(name.get_ref()).ok_or_else(|| {
+        vendors::parse(name.get_ref()).ok_or_else(|| {
             self.err(
                 Some(name.span()),
                 format!(
                     "unknown vendor `{}`{}; vendors are {}",
                     name.get_ref(),
-                    did_you_mean(name.get_ref(), Vendor::ALL.iter().map(|v| v.as_str())),
-                    Vendor::ALL
+                    did_you_mean(name.get_ref(), vendors::all().iter().map(|v| v.as_str())),
+                    vendors::all()
                         .iter()
                         .map(|v| v.as_str())
                         .collect::<Vec<_>>()
@@ -558,7 +558,7 @@ impl Validator<'_> {
     /// Event names are free (custom events exist), but a near miss of a standard name is a typo.
     fn event(&self, vendor: Vendor, name: &Spanned<String>) -> Result<String, ConfigError> {
         let event = name.get_ref();
-        let known = known_events(vendor);
+        let known = vendor.profile().events;
         if !known.contains(&event.as_str()) {
             let hint = did_you_mean(event, known.iter().copied());
             if !hint.is_empty() {
@@ -928,7 +928,11 @@ impl Validator<'_> {
                 .iter()
                 .map(|v| self.vendor(v))
                 .collect::<Result<_, _>>()?,
-            None => vec![Vendor::Shopify],
+            None => vendors::all()
+                .iter()
+                .copied()
+                .filter(|v| v.profile().consent.exempt_by_default)
+                .collect(),
         };
         Ok(ConsentPlan {
             mode: c.mode,
@@ -956,7 +960,7 @@ mod tests {
         )
         .unwrap();
         let e = &s.pages[0].checks.expect[0];
-        assert_eq!((e.vendor, e.event.as_str()), (Vendor::Meta, "ViewContent"));
+        assert_eq!((e.vendor, e.event.as_str()), (vendors::META, "ViewContent"));
         assert_eq!(e.accounts, vec!["111"]);
         assert_eq!(e.count, Count::ONCE);
         assert_eq!(e.params.len(), 2);
@@ -1118,7 +1122,7 @@ mod tests {
             vec![Scenario::Accept],
             "opt-in: expected only after accept"
         );
-        assert_eq!(s.consent.unwrap().exempt, vec![Vendor::Shopify]);
+        assert_eq!(s.consent.unwrap().exempt, vec![vendors::SHOPIFY]);
     }
 
     #[test]
