@@ -356,7 +356,11 @@ impl Site {
 
     /// Validates a parsed config; `text` is its source for error positions.
     pub fn from_config(path: &Path, text: &str, config: &SiteConfig) -> Result<Site, ConfigError> {
-        let pixels = pixel_map(config);
+        let pixels: BTreeMap<Vendor, Vec<String>> = config
+            .pixels
+            .listed()
+            .map(|(vendor, ids)| (vendor, ids.to_vec()))
+            .collect();
         let v = Validator {
             path,
             text,
@@ -507,29 +511,6 @@ fn checks_for(templates: &[TemplatePlan], url: &Url) -> Checks {
 /// A path pattern: `*` within one segment, `**` across segments, anchored at both ends.
 fn glob(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::Regex::new(&format!("^{}$", crate::config::translate_glob(pattern)))
-}
-
-fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {
-    let p = &config.pixels;
-    let lists = [
-        (vendors::META, &p.meta),
-        (vendors::GA4, &p.ga4),
-        (vendors::GOOGLE_ADS, &p.google_ads),
-        (vendors::GTM, &p.gtm),
-        (vendors::TIKTOK, &p.tiktok),
-        (vendors::PINTEREST, &p.pinterest),
-        (vendors::SNAP, &p.snap),
-        (vendors::BING, &p.bing),
-        (vendors::X, &p.x),
-        (vendors::REDDIT, &p.reddit),
-        (vendors::KLAVIYO, &p.klaviyo),
-        (vendors::SHOPIFY, &p.shopify),
-    ];
-    lists
-        .into_iter()
-        .filter(|(_, ids)| !ids.is_empty())
-        .map(|(vendor, ids)| (vendor, ids.clone()))
-        .collect()
 }
 
 impl Validator<'_> {
