@@ -167,7 +167,8 @@ fn outcome(page: &PageReport, blocked: Option<Option<&PageReport>>) -> AdblockOu
 }
 
 /// Why a blocker removes `hit`: its own request matches a rule, or a script it depends on
-/// (the vendor's loader, or the Google tag / GTM container for Google's tags) does.
+/// (the vendor's loader, or the loader its profile says it is `loaded_by`: the Google tag / GTM
+/// container for Google's tags) does.
 fn cause(page: &PageReport, hit: &HitReport) -> Option<String> {
     if let Some(m) = &hit.blocked_by {
         return Some(format!("its request matches `{}` ({})", m.rule, m.list));
@@ -176,16 +177,13 @@ fn cause(page: &PageReport, hit: &HitReport) -> Option<String> {
     let own = loaders
         .clone()
         .find(|l| l.hit.vendor == hit.hit.vendor && l.blocked_by.is_some());
-    let google = || {
-        matches!(hit.hit.vendor, Vendor::Ga4 | Vendor::GoogleAds)
-            .then(|| {
-                loaders
-                    .clone()
-                    .find(|l| l.hit.vendor == Vendor::Gtm && l.blocked_by.is_some())
-            })
-            .flatten()
+    let container = || {
+        let loader = hit.hit.vendor.profile().loaded_by?;
+        loaders
+            .clone()
+            .find(|l| l.hit.vendor == loader && l.blocked_by.is_some())
     };
-    own.or_else(google).map(|loader| {
+    own.or_else(container).map(|loader| {
         let m = loader.blocked_by.as_ref().expect("filtered on blocked_by");
         format!(
             "its script {} matches `{}` ({})",
@@ -206,6 +204,7 @@ mod tests {
     use pixelaudit_core::model::Severity;
     use pixelaudit_core::model::TargetKind;
     use pixelaudit_core::model::{EventClass, Hit};
+    use pixelaudit_core::vendors::{GA4, GTM, KLAVIYO, META};
 
     fn hit(
         vendor: Vendor,
@@ -276,28 +275,28 @@ mod tests {
     fn lost_events_are_attributed_to_their_rule_or_their_blocked_container() {
         let normal_hits = vec![
             hit(
-                Vendor::Gtm,
+                GTM,
                 HitKind::Loader,
                 None,
                 "https://shop.test/gtm.js?id=GTM-1",
                 Some("/gtm.js"),
             ),
             hit(
-                Vendor::Ga4,
+                GA4,
                 HitKind::Event,
                 Some("purchase"),
                 "https://shop.test/metrics/g/collect",
                 None,
             ),
             hit(
-                Vendor::Meta,
+                META,
                 HitKind::Event,
                 Some("PageView"),
                 "https://www.facebook.com/tr/",
                 Some("||facebook.com/tr/"),
             ),
             hit(
-                Vendor::Klaviyo,
+                KLAVIYO,
                 HitKind::Event,
                 Some("Active on Site"),
                 "https://a.klaviyo.com/client/events/",
@@ -306,7 +305,7 @@ mod tests {
         ];
         let mut normal = vec![page(normal_hits)];
         let blocked = vec![page(vec![hit(
-            Vendor::Klaviyo,
+            KLAVIYO,
             HitKind::Event,
             Some("Active on Site"),
             "https://a.klaviyo.com/client/events/",
@@ -321,14 +320,10 @@ mod tests {
             .map(|l| (l.vendor, l.cause.as_str()))
             .collect();
         assert!(
-            causes[&Vendor::Ga4].contains("gtm.js?id=GTM-1")
-                && causes[&Vendor::Ga4].contains("`/gtm.js`"),
+            causes[&GA4].contains("gtm.js?id=GTM-1") && causes[&GA4].contains("`/gtm.js`"),
             "{causes:?}"
         );
-        assert!(
-            causes[&Vendor::Meta].contains("`||facebook.com/tr/`"),
-            "{causes:?}"
-        );
+        assert!(causes[&META].contains("`||facebook.com/tr/`"), "{causes:?}");
         assert_eq!(
             normal[0]
                 .findings
@@ -340,13 +335,13 @@ mod tests {
         let ga4 = summary
             .vendors
             .iter()
-            .find(|v| v.vendor == Some(Vendor::Ga4))
+            .find(|v| v.vendor == Some(GA4))
             .unwrap();
         assert_eq!((ga4.conversions, ga4.conversions_survived), (1, 0));
         let klaviyo = summary
             .vendors
             .iter()
-            .find(|v| v.vendor == Some(Vendor::Klaviyo))
+            .find(|v| v.vendor == Some(KLAVIYO))
             .unwrap();
         assert_eq!((klaviyo.events, klaviyo.survived), (1, 1));
     }
@@ -355,14 +350,14 @@ mod tests {
     fn without_a_blocked_run_the_rules_decide() {
         let mut normal = vec![page(vec![
             hit(
-                Vendor::Meta,
+                META,
                 HitKind::Event,
                 Some("PageView"),
                 "https://www.facebook.com/tr/",
                 Some("||facebook.com/tr/"),
             ),
             hit(
-                Vendor::Klaviyo,
+                KLAVIYO,
                 HitKind::Event,
                 Some("Active on Site"),
                 "https://a.klaviyo.com/client/events/",
@@ -380,6 +375,6 @@ mod tests {
         assert!(!summary.blocked_run);
         let outcome = normal[0].adblock.as_ref().unwrap();
         assert_eq!(outcome.lost.len(), 1);
-        assert_eq!(outcome.lost[0].vendor, Vendor::Meta);
+        assert_eq!(outcome.lost[0].vendor, META);
     }
 }

@@ -20,11 +20,11 @@ fn cookieless_google_ping(hit: &Hit) -> bool {
             .and_then(|v| v.as_str())
             == Some("denied")
     };
-    match hit.vendor {
-        Vendor::Ga4 => denied("analytics_storage"),
-        Vendor::GoogleAds => denied("ad_storage"),
-        _ => false,
-    }
+    hit.vendor
+        .profile()
+        .consent
+        .cookieless_when_denied
+        .is_some_and(denied)
 }
 
 /// Hits (event, time) grouped by finding code, vendor and account.
@@ -97,7 +97,7 @@ mod tests {
     use crate::checks::Context;
     use crate::config::{ConsentMode, ConsentPlan};
     use crate::model::Scenario;
-    use crate::model::Vendor;
+    use crate::vendors::SHOPIFY;
 
     const META: &str = "https://www.facebook.com/tr/?id=1&ev=PageView";
     const GA4_DENIED: &str = "https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&cid=1&en=page_view&gcs=G100";
@@ -120,7 +120,7 @@ mod tests {
             mode,
             accept: None,
             reject: None,
-            exempt: vec![Vendor::Shopify],
+            exempt: vec![SHOPIFY],
         };
         let mut context = Context::generic();
         context.consent = Some(&plan);

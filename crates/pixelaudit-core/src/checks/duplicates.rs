@@ -8,21 +8,6 @@ use serde_json::json;
 use super::{Code, Finding, PageInput, Severity};
 use crate::model::{HitKind, Vendor};
 
-/// Events that legitimately repeat within one page load.
-fn repeats_by_design(vendor: Vendor, event: &str) -> bool {
-    match vendor {
-        Vendor::Ga4 => matches!(
-            event,
-            "user_engagement" | "scroll" | "click" | "form_start" | "video_progress"
-        ),
-        Vendor::Meta => event == "SubscribedButtonClick",
-        Vendor::Tiktok => event == "ClickButton",
-        // Shopify's own analytics batches many internal events per page.
-        Vendor::Shopify => true,
-        _ => false,
-    }
-}
-
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
     let mut groups: BTreeMap<(Vendor, Option<&str>, &str), Vec<usize>> = BTreeMap::new();
     for (index, hit) in page.hits.iter().enumerate() {
@@ -31,7 +16,7 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
             continue;
         };
         if h.kind != HitKind::Event
-            || repeats_by_design(h.vendor, event)
+            || h.vendor.profile().repeats.includes(event)
             || !page.requests[hit.request].delivered()
         {
             continue;

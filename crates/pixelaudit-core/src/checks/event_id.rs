@@ -4,21 +4,21 @@
 use serde_json::json;
 
 use super::{Code, Finding, PageInput, Severity};
-use crate::model::{HitKind, Vendor};
+use crate::model::HitKind;
 
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
     page.hits
         .iter()
-        .filter(|hit| {
+        .filter_map(|hit| {
             let h = &hit.hit;
-            h.kind == HitKind::Event
-                && matches!(h.vendor, Vendor::Meta | Vendor::Tiktok)
+            let key = h.vendor.profile().params.conversion_event_id?;
+            let missing = h.kind == HitKind::Event
                 && h.class.is_conversion()
-                && h.param("event_id").and_then(|v| v.as_str()).is_none_or(|s| s.trim().is_empty())
+                && h.param("event_id").and_then(|v| v.as_str()).is_none_or(|s| s.trim().is_empty());
+            missing.then_some((hit, key))
         })
-        .map(|hit| {
+        .map(|(hit, key)| {
             let event = hit.hit.event.as_deref().unwrap_or("event");
-            let key = if hit.hit.vendor == Vendor::Meta { "eid" } else { "event_id" };
             Finding::about_hit(
                 Code::MissingEid,
                 Severity::Warning,

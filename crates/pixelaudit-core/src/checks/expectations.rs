@@ -340,12 +340,12 @@ mod tests {
     use crate::checks::Context;
     use crate::config::{Checks, Count};
     use crate::model::Scenario;
-    use crate::model::Vendor;
+    use crate::vendors::META;
     use std::time::Duration;
 
     fn spec(event: &str, params: Vec<(&str, ParamRule)>) -> ExpectSpec {
         ExpectSpec {
-            vendor: Vendor::Meta,
+            vendor: META,
             event: event.to_string(),
             accounts: vec!["111".into()],
             count: Count::ONCE,

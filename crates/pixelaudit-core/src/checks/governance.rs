@@ -96,6 +96,7 @@ mod tests {
     use crate::checks::Context;
     use crate::config::{Checks, ForbidSpec};
     use crate::model::Vendor;
+    use crate::vendors::META;
 
     fn codes(
         forbid: Vec<ForbidSpec>,
@@ -120,7 +121,7 @@ mod tests {
     #[test]
     fn forbidden_vendor_is_an_unexpected_tag() {
         let forbid = vec![ForbidSpec {
-            vendor: Vendor::Meta,
+            vendor: META,
             event: None,
         }];
         let found = codes(
@@ -139,7 +140,7 @@ mod tests {
             ]
         );
         let only_purchase = vec![ForbidSpec {
-            vendor: Vendor::Meta,
+            vendor: META,
             event: Some("Purchase".into()),
         }];
         assert!(codes(
@@ -152,7 +153,7 @@ mod tests {
 
     #[test]
     fn hits_to_foreign_ids_are_wrong_ids() {
-        let pixels = BTreeMap::from([(Vendor::Meta, vec!["111".to_string()])]);
+        let pixels = BTreeMap::from([(META, vec!["111".to_string()])]);
         let found = codes(
             vec![],
             pixels.clone(),

@@ -6,20 +6,7 @@ use serde_json::{json, Value};
 
 use super::currency::is_iso_4217;
 use super::{Code, Finding, PageInput, Severity};
-use crate::model::{DecodedHit, EventClass, HitKind, Vendor};
-
-/// Vendors whose purchase events carry an order / transaction id on the wire.
-fn has_transaction_id(vendor: Vendor) -> bool {
-    matches!(
-        vendor,
-        Vendor::Ga4 | Vendor::GoogleAds | Vendor::Pinterest | Vendor::Snap
-    )
-}
-
-/// Vendors whose events carry a currency at all.
-fn has_currency(vendor: Vendor) -> bool {
-    !matches!(vendor, Vendor::Klaviyo | Vendor::Shopify)
-}
+use crate::model::{DecodedHit, EventClass, HitKind};
 
 fn present(hit: &DecodedHit, key: &str) -> bool {
     match hit.hit.param(key) {
@@ -32,7 +19,7 @@ fn present(hit: &DecodedHit, key: &str) -> bool {
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for hit in page.hits {
-        if hit.hit.kind != HitKind::Event || hit.hit.vendor == Vendor::Shopify {
+        if hit.hit.kind != HitKind::Event || !hit.hit.vendor.profile().params.checked {
             continue;
         }
         findings.extend(missing(hit));
@@ -43,15 +30,16 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
 
 fn missing(hit: &DecodedHit) -> Option<Finding> {
     let vendor = hit.hit.vendor;
+    let carries = vendor.profile().params;
     let mut missing = Vec::new();
     let purchase = hit.hit.class == EventClass::Purchase;
     if purchase && !present(hit, "value") {
         missing.push("value");
     }
-    if has_currency(vendor) && (purchase || present(hit, "value")) && !present(hit, "currency") {
+    if carries.currency && (purchase || present(hit, "value")) && !present(hit, "currency") {
         missing.push("currency");
     }
-    if purchase && has_transaction_id(vendor) && !present(hit, "transaction_id") {
+    if purchase && carries.transaction_id && !present(hit, "transaction_id") {
         missing.push("transaction_id");
     }
     if missing.is_empty() {

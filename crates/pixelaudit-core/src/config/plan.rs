@@ -22,7 +22,7 @@ use crate::config::EmailPlan;
 use crate::config::NotifyPlan;
 use crate::model::Vendor;
 use crate::model::{Device, Scenario};
-use crate::vendors::known_events;
+use crate::vendors;
 
 /// The normalised parameter names rules can address (plus `raw.<vendor key>`).
 pub const PARAM_KEYS: &[&str] = &[
@@ -319,7 +319,11 @@ impl Site {
 
     /// Validates a parsed config; `text` is its source for error positions.
     pub fn from_config(path: &Path, text: &str, config: &SiteConfig) -> Result<Site, ConfigError> {
-        let pixels = pixel_map(config);
+        let pixels: BTreeMap<Vendor, Vec<String>> = config
+            .pixels
+            .listed()
+            .map(|(vendor, ids)| (vendor, ids.to_vec()))
+            .collect();
         let v = Validator {
             path,
             text,
@@ -472,43 +476,20 @@ fn glob(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::Regex::new(&format!("^{}$", crate::config::translate_glob(pattern)))
 }
 
-fn pixel_map(config: &SiteConfig) -> BTreeMap<Vendor, Vec<String>> {
-    let p = &config.pixels;
-    let lists = [
-        (Vendor::Meta, &p.meta),
-        (Vendor::Ga4, &p.ga4),
-        (Vendor::GoogleAds, &p.google_ads),
-        (Vendor::Gtm, &p.gtm),
-        (Vendor::Tiktok, &p.tiktok),
-        (Vendor::Pinterest, &p.pinterest),
-        (Vendor::Snap, &p.snap),
-        (Vendor::Bing, &p.bing),
-        (Vendor::X, &p.x),
-        (Vendor::Reddit, &p.reddit),
-        (Vendor::Klaviyo, &p.klaviyo),
-        (Vendor::Shopify, &p.shopify),
-    ];
-    lists
-        .into_iter()
-        .filter(|(_, ids)| !ids.is_empty())
-        .map(|(vendor, ids)| (vendor, ids.clone()))
-        .collect()
-}
-
 impl Validator<'_> {
     pub(super) fn err(&self, span: Span, message: impl Into<String>) -> ConfigError {
         ConfigError::at(self.path, self.text, span, message)
     }
 
     fn vendor(&self, name: &Spanned<String>) -> Result<Vendor, ConfigError> {
-        Vendor::parse(name.get_ref()).ok_or_else(|| {
+        vendors::parse(name.get_ref()).ok_or_else(|| {
             self.err(
                 Some(name.span()),
                 format!(
                     "unknown vendor `{}`{}; vendors are {}",
                     name.get_ref(),
-                    did_you_mean(name.get_ref(), Vendor::ALL.iter().map(|v| v.as_str())),
-                    Vendor::ALL
+                    did_you_mean(name.get_ref(), vendors::all().iter().map(|v| v.as_str())),
+                    vendors::all()
                         .iter()
                         .map(|v| v.as_str())
                         .collect::<Vec<_>>()
@@ -521,7 +502,7 @@ impl Validator<'_> {
     /// Event names are free (custom events exist), but a near miss of a standard name is a typo.
     fn event(&self, vendor: Vendor, name: &Spanned<String>) -> Result<String, ConfigError> {
         let event = name.get_ref();
-        let known = known_events(vendor);
+        let known = vendor.profile().events;
         if !known.contains(&event.as_str()) {
             let hint = did_you_mean(event, known.iter().copied());
             if !hint.is_empty() {
@@ -718,7 +699,11 @@ impl Validator<'_> {
                 .iter()
                 .map(|v| self.vendor(v))
                 .collect::<Result<_, _>>()?,
-            None => vec![Vendor::Shopify],
+            None => vendors::all()
+                .iter()
+                .copied()
+                .filter(|v| v.profile().consent.exempt_by_default)
+                .collect(),
         };
         Ok(ConsentPlan {
             mode: c.mode,
@@ -747,7 +732,7 @@ pub(super) mod tests {
         )
         .unwrap();
         let e = &s.pages[0].checks.expect[0];
-        assert_eq!((e.vendor, e.event.as_str()), (Vendor::Meta, "ViewContent"));
+        assert_eq!((e.vendor, e.event.as_str()), (vendors::META, "ViewContent"));
         assert_eq!(e.accounts, vec!["111"]);
         assert_eq!(e.count, Count::ONCE);
         assert_eq!(e.params.len(), 2);
@@ -847,7 +832,7 @@ pub(super) mod tests {
             vec![Scenario::Accept],
             "opt-in: expected only after accept"
         );
-        assert_eq!(s.consent.unwrap().exempt, vec![Vendor::Shopify]);
+        assert_eq!(s.consent.unwrap().exempt, vec![vendors::SHOPIFY]);
     }
 
     #[test]

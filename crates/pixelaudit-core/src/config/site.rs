@@ -1,8 +1,12 @@
 //! The site config types (`deny_unknown_fields` everywhere) and their validation.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_spanned::Spanned;
 use url::Url;
@@ -13,6 +17,8 @@ use super::journey::JourneyConfig;
 use super::schedule::ScheduleConfig;
 use super::ConfigError;
 use super::{AdblockConfig, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig};
+use crate::model::Vendor;
+use crate::vendors;
 
 /// One site to audit.
 #[derive(Debug, Clone, Deserialize)]
@@ -105,35 +111,81 @@ pub struct PageConfig {
     pub forbid: Vec<Matcher>,
 }
 
-/// The store's pixel / tag / account ids, per vendor.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Pixels {
-    #[serde(default)]
-    pub meta: Vec<String>,
-    #[serde(default)]
-    pub ga4: Vec<String>,
-    #[serde(default)]
-    pub google_ads: Vec<String>,
-    #[serde(default)]
-    pub gtm: Vec<String>,
-    #[serde(default)]
-    pub tiktok: Vec<String>,
-    #[serde(default)]
-    pub pinterest: Vec<String>,
-    #[serde(default)]
-    pub snap: Vec<String>,
-    #[serde(default)]
-    pub bing: Vec<String>,
-    #[serde(default)]
-    pub x: Vec<String>,
-    #[serde(default)]
-    pub reddit: Vec<String>,
-    #[serde(default)]
-    pub klaviyo: Vec<String>,
-    #[serde(default)]
-    pub shopify: Vec<String>,
+/// The store's pixel / tag / account ids, per vendor: `[pixels]`, keyed by vendor name.
+///
+/// A key that is not a registered vendor is an error at its position, like an unknown field.
+#[derive(Debug, Clone, Default)]
+pub struct Pixels(BTreeMap<Vendor, Vec<String>>);
+
+impl Pixels {
+    /// The ids listed for `vendor` (empty when none).
+    pub fn ids(&self, vendor: Vendor) -> &[String] {
+        self.0.get(&vendor).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every vendor with at least one id, in display order.
+    pub fn listed(&self) -> impl Iterator<Item = (Vendor, &[String])> {
+        self.0
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(&vendor, ids)| (vendor, ids.as_slice()))
+    }
+}
+
+/// Vendor names as serde field names, for "unknown field" errors.
+fn vendor_names() -> &'static [&'static str] {
+    static NAMES: LazyLock<Vec<&'static str>> =
+        LazyLock::new(|| vendors::all().iter().map(|v| v.as_str()).collect());
+    &NAMES
+}
+
+impl<'de> Deserialize<'de> for Pixels {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PixelsVisitor;
+
+        impl<'de> Visitor<'de> for PixelsVisitor {
+            type Value = Pixels;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("struct Pixels")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pixels, A::Error> {
+                let mut ids = BTreeMap::new();
+                while let Some(VendorKey(vendor)) = map.next_key()? {
+                    ids.insert(vendor, map.next_value()?);
+                }
+                Ok(Pixels(ids))
+            }
+        }
+
+        deserializer.deserialize_struct("Pixels", vendor_names(), PixelsVisitor)
+    }
+}
+
+/// A `[pixels]` key: a registered vendor name.
+struct VendorKey(Vendor);
+
+impl<'de> Deserialize<'de> for VendorKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl Visitor<'_> for KeyVisitor {
+            type Value = VendorKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a vendor name")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<VendorKey, E> {
+                vendors::parse(name)
+                    .map(VendorKey)
+                    .ok_or_else(|| E::unknown_field(name, vendor_names()))
+            }
+        }
+
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
 }
 
 /// Browser options for this site.
@@ -288,7 +340,7 @@ mod tests {
             )
         );
         assert_eq!(pages[1].1.as_str(), "https://other.test/x");
-        assert_eq!(config.pixels.meta, vec!["1"]);
+        assert_eq!(config.pixels.ids(vendors::META), vec!["1"]);
     }
 
     #[test]
@@ -308,6 +360,31 @@ mod tests {
             parse("base_url = \"https://shop.test/\"\n[pixels]\nfacebook = [\"1\"]\n").unwrap_err();
         assert_eq!(error.line, Some(3));
         assert!(error.message.contains("facebook"), "{}", error.message);
+    }
+
+    #[test]
+    fn near_miss_vendor_in_pixels_suggests_the_name() {
+        let error =
+            parse("base_url = \"https://shop.test/\"\n[pixels]\nmeta = []\nmetaa = [\"1\"]\n")
+                .unwrap_err();
+        assert_eq!((error.line, error.column), (Some(4), Some(1)));
+        assert!(
+            error.message.starts_with(
+                "unknown field `metaa` (did you mean `meta`?); expected one of `meta`, `ga4`,"
+            ),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn vendors_without_ids_are_not_listed() {
+        let config =
+            parse("base_url = \"https://shop.test/\"\n[pixels]\nmeta = []\nga4 = [\"G-1\"]\n")
+                .unwrap();
+        let listed: Vec<_> = config.pixels.listed().collect();
+        assert_eq!(listed, vec![(vendors::GA4, &["G-1".to_string()][..])]);
+        assert!(config.pixels.ids(vendors::META).is_empty());
     }
 
     #[test]

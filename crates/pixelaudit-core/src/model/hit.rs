@@ -1,87 +1,11 @@
 //! Vendor hits: which vendor, event or loader, account, vendor-neutral class and parameters.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
 
-/// A tracking vendor pixelaudit knows how to decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Vendor {
-    /// Meta (Facebook) Pixel.
-    Meta,
-    /// Google Analytics 4.
-    Ga4,
-    /// Google Ads conversions and remarketing.
-    GoogleAds,
-    /// Google Tag Manager / gtag.js loaders.
-    Gtm,
-    /// TikTok Pixel.
-    Tiktok,
-    /// Pinterest Tag.
-    Pinterest,
-    /// Snap Pixel.
-    Snap,
-    /// Microsoft Advertising UET (Bing).
-    Bing,
-    /// X (Twitter) pixel.
-    X,
-    /// Reddit Pixel.
-    Reddit,
-    /// Klaviyo onsite tracking.
-    Klaviyo,
-    /// Shopify's own analytics (monorail, web pixels manager).
-    Shopify,
-}
-
-impl Vendor {
-    /// Every vendor, in display order.
-    pub const ALL: [Vendor; 12] = [
-        Vendor::Meta,
-        Vendor::Ga4,
-        Vendor::GoogleAds,
-        Vendor::Gtm,
-        Vendor::Tiktok,
-        Vendor::Pinterest,
-        Vendor::Snap,
-        Vendor::Bing,
-        Vendor::X,
-        Vendor::Reddit,
-        Vendor::Klaviyo,
-        Vendor::Shopify,
-    ];
-
-    /// The stable snake_case name used in reports and configs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::Meta => "meta",
-            Vendor::Ga4 => "ga4",
-            Vendor::GoogleAds => "google_ads",
-            Vendor::Gtm => "gtm",
-            Vendor::Tiktok => "tiktok",
-            Vendor::Pinterest => "pinterest",
-            Vendor::Snap => "snap",
-            Vendor::Bing => "bing",
-            Vendor::X => "x",
-            Vendor::Reddit => "reddit",
-            Vendor::Klaviyo => "klaviyo",
-            Vendor::Shopify => "shopify",
-        }
-    }
-
-    /// Parses a vendor name as written in configs (`meta`, `ga4`, ...).
-    pub fn parse(name: &str) -> Option<Vendor> {
-        Vendor::ALL.into_iter().find(|v| v.as_str() == name)
-    }
-}
-
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use super::Vendor;
 
 /// Whether a hit is a tracking event or the load of a vendor's script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,5 +1,6 @@
-//! The shared vocabulary every other module speaks: captured requests, vendor hits, findings,
-//! scenarios, console entries and filter-list matches. It depends on nothing else in the crate.
+//! The shared vocabulary every other module speaks: captured requests, vendor hits, vendor
+//! profiles, findings, scenarios, console entries and filter-list matches. It depends on nothing
+//! else in the crate.
 
 mod blocking;
 mod console;
@@ -7,10 +8,12 @@ mod finding;
 mod hit;
 mod request;
 mod scenario;
+mod vendor;
 
 pub use blocking::{BlockMatch, ListInfo};
 pub use console::ConsoleEntry;
 pub use finding::{Code, Finding, Severity};
-pub use hit::{DecodedHit, EventClass, Hit, HitKind, Vendor};
+pub use hit::{DecodedHit, EventClass, Hit, HitKind};
 pub use request::{CapturedRequest, Redirect, TargetKind};
 pub use scenario::{Device, Scenario};
+pub use vendor::{ConsentFacts, Decoder, ParamFacts, Repeats, Vendor, VendorProfile};

@@ -5,15 +5,41 @@ use serde_json::{json, Value};
 use super::params::{
     host, list_value, non_empty, number_or_string, parse_url, query_map, raw_strings,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, BING};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for Microsoft Advertising UET.
 pub(crate) struct Bing;
 
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "bing",
+    display: "Microsoft Advertising UET (Bing)",
+    decoder: &Bing,
+    events: &[
+        "pageLoad",
+        "purchase",
+        "add_to_cart",
+        "begin_checkout",
+        "view_item",
+    ],
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: false,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
+
 impl Decoder for Bing {
     fn vendor(&self) -> Vendor {
-        Vendor::Bing
+        BING
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -24,7 +50,7 @@ impl Decoder for Bing {
             return Vec::new();
         }
         if url.path() == "/bat.js" {
-            return vec![Hit::loader(Vendor::Bing, None)];
+            return vec![Hit::loader(BING, None)];
         }
         if !url.path().starts_with("/action/") {
             return Vec::new();
@@ -46,7 +72,7 @@ impl Decoder for Bing {
             (EventClass::Other, Some(page_type)) => page_type_class(page_type),
             (class, _) => class,
         };
-        let mut hit = Hit::event(Vendor::Bing, non_empty(&map, "ti"), event).with_class(class);
+        let mut hit = Hit::event(BING, non_empty(&map, "ti"), event).with_class(class);
         let currency = non_empty(&map, "gc");
         // `gv` is the revenue value; `ev` (event value) stands in for it on revenue events.
         let revenue = currency.is_some() || class == EventClass::Purchase;

@@ -8,15 +8,67 @@ use super::params::{
     form_map, google_consent, host, host_is, ids_from, non_empty, number_or_string, parse_url,
     query_map, raw_strings,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, GA4};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for GA4 `/g/collect` hits (one hit per event line of a batched body).
 pub(crate) struct Ga4;
 
+/// Google's recommended gtag events, shared by GA4 and Google Ads.
+pub(crate) const GOOGLE_EVENTS: &[&str] = &[
+    "page_view",
+    "view_item",
+    "view_item_list",
+    "select_item",
+    "search",
+    "view_search_results",
+    "add_to_cart",
+    "remove_from_cart",
+    "view_cart",
+    "begin_checkout",
+    "add_shipping_info",
+    "add_payment_info",
+    "purchase",
+    "refund",
+    "generate_lead",
+    "sign_up",
+    "login",
+    "add_to_wishlist",
+    "view_promotion",
+    "select_promotion",
+    "conversion",
+    "gtag.config",
+];
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "ga4",
+    display: "Google Analytics 4",
+    decoder: &Ga4,
+    events: GOOGLE_EVENTS,
+    repeats: Repeats::Events(&[
+        "user_engagement",
+        "scroll",
+        "click",
+        "form_start",
+        "video_progress",
+    ]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: true,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: Some("analytics_storage"),
+        exempt_by_default: false,
+    },
+    loaded_by: Some(super::GTM),
+};
+
 impl Decoder for Ga4 {
     fn vendor(&self) -> Vendor {
-        Vendor::Ga4
+        GA4
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -61,7 +113,7 @@ fn event_hit(map: BTreeMap<String, String>) -> Option<Hit> {
     }
     let event = non_empty(&map, "en")?;
     let mut hit =
-        Hit::event(Vendor::Ga4, Some(tid), Some(event.clone())).with_class(class_of(&event));
+        Hit::event(GA4, Some(tid), Some(event.clone())).with_class(class_of(&event));
     // `epn.` params were pushed as numbers; a value in `ep.value` was pushed as a string.
     let value = match map.get("epn.value") {
         Some(v) => Some(number_or_string(v)),

@@ -8,11 +8,31 @@ use super::params::{
     google_consent, host, host_is, list_value, non_empty, number_or_string, parse_url,
     query_and_form, raw_strings,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, GOOGLE_ADS};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for Google Ads conversion / remarketing hits and the legacy `conversion.js` loader.
 pub(crate) struct GoogleAds;
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "google_ads",
+    display: "Google Ads conversions and remarketing",
+    decoder: &GoogleAds,
+    events: super::ga4::GOOGLE_EVENTS,
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: true,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: Some("ad_storage"),
+        exempt_by_default: false,
+    },
+    loaded_by: Some(super::GTM),
+};
 
 /// Where a request went, once its endpoint is recognised.
 struct Endpoint<'a> {
@@ -24,7 +44,7 @@ struct Endpoint<'a> {
 
 impl Decoder for GoogleAds {
     fn vendor(&self) -> Vendor {
-        Vendor::GoogleAds
+        GOOGLE_ADS
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -39,7 +59,7 @@ impl Decoder for GoogleAds {
                 "/pagead/conversion.js" | "/pagead/conversion_async.js"
             )
         {
-            return vec![Hit::loader(Vendor::GoogleAds, None)];
+            return vec![Hit::loader(GOOGLE_ADS, None)];
         }
         let Some(endpoint) = endpoint(host, path) else {
             return Vec::new();
@@ -153,7 +173,7 @@ fn event_hit(account: String, map: &BTreeMap<String, String>, mirror: bool) -> H
         || transaction_id.is_some()
         || map.get("bttype").is_some_and(|t| t == "purchase");
     let mut hit = Hit::event(
-        Vendor::GoogleAds,
+        GOOGLE_ADS,
         Some(account.clone()),
         Some(event.clone()),
     )
@@ -263,7 +283,7 @@ mod tests {
         }
         let hits: Vec<_> = decode_requests(&requests)
             .into_iter()
-            .filter(|d| d.hit.vendor == Vendor::GoogleAds)
+            .filter(|d| d.hit.vendor == GOOGLE_ADS)
             .collect();
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert_eq!(
@@ -358,7 +378,7 @@ mod tests {
     fn legacy_loader_is_recognised() {
         let hits = decode("https://www.googleadservices.com/pagead/conversion_async.js");
         assert_eq!(hits[0].kind, HitKind::Loader);
-        assert_eq!(hits[0].vendor, Vendor::GoogleAds);
+        assert_eq!(hits[0].vendor, GOOGLE_ADS);
     }
 
     #[test]

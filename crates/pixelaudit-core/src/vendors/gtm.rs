@@ -1,18 +1,38 @@
 //! Google Tag Manager and gtag.js: container and Google tag script loads (loaders only).
 
 use super::params::{host, host_is, non_empty, parse_url, query_map};
-use super::{Decoder, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, Hit, Vendor, GTM};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for `gtm.js` / `gtag/js` loads, on Google's host or first-party (tag gateway, sGTM).
 pub(crate) struct Gtm;
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "gtm",
+    display: "Google Tag Manager / gtag.js loaders",
+    decoder: &Gtm,
+    events: &[],
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: false,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
 
 /// Tag id prefixes a first-party `gtag/js` load must carry to be recognised as Google's.
 const GTAG_PREFIXES: [&str; 4] = ["G-", "AW-", "GT-", "DC-"];
 
 impl Decoder for Gtm {
     fn vendor(&self) -> Vendor {
-        Vendor::Gtm
+        GTM
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -34,7 +54,7 @@ impl Decoder for Gtm {
         if !recognised {
             return Vec::new();
         }
-        vec![Hit::loader(Vendor::Gtm, Some(id))]
+        vec![Hit::loader(GTM, Some(id))]
     }
 }
 
@@ -52,7 +72,7 @@ mod tests {
         assert!(hits.len() <= 1);
         hits.into_iter().next().and_then(|h| {
             assert_eq!(h.kind, HitKind::Loader);
-            assert_eq!(h.vendor, Vendor::Gtm);
+            assert_eq!(h.vendor, GTM);
             h.account
         })
     }

@@ -12,11 +12,39 @@ use super::params::{
     at, flatten_json, host, ids_from, json_body, non_empty, parse_url, query_and_form, query_map,
     str_at,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, KLAVIYO};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for Klaviyo's onsite tracking.
 pub(crate) struct Klaviyo;
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "klaviyo",
+    display: "Klaviyo onsite tracking",
+    decoder: &Klaviyo,
+    events: &[
+        "Active on Site",
+        "Viewed Product",
+        "Added to Cart",
+        "Started Checkout",
+        "Placed Order",
+        "Ordered Product",
+        "Viewed Category",
+    ],
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: false,
+        transaction_id: false,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
 
 /// Base64 as legacy `data=` params come: padded or not, trailing bits tolerated.
 const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
@@ -27,7 +55,7 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIEN
 
 impl Decoder for Klaviyo {
     fn vendor(&self) -> Vendor {
-        Vendor::Klaviyo
+        KLAVIYO
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -38,14 +66,14 @@ impl Decoder for Klaviyo {
         let path = url.path();
         if host == "static.klaviyo.com" {
             return loader_key(path, &query_map(&url))
-                .map(|key| vec![Hit::loader(Vendor::Klaviyo, key)])
+                .map(|key| vec![Hit::loader(KLAVIYO, key)])
                 .unwrap_or_default();
         }
         if host != "a.klaviyo.com" {
             return Vec::new();
         }
         if path == "/media/js/analytics/analytics.js" {
-            return vec![Hit::loader(Vendor::Klaviyo, None)];
+            return vec![Hit::loader(KLAVIYO, None)];
         }
         // `/api/identify`, `/client/profiles/` and `/client/subscriptions/` are not events.
         match path.trim_end_matches('/') {
@@ -83,7 +111,7 @@ fn client_event(request: &CapturedRequest, query: &BTreeMap<String, String>) -> 
     let attrs = at(&body, "data.attributes").filter(|a| a.is_object())?;
     let name = str_at(attrs, "metric.data.attributes.name");
     let mut hit = Hit::event(
-        Vendor::Klaviyo,
+        KLAVIYO,
         non_empty(query, "company_id"),
         name.clone(),
     )
@@ -122,7 +150,7 @@ fn legacy_track(map: &BTreeMap<String, String>) -> Hit {
         .unwrap_or(Value::Null);
     let name = str_at(&data, "event");
     let account = str_at(&data, "token").or_else(|| non_empty(map, "company_id"));
-    let mut hit = Hit::event(Vendor::Klaviyo, account, name.clone())
+    let mut hit = Hit::event(KLAVIYO, account, name.clone())
         .with_class(class_of(name.as_deref().unwrap_or("")));
     let null = Value::Null;
     let props = data.get("properties").unwrap_or(&null);

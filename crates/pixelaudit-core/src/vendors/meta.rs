@@ -6,17 +6,56 @@ use super::params::{
     host, host_is, json_or_string, non_empty, number_or_string, parse_url, query_and_form,
     raw_strings,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, META};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for the Meta Pixel.
 pub(crate) struct Meta;
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "meta",
+    display: "Meta (Facebook) Pixel",
+    decoder: &Meta,
+    events: &[
+        "PageView",
+        "ViewContent",
+        "Search",
+        "AddToCart",
+        "AddToWishlist",
+        "InitiateCheckout",
+        "AddPaymentInfo",
+        "Purchase",
+        "Lead",
+        "CompleteRegistration",
+        "Contact",
+        "CustomizeProduct",
+        "Donate",
+        "FindLocation",
+        "Schedule",
+        "StartTrial",
+        "SubmitApplication",
+        "Subscribe",
+    ],
+    repeats: Repeats::Events(&["SubscribedButtonClick"]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: false,
+        conversion_event_id: Some("eid"),
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
 
 const MIRROR_PATH: &str = "/privacy_sandbox/pixel/register/trigger";
 
 impl Decoder for Meta {
     fn vendor(&self) -> Vendor {
-        Vendor::Meta
+        META
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -27,12 +66,12 @@ impl Decoder for Meta {
         let path = url.path();
         if host == "connect.facebook.net" {
             if path.ends_with("/fbevents.js") {
-                return vec![Hit::loader(Vendor::Meta, None)];
+                return vec![Hit::loader(META, None)];
             }
             if let Some(rest) = path.strip_prefix("/signals/config/") {
                 let id = rest.trim_end_matches('/').to_string();
                 return vec![Hit::loader(
-                    Vendor::Meta,
+                    META,
                     Some(id).filter(|s| !s.is_empty()),
                 )];
             }
@@ -51,7 +90,7 @@ impl Decoder for Meta {
             // Automatic structured-data scrape, not a tracking event (Omnibug skips it too).
             return Vec::new();
         }
-        let mut hit = Hit::event(Vendor::Meta, non_empty(&map, "id"), event.clone())
+        let mut hit = Hit::event(META, non_empty(&map, "id"), event.clone())
             .with_class(class_of(event.as_deref().unwrap_or("")));
         hit.set("value", map.get("cd[value]").map(|v| number_or_string(v)));
         hit.set("currency", map.get("cd[currency]").map(|v| json!(v)));

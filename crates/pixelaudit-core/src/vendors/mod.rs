@@ -1,52 +1,63 @@
-//! Vendor decoders: turn captured requests into vendor hits (vendor, account, event, parameters).
+//! Vendor decoders and the vendor registry: turn captured requests into vendor hits (vendor,
+//! account, event, parameters).
 //!
-//! Each vendor lives in its own file and implements [`Decoder`]. [`decode_requests`] runs every
-//! decoder over a page's requests and folds mirror requests (one logical event sent to several
-//! endpoints) into a single hit.
+//! Each vendor lives in its own file: its [`Decoder`] and its [`VendorProfile`](crate::model::VendorProfile) (`PROFILE`, every
+//! fact the checks need). The registry below lists each vendor once; adding a vendor is one new
+//! file and one line there. [`decode_requests`] runs every decoder over a page's requests and
+//! folds mirror requests (one logical event sent to several endpoints) into a single hit.
 
-mod bing;
-mod events;
-mod ga4;
-mod google_ads;
-mod gtm;
-mod klaviyo;
-mod meta;
 pub(crate) mod params;
-mod pinterest;
-mod reddit;
-mod shopify;
-mod snap;
-mod tiktok;
-mod x;
 
-pub use events::known_events;
+use crate::model::{CapturedRequest, DecodedHit, Decoder, EventClass, Hit, Vendor};
 
-use crate::model::{CapturedRequest, DecodedHit, EventClass, Hit, Vendor};
+/// Declares the vendor modules, a handle constant per vendor and [`all`], in one list.
+macro_rules! registry {
+    ($($handle:ident => $module:ident,)*) => {
+        $(mod $module;)*
 
-/// A vendor decoder. Implementations return no hits for requests that are not theirs.
-pub trait Decoder: Sync {
-    /// The vendor this decoder handles.
-    fn vendor(&self) -> Vendor;
-    /// Decodes one request into zero or more hits (a batched body can hold several events).
-    fn decode(&self, request: &CapturedRequest) -> Vec<Hit>;
+        /// Registry positions, counted by the compiler.
+        #[allow(non_camel_case_types)]
+        #[repr(u8)]
+        enum Position {
+            $($module,)*
+        }
+
+        $(
+            #[doc = concat!("The `", stringify!($module), "` vendor.")]
+            pub const $handle: Vendor =
+                Vendor::registered(Position::$module as u8, &$module::PROFILE);
+        )*
+
+        /// Every vendor, in display order.
+        const ALL: &[Vendor] = &[$($handle,)*];
+    };
 }
 
-/// Every decoder, in display order.
-pub fn decoders() -> &'static [&'static dyn Decoder] {
-    &[
-        &meta::Meta,
-        &ga4::Ga4,
-        &google_ads::GoogleAds,
-        &gtm::Gtm,
-        &tiktok::Tiktok,
-        &pinterest::Pinterest,
-        &snap::Snap,
-        &bing::Bing,
-        &x::X,
-        &reddit::Reddit,
-        &klaviyo::Klaviyo,
-        &shopify::Shopify,
-    ]
+// The registry, in display order (findings and tables sort by it): meta, ga4, google_ads,
+// gtm, tiktok, pinterest, snap, bing, x, reddit, klaviyo, shopify.
+registry! {
+    META => meta,
+    GA4 => ga4,
+    GOOGLE_ADS => google_ads,
+    GTM => gtm,
+    TIKTOK => tiktok,
+    PINTEREST => pinterest,
+    SNAP => snap,
+    BING => bing,
+    X => x,
+    REDDIT => reddit,
+    KLAVIYO => klaviyo,
+    SHOPIFY => shopify,
+}
+
+/// Every vendor, in display order.
+pub fn all() -> &'static [Vendor] {
+    ALL
+}
+
+/// Parses a vendor name as written in configs (`meta`, `ga4`, ...).
+pub fn parse(name: &str) -> Option<Vendor> {
+    ALL.iter().copied().find(|v| v.as_str() == name)
 }
 
 /// Decodes one request with every decoder.
@@ -58,9 +69,8 @@ pub fn decode(request: &CapturedRequest) -> Vec<Hit> {
     if not_a_hit {
         return Vec::new();
     }
-    decoders()
-        .iter()
-        .flat_map(|decoder| decoder.decode(request))
+    ALL.iter()
+        .flat_map(|vendor| vendor.profile().decoder.decode(request))
         .collect()
 }
 
@@ -148,11 +158,65 @@ mod tests {
 
     #[test]
     fn vendor_names_round_trip() {
-        for vendor in Vendor::ALL {
-            assert_eq!(Vendor::parse(vendor.as_str()), Some(vendor));
+        for &vendor in all() {
+            assert_eq!(parse(vendor.as_str()), Some(vendor));
         }
-        assert_eq!(Vendor::parse("facebook"), None);
+        assert_eq!(parse("facebook"), None);
     }
+
+    #[test]
+    fn the_registry_is_well_formed_and_in_display_order() {
+        let names: Vec<&str> = all().iter().map(|v| v.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "meta",
+                "ga4",
+                "google_ads",
+                "gtm",
+                "tiktok",
+                "pinterest",
+                "snap",
+                "bing",
+                "x",
+                "reddit",
+                "klaviyo",
+                "shopify",
+            ],
+            "the documented display order"
+        );
+        let mut sorted = all().to_vec();
+        sorted.sort();
+        assert_eq!(sorted, all(), "order follows the registry");
+        let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "names are unique: {names:?}");
+        // Loader-only vendors have no events of their own; every other vendor lists some.
+        let loader_only = ["gtm"];
+        for (position, &vendor) in all().iter().enumerate() {
+            let profile = vendor.profile();
+            let name = profile.name;
+            assert_eq!(vendor.position(), position);
+            assert!(
+                !name.is_empty()
+                    && name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{name} is not snake_case"
+            );
+            assert!(!profile.display.is_empty(), "{name} has a display name");
+            assert_eq!(profile.decoder.vendor(), vendor, "{name}'s decoder");
+            assert_eq!(
+                profile.events.is_empty(),
+                loader_only.contains(&name),
+                "{name}'s known events"
+            );
+            if let Some(loader) = profile.loaded_by {
+                assert_ne!(loader, vendor, "{name} is loaded by another vendor");
+            }
+        }
+    }
+
     #[test]
     fn hostile_requests_never_panic() {
         let urls = [

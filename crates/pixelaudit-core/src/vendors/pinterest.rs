@@ -5,18 +5,49 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::params::{flatten_json, host, ids_from, non_empty, parse_url, query_and_form, str_at};
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, PINTEREST};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for the Pinterest Tag.
 pub(crate) struct Pinterest;
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "pinterest",
+    display: "Pinterest Tag",
+    decoder: &Pinterest,
+    events: &[
+        "init",
+        "pagevisit",
+        "viewcategory",
+        "search",
+        "addtocart",
+        "checkout",
+        "watchvideo",
+        "signup",
+        "lead",
+        "custom",
+    ],
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: true,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
 
 /// The query parameters that carry a JSON object.
 const JSON_PARAMS: [&str; 3] = ["ed", "ad", "pd"];
 
 impl Decoder for Pinterest {
     fn vendor(&self) -> Vendor {
-        Vendor::Pinterest
+        PINTEREST
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -27,7 +58,7 @@ impl Decoder for Pinterest {
         let path = url.path();
         if host == "s.pinimg.com" {
             if path == "/ct/core.js" {
-                return vec![Hit::loader(Vendor::Pinterest, None)];
+                return vec![Hit::loader(PINTEREST, None)];
             }
             return Vec::new();
         }
@@ -39,7 +70,7 @@ impl Decoder for Pinterest {
         // No `event` is the base code's page load, which the tag calls `init`.
         let event = non_empty(&map, "event").unwrap_or_else(|| "init".to_string());
         let mut hit = Hit::event(
-            Vendor::Pinterest,
+            PINTEREST,
             non_empty(&map, "tid"),
             Some(event.clone()),
         )

@@ -5,15 +5,45 @@ use serde_json::{json, Value};
 use super::params::{
     host, host_is, ids_from, non_empty, number_or_string, parse_url, query_map, raw_strings,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, REDDIT};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for the Reddit Pixel.
 pub(crate) struct Reddit;
 
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "reddit",
+    display: "Reddit Pixel",
+    decoder: &Reddit,
+    events: &[
+        "PageVisit",
+        "ViewContent",
+        "Search",
+        "AddToCart",
+        "AddToWishlist",
+        "Purchase",
+        "Lead",
+        "SignUp",
+        "Custom",
+    ],
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: false,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
+
 impl Decoder for Reddit {
     fn vendor(&self) -> Vendor {
-        Vendor::Reddit
+        REDDIT
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -24,7 +54,7 @@ impl Decoder for Reddit {
         let path = url.path();
         if host == "www.redditstatic.com" {
             if path.starts_with("/ads/") && path.ends_with("/pixel.js") {
-                return vec![Hit::loader(Vendor::Reddit, None)];
+                return vec![Hit::loader(REDDIT, None)];
             }
             return Vec::new();
         }
@@ -37,7 +67,7 @@ impl Decoder for Reddit {
         let custom =
             non_empty(&map, "m.customEventName").filter(|_| base.as_deref() == Some("Custom"));
         let event = custom.or(base);
-        let mut hit = Hit::event(Vendor::Reddit, non_empty(&map, "id"), event.clone())
+        let mut hit = Hit::event(REDDIT, non_empty(&map, "id"), event.clone())
             .with_class(class_of(event.as_deref().unwrap_or("")));
         // `m.valueDecimal` is in currency units; `m.value` is the older field (unit depends on init).
         let value = non_empty(&map, "m.valueDecimal").or_else(|| non_empty(&map, "m.value"));

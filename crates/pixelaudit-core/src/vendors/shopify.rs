@@ -3,11 +3,42 @@
 use serde_json::{json, Value};
 
 use super::params::{at, flatten_json, host, ids_from, json_body, parse_url, str_at};
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, SHOPIFY};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for Shopify monorail events (storefront, Hydrogen / headless) and the WPM bundle.
 pub(crate) struct Shopify;
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "shopify",
+    display: "Shopify's own analytics (monorail, web pixels manager)",
+    decoder: &Shopify,
+    events: &[
+        "trekkie_storefront_page_view",
+        "page_viewed",
+        "product_viewed",
+        "collection_viewed",
+        "search_submitted",
+        "product_added_to_cart",
+        "cart_viewed",
+        "checkout_started",
+        "checkout_completed",
+    ],
+    // Shopify's own analytics batches many internal events per page.
+    repeats: Repeats::All,
+    params: ParamFacts {
+        checked: false,
+        currency: false,
+        transaction_id: false,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: true,
+    },
+    loaded_by: None,
+};
 
 /// Monorail endpoints, under the store's `/.well-known/shopify/monorail` or on monorail-edge.
 const MONORAIL_PATHS: [&str; 3] = [
@@ -19,7 +50,7 @@ const WELL_KNOWN: &str = "/.well-known/shopify/monorail";
 
 impl Decoder for Shopify {
     fn vendor(&self) -> Vendor {
-        Vendor::Shopify
+        SHOPIFY
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -28,7 +59,7 @@ impl Decoder for Shopify {
         };
         let path = url.path();
         if is_wpm_bundle(path) {
-            return vec![Hit::loader(Vendor::Shopify, None)];
+            return vec![Hit::loader(SHOPIFY, None)];
         }
         let endpoint = match path.strip_prefix(WELL_KNOWN) {
             Some(rest) => rest,
@@ -69,7 +100,7 @@ fn event_hit(event: &Value) -> Option<Hit> {
         return Some(monorail_hit(event, &schema_id));
     }
     let name = str_at(event, "name")?;
-    let mut hit = Hit::event(Vendor::Shopify, None, Some(name.clone())).with_class(class_of(&name));
+    let mut hit = Hit::event(SHOPIFY, None, Some(name.clone())).with_class(class_of(&name));
     let checkout = at(event, "data.checkout").unwrap_or(&Value::Null);
     hit.set("value", at(checkout, "totalPrice.amount").cloned());
     hit.set("currency", checkout.get("currencyCode").cloned());
@@ -106,7 +137,7 @@ fn monorail_hit(event: &Value, schema_id: &str) -> Hit {
     let name = str_at(payload, "event_name").unwrap_or_else(|| schema.to_string());
     let account = str_at(payload, "shopId").or_else(|| str_at(payload, "shop_id"));
     let page_url = str_at(payload, "url").or_else(|| str_at(payload, "event_source_url"));
-    let mut hit = Hit::event(Vendor::Shopify, account.clone(), Some(name.clone()))
+    let mut hit = Hit::event(SHOPIFY, account.clone(), Some(name.clone()))
         .with_class(class_of(&name));
     hit.set("value", payload.get("total_value").cloned());
     hit.set("currency", payload.get("currency").cloned());
@@ -295,7 +326,7 @@ mod tests {
             let hits = post(url, "");
             assert_eq!(hits.len(), 1, "{url}");
             assert_eq!(hits[0].kind, HitKind::Loader);
-            assert_eq!(hits[0].vendor, Vendor::Shopify);
+            assert_eq!(hits[0].vendor, SHOPIFY);
         }
         for url in [
             "https://shop.test/wpm@0.0.290@9b91aff1w4418c6afpfb9312f0m353e3d83/web-pixel-shopify-custom-pixel@0533/sandbox/modern/",

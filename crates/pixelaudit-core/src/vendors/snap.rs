@@ -5,15 +5,47 @@ use serde_json::Value;
 use super::params::{
     host, list_value, non_empty, number_or_string, parse_url, query_and_form, raw_strings,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, SNAP};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for the Snap Pixel.
 pub(crate) struct Snap;
 
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "snap",
+    display: "Snap Pixel",
+    decoder: &Snap,
+    events: &[
+        "PAGE_VIEW",
+        "VIEW_CONTENT",
+        "ADD_CART",
+        "START_CHECKOUT",
+        "ADD_BILLING",
+        "PURCHASE",
+        "SIGN_UP",
+        "SEARCH",
+        "SAVE",
+        "SUBSCRIBE",
+        "LIST_VIEW",
+    ],
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: true,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
+
 impl Decoder for Snap {
     fn vendor(&self) -> Vendor {
-        Vendor::Snap
+        SNAP
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -23,7 +55,7 @@ impl Decoder for Snap {
         let host = host(&url);
         if host == "sc-static.net" {
             if url.path() == "/scevent.min.js" {
-                return vec![Hit::loader(Vendor::Snap, None)];
+                return vec![Hit::loader(SNAP, None)];
             }
             return Vec::new();
         }
@@ -35,7 +67,7 @@ impl Decoder for Snap {
         }
         let map = query_and_form(&url, request);
         let event = non_empty(&map, "ev");
-        let mut hit = Hit::event(Vendor::Snap, non_empty(&map, "pid"), event.clone())
+        let mut hit = Hit::event(SNAP, non_empty(&map, "pid"), event.clone())
             .with_class(class_of(event.as_deref().unwrap_or("")));
         hit.set(
             "value",

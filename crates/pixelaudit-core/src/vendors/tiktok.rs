@@ -5,11 +5,49 @@ use serde_json::Value;
 use super::params::{
     at, flatten_json, host, host_is, ids_from, json_body, non_empty, parse_url, query_map, str_at,
 };
-use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use super::{Decoder, EventClass, Hit, Vendor, TIKTOK};
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for the TikTok Pixel.
 pub(crate) struct Tiktok;
+
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "tiktok",
+    display: "TikTok Pixel",
+    decoder: &Tiktok,
+    events: &[
+        "Pageview",
+        "ViewContent",
+        "AddToCart",
+        "AddToWishlist",
+        "InitiateCheckout",
+        "AddPaymentInfo",
+        "PlaceAnOrder",
+        "CompletePayment",
+        "Purchase",
+        "Search",
+        "CompleteRegistration",
+        "Subscribe",
+        "Contact",
+        "SubmitForm",
+        "Download",
+        "ClickButton",
+        "Lead",
+    ],
+    repeats: Repeats::Events(&["ClickButton"]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: false,
+        conversion_event_id: Some("event_id"),
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
 
 const LOADER_PATHS: [&str; 2] = ["/i18n/pixel/events.js", "/i18n/pixel/sdk.js"];
 const EVENT_PATHS: [&str; 5] = [
@@ -22,7 +60,7 @@ const EVENT_PATHS: [&str; 5] = [
 
 impl Decoder for Tiktok {
     fn vendor(&self) -> Vendor {
-        Vendor::Tiktok
+        TIKTOK
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -35,7 +73,7 @@ impl Decoder for Tiktok {
         let path = url.path().trim_end_matches('/');
         if LOADER_PATHS.contains(&path) {
             let code = non_empty(&query_map(&url), "sdkid");
-            return vec![Hit::loader(Vendor::Tiktok, code)];
+            return vec![Hit::loader(TIKTOK, code)];
         }
         if !EVENT_PATHS.contains(&path) {
             return Vec::new();
@@ -78,7 +116,7 @@ fn event_hit(event: &Value) -> Hit {
     // `/pixel/act` auto-collected actions carry `action` rather than `event`.
     let name = str_at(event, "event").or_else(|| str_at(event, "action"));
     let mut hit = Hit::event(
-        Vendor::Tiktok,
+        TIKTOK,
         str_at(event, "context.pixel.code"),
         name.clone(),
     )

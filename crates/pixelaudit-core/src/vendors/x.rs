@@ -6,14 +6,34 @@ use super::params::{
     consent_from, host, ids_from, non_empty, number_or_string, parse_url, query_map, raw_strings,
 };
 use super::{Decoder, EventClass, Hit, Vendor};
-use crate::model::CapturedRequest;
+use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for the X (Twitter) pixel.
 pub(crate) struct X;
 
+/// Everything pixelaudit knows about this vendor (listed once in the registry, `vendors/mod.rs`).
+pub(crate) static PROFILE: VendorProfile = VendorProfile {
+    name: "x",
+    display: "X (Twitter) pixel",
+    decoder: &X,
+    events: &["pageview", "purchase", "conversion"],
+    repeats: Repeats::Events(&[]),
+    params: ParamFacts {
+        checked: true,
+        currency: true,
+        transaction_id: false,
+        conversion_event_id: None,
+    },
+    consent: ConsentFacts {
+        cookieless_when_denied: None,
+        exempt_by_default: false,
+    },
+    loaded_by: None,
+};
+
 impl Decoder for X {
     fn vendor(&self) -> Vendor {
-        Vendor::X
+        super::X
     }
 
     fn decode(&self, request: &CapturedRequest) -> Vec<Hit> {
@@ -25,7 +45,7 @@ impl Decoder for X {
         if matches!(host, "static.ads-twitter.com" | "platform.twitter.com")
             && matches!(path, "/uwt.js" | "/oct.js")
         {
-            return vec![Hit::loader(Vendor::X, None)];
+            return vec![Hit::loader(super::X, None)];
         }
         // Every hit goes to t.co and again to analytics.twitter.com: the latter is the mirror.
         let mirror = match host {
@@ -39,7 +59,7 @@ impl Decoder for X {
         let map = query_map(&url);
         let (name, data) = event_of(&map);
         let data = data.unwrap_or(Value::Null);
-        let mut hit = Hit::event(Vendor::X, non_empty(&map, "txn_id"), Some(name.clone()))
+        let mut hit = Hit::event(super::X, non_empty(&map, "txn_id"), Some(name.clone()))
             .with_class(class_of(&name));
         let sale_amount = non_empty(&map, "tw_sale_amount").filter(|v| v != "0");
         hit.set(

@@ -83,7 +83,7 @@ pub(super) fn survival_total(report: &Report) -> Option<SurvivalRow> {
 mod tests {
     use super::super::fixtures::*;
     use super::super::to_html;
-    use crate::model::Vendor;
+    use crate::vendors::META;
 
     #[test]
     fn shows_the_adblock_section_when_present() {
@@ -100,7 +100,7 @@ mod tests {
             }],
             blocked_run: true,
             vendors: vec![VendorSurvival {
-                vendor: Some(Vendor::Meta),
+                vendor: Some(META),
                 events: 4,
                 survived: 1,
                 conversions: 2,

@@ -10,6 +10,7 @@ use crate::model::{Code, Finding, Severity};
 use crate::model::{Device, Scenario};
 use crate::model::{EventClass, Hit, Vendor};
 use crate::report::{HitReport, PageReport, Report, Summary};
+use crate::vendors::{GA4, META};
 
 pub(super) const XSS1: &str = "<script>alert(1)</script>";
 pub(super) const XSS2: &str = "<script>alert(2)</script>";
@@ -67,7 +68,7 @@ pub(super) fn page(
 }
 
 pub(super) fn report() -> Report {
-    let mut hostile = hit(Vendor::Meta, "PageView", 120.0);
+    let mut hostile = hit(META, "PageView", 120.0);
     hostile.hit.params.insert("page_url".into(), json!(XSS2));
     hostile.hit.raw.insert("dl".into(), json!(XSS3));
     hostile.url = format!("https://www.facebook.com/tr/?id=1234&ev=PageView&dl={XSS2}");
@@ -76,13 +77,13 @@ pub(super) fn report() -> Report {
         &format!("https://shop.test/?q={XSS1}"),
         vec![
             hostile,
-            hit(Vendor::Meta, "PageView", 130.0),
-            hit(Vendor::Ga4, "page_view", 300.0),
+            hit(META, "PageView", 130.0),
+            hit(GA4, "page_view", 300.0),
         ],
         vec![Finding {
             code: Code::Duplicate,
             severity: Severity::Error,
-            vendor: Some(Vendor::Meta),
+            vendor: Some(META),
             account: Some("1234".into()),
             event: Some("PageView".into()),
             message: "meta PageView fired 2 times for 1234 in one page load".into(),
@@ -98,11 +99,11 @@ pub(super) fn report() -> Report {
     let cart = page(
         "cart",
         "https://shop.test/cart",
-        vec![hit(Vendor::Meta, "InitiateCheckout", 200.0)],
+        vec![hit(META, "InitiateCheckout", 200.0)],
         vec![Finding {
             code: Code::MissingEid,
             severity: Severity::Warning,
-            vendor: Some(Vendor::Meta),
+            vendor: Some(META),
             account: Some("1234".into()),
             event: Some("InitiateCheckout".into()),
             message: "meta InitiateCheckout has no event id (eid)".into(),

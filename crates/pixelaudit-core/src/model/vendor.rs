@@ -1,0 +1,164 @@
+//! Vendors as data: a [`VendorProfile`] holds every fact the crate knows about one vendor, and
+//! a [`Vendor`] is a small copyable handle to a registered profile.
+//!
+//! Each vendor declares its profile next to its decoder (`vendors/<name>.rs`); the registry
+//! in [`crate::vendors`] lists them once, in display order, and hands out the handles
+//! (`vendors::META`, `vendors::all()`, `vendors::parse("meta")`).
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use serde::{Serialize, Serializer};
+
+use super::{CapturedRequest, Hit};
+
+/// A vendor decoder. Implementations return no hits for requests that are not theirs.
+pub trait Decoder: Sync {
+    /// The vendor this decoder handles.
+    fn vendor(&self) -> Vendor;
+    /// Decodes one request into zero or more hits (a batched body can hold several events).
+    fn decode(&self, request: &CapturedRequest) -> Vec<Hit>;
+}
+
+/// Everything pixelaudit knows about one vendor, in one place.
+pub struct VendorProfile {
+    /// The stable snake_case id used in reports and configs (`google_ads`).
+    pub name: &'static str,
+    /// What the vendor's tracking is called (`Google Ads conversions and remarketing`).
+    pub display: &'static str,
+    /// Turns captured requests into this vendor's hits.
+    pub decoder: &'static dyn Decoder,
+    /// The documented standard event names, for "did you mean" suggestions in site configs
+    /// (custom names are allowed too). Empty for loader-only vendors.
+    pub events: &'static [&'static str],
+    /// Events that legitimately repeat within one page load (never a `duplicate`).
+    pub repeats: Repeats,
+    /// What its events carry, for `missing_param` / `wrong_type` / `missing_eid`.
+    pub params: ParamFacts,
+    /// How it behaves under consent.
+    pub consent: ConsentFacts,
+    /// The loader whose blocking also removes this vendor's hits, besides its own loader (the
+    /// Google tag / GTM container for GA4 and Google Ads), for the ad-block cascade.
+    pub loaded_by: Option<Vendor>,
+}
+
+/// Which of a vendor's events repeat by design within one page load.
+#[derive(Debug, Clone, Copy)]
+pub enum Repeats {
+    /// These events (none when empty).
+    Events(&'static [&'static str]),
+    /// Every event (the vendor batches many internal events per page).
+    All,
+}
+
+impl Repeats {
+    /// Whether `event` repeats by design.
+    pub fn includes(self, event: &str) -> bool {
+        match self {
+            Repeats::Events(events) => events.contains(&event),
+            Repeats::All => true,
+        }
+    }
+}
+
+/// What a vendor's events carry on the wire.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamFacts {
+    /// Whether its events get the parameter checks at all (`missing_param`, `wrong_type`).
+    pub checked: bool,
+    /// Whether its events carry a currency.
+    pub currency: bool,
+    /// Whether its purchases carry an order / transaction id.
+    pub transaction_id: bool,
+    /// The vendor's own name for the event id that deduplicates a browser conversion against
+    /// its server-side copy, when conversions need one (`missing_eid` otherwise).
+    pub conversion_event_id: Option<&'static str>,
+}
+
+/// How a vendor behaves under consent.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsentFacts {
+    /// The consent-mode purpose (in the hit's `consent` param) that, when `denied`, makes a
+    /// hit a cookieless ping sent by design (Google consent mode).
+    pub cookieless_when_denied: Option<&'static str>,
+    /// Whether it needs no consent unless the site config says otherwise (`[consent] exempt`).
+    pub exempt_by_default: bool,
+}
+
+/// A registered vendor: a handle to its [`VendorProfile`].
+///
+/// Equality, order and hashing follow the registry position, so findings and tables sort in
+/// display order. It serializes and displays as the profile's `name`. Handles are made only by
+/// the registry (`crate::vendors`).
+#[derive(Clone, Copy)]
+pub struct Vendor {
+    position: u8,
+    profile: &'static VendorProfile,
+}
+
+impl Vendor {
+    /// The handle for the profile at `position` in the registry (used by the registry only).
+    pub(crate) const fn registered(position: u8, profile: &'static VendorProfile) -> Self {
+        Self { position, profile }
+    }
+
+    /// The vendor's facts.
+    pub fn profile(self) -> &'static VendorProfile {
+        self.profile
+    }
+
+    /// The stable snake_case name used in reports and configs.
+    pub fn as_str(self) -> &'static str {
+        self.profile.name
+    }
+
+    /// The position in the registry (the display order).
+    pub fn position(self) -> usize {
+        usize::from(self.position)
+    }
+}
+
+impl PartialEq for Vendor {
+    fn eq(&self, other: &Self) -> bool {
+        self.position == other.position
+    }
+}
+
+impl Eq for Vendor {}
+
+impl PartialOrd for Vendor {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Vendor {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.position.cmp(&other.position)
+    }
+}
+
+impl Hash for Vendor {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.position.hash(state);
+    }
+}
+
+impl fmt::Debug for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Vendor {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
