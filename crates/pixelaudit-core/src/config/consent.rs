@@ -1,4 +1,5 @@
-//! How the store asks for consent, and the scenarios (none / accept / reject) audits run under.
+//! The `[consent]` section, raw and validated: how the store asks for consent (opt-in or
+//! opt-out, banner clicks or presets) and which vendors need none.
 
 use std::collections::BTreeMap;
 
@@ -6,6 +7,10 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use super::journey::CookieSpec;
+use super::plan::Validator;
+use super::ConfigError;
+use crate::model::Vendor;
+use crate::vendors;
 
 /// The `[consent]` section.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -53,4 +58,39 @@ pub struct ConsentAction {
     /// localStorage entries to set before the page's scripts run.
     #[serde(default)]
     pub local_storage: BTreeMap<String, String>,
+}
+
+/// The consent setup.
+#[derive(Debug, Clone)]
+pub struct ConsentPlan {
+    /// Opt-in or opt-out.
+    pub mode: ConsentMode,
+    /// How to accept.
+    pub accept: Option<ConsentAction>,
+    /// How to reject.
+    pub reject: Option<ConsentAction>,
+    /// Vendors that need no consent.
+    pub exempt: Vec<Vendor>,
+}
+
+impl Validator<'_> {
+    pub(super) fn consent_plan(&self, c: &ConsentConfig) -> Result<ConsentPlan, ConfigError> {
+        let exempt = match &c.exempt {
+            Some(list) => list
+                .iter()
+                .map(|v| self.vendor(v))
+                .collect::<Result<_, _>>()?,
+            None => vendors::all()
+                .iter()
+                .copied()
+                .filter(|v| v.profile().consent.exempt_by_default)
+                .collect(),
+        };
+        Ok(ConsentPlan {
+            mode: c.mode,
+            accept: c.accept.clone(),
+            reject: c.reject.clone(),
+            exempt,
+        })
+    }
 }

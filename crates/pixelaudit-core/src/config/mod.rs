@@ -23,7 +23,7 @@ mod site;
 mod suggest;
 
 pub use adblock::{AdblockConfig, AdblockPlan};
-pub use consent::{ConsentAction, ConsentMode};
+pub use consent::{ConsentAction, ConsentMode, ConsentPlan};
 pub use discover::{DiscoverConfig, DiscoverOptions, PageTypeConfig};
 pub use email::{EmailConfig, EmailPlan};
 pub use error::ConfigError;
@@ -33,8 +33,7 @@ pub use journey::{Action, CookieSpec, FieldValue, KeyValue, Scroll};
 pub use network::{lookup, HostPattern, NetworkConfig, NetworkPlan, ResolveRule};
 pub use notify::{NotifyConfig, NotifyPlan, TlsMode, When, DEFAULT_SUBJECT};
 pub use plan::{
-    Checks, ConsentPlan, ExpectSpec, ForbidSpec, JourneyPlan, PagePlan, Site, StepPlan,
-    TemplatePlan, PARAM_KEYS,
+    Checks, ExpectSpec, ForbidSpec, JourneyPlan, PagePlan, Site, StepPlan, TemplatePlan, PARAM_KEYS,
 };
 pub use schedule::{
     parse_cron, parse_timezone, CronSpec, ScheduleConfig, SchedulePlan, DEFAULT_BUDGET,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_spanned::Spanned;
 use url::Url;
 
-use super::consent::{ConsentAction, ConsentConfig, ConsentMode};
+use super::consent::{ConsentConfig, ConsentMode, ConsentPlan};
 use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
 use super::schedule::SchedulePlan;
@@ -146,19 +146,6 @@ pub struct JourneyPlan {
     pub device: Device,
     /// Steps.
     pub steps: Vec<StepPlan>,
-}
-
-/// The consent setup.
-#[derive(Debug, Clone)]
-pub struct ConsentPlan {
-    /// Opt-in or opt-out.
-    pub mode: ConsentMode,
-    /// How to accept.
-    pub accept: Option<ConsentAction>,
-    /// How to reject.
-    pub reject: Option<ConsentAction>,
-    /// Vendors that need no consent.
-    pub exempt: Vec<Vendor>,
 }
 
 /// A validated site.
@@ -481,7 +468,7 @@ impl Validator<'_> {
         ConfigError::at(self.path, self.text, span, message)
     }
 
-    fn vendor(&self, name: &Spanned<String>) -> Result<Vendor, ConfigError> {
+    pub(super) fn vendor(&self, name: &Spanned<String>) -> Result<Vendor, ConfigError> {
         vendors::parse(name.get_ref()).ok_or_else(|| {
             self.err(
                 Some(name.span()),
@@ -690,26 +677,6 @@ impl Validator<'_> {
             action,
             checks: self.checks(&s.expect, &s.forbid)?,
             timeout: s.timeout_ms.map(Duration::from_millis),
-        })
-    }
-
-    fn consent_plan(&self, c: &ConsentConfig) -> Result<ConsentPlan, ConfigError> {
-        let exempt = match &c.exempt {
-            Some(list) => list
-                .iter()
-                .map(|v| self.vendor(v))
-                .collect::<Result<_, _>>()?,
-            None => vendors::all()
-                .iter()
-                .copied()
-                .filter(|v| v.profile().consent.exempt_by_default)
-                .collect(),
-        };
-        Ok(ConsentPlan {
-            mode: c.mode,
-            accept: c.accept.clone(),
-            reject: c.reject.clone(),
-            exempt,
         })
     }
 }
