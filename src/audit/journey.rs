@@ -197,7 +197,8 @@ pub(crate) async fn run(
             break;
         }
     }
-    if let (Some(id), Ok(session)) = (init_script, browser.session().await) {
+    // A session lost on the way took the script with it: no new one is opened to remove it.
+    if let (Some(id), Some(session)) = (init_script, browser.live()) {
         let _ = session.remove_init_script(&id).await;
     }
     reports

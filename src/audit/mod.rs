@@ -134,6 +134,11 @@ impl Browser<'_> {
         Ok(self.session.as_ref().expect("just opened"))
     }
 
+    /// The session, if one is open (none after a loss, until `session` opens the next).
+    pub(crate) fn live(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
     /// Turns the simulated ad blocker on or off for this and later sessions.
     pub(crate) async fn set_blocking(
         &mut self,
