@@ -19,7 +19,9 @@ pub(crate) enum Failure {
 
 /// The finding for `failure` of step `index` (0-based) of `steps`. A page's banner failure
 /// names the scenario and the selector; a journey's failures name the step and its action,
-/// and, once the step started, how many steps are skipped because of it.
+/// and, once the step started, how many steps are skipped because of it. (A page's only step
+/// is a `goto`, whose action cannot fail; one that never started has no finding but a
+/// navigation error, see `Shape::unstarted`.)
 pub(crate) fn finding(
     shape: &Shape<'_>,
     steps: &[StepPlan],
