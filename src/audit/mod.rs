@@ -1,12 +1,15 @@
 //! Runs an audit of one site: every page under each of its consent scenarios, then every
 //! journey, in one browser session that is reused (and replaced if the browser crashes).
 
+mod action;
 mod adblock;
 mod consent;
-mod journey;
-mod page;
 mod page_values;
 mod report;
+mod run;
+mod shape;
+mod step;
+mod step_failed;
 mod stop;
 
 pub use stop::Stop;
@@ -132,6 +135,11 @@ impl Browser<'_> {
             self.session = Some(session);
         }
         Ok(self.session.as_ref().expect("just opened"))
+    }
+
+    /// The session, if one is open (none after a loss, until `session` opens the next).
+    pub(crate) fn live(&self) -> Option<&Session> {
+        self.session.as_ref()
     }
 
     /// Turns the simulated ad blocker on or off for this and later sessions.
@@ -444,13 +452,10 @@ impl Task<'_> {
         site: &Site,
         options: &AuditOptions,
     ) -> Vec<PageReport> {
-        match self {
-            Task::Page(plan, scenario) => {
-                vec![page::run(browser, site, plan, *scenario, options).await]
-            }
-            Task::Journey(journey, scenario) => {
-                journey::run(browser, site, journey, *scenario, options).await
-            }
-        }
+        let (run, scenario) = match self {
+            Task::Page(plan, scenario) => (shape::Run::page(plan), *scenario),
+            Task::Journey(journey, scenario) => (shape::Run::journey(journey), *scenario),
+        };
+        run::run(browser, site, &run, scenario, options).await
     }
 }
