@@ -4,6 +4,7 @@
 //! - [`dovecot`]: a throwaway Dovecot IMAP server (TLS, a user, a Maildir).
 //! - [`grid`]: a throwaway Selenium Grid 4 on Debian's chromedriver and Chromium.
 //! - [`smtp`]: a real SMTP server (aiosmtpd) storing what it receives in a Maildir.
+//! - [`http`]: a small HTTP/1.1 server answering from a closure, recording requests.
 //! - [`chromium`]: headless Chromium rendering a local HTML file (DOM or screenshot).
 //! - [`process`]: stopping a server that leads a process group of its own.
 //!
@@ -13,6 +14,7 @@
 pub mod chromium;
 pub mod dovecot;
 pub mod grid;
+pub mod http;
 pub mod process;
 pub mod smtp;
 
