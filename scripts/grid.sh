@@ -8,7 +8,7 @@
 #   scripts/grid.sh stop [PORT]           stop it: the Grid, its chromedrivers and Chromiums
 #   scripts/grid.sh status [PORT]         print the Grid's /status
 #   scripts/grid.sh run [PORT] [OPTS]     run it in the foreground (exec java: the caller's child
-#                                         is the JVM itself; used by tests/common/grid.rs)
+#                                         is the JVM itself; used by pixelaudit-test-support)
 #   OPTS: --max-sessions N (default 2) --session-timeout SECONDS (default 300)
 #         -- ARGS…  passes ARGS on to the Grid (e.g. -- --username u --password p)
 #

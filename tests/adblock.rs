@@ -4,7 +4,10 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use common::{audit_config, audit_urls, fixtures, page, s, site_config};
+use pixelaudit_test_support::http::{Response, TestServer};
 
 #[test]
 fn filter_lists_name_the_rule_and_the_blocked_run_shows_what_survives() {
@@ -190,30 +193,21 @@ fn demo_store_first_party_endpoint_is_recognised_and_klaviyo_survives() {
 }
 
 /// Serves `body` once over HTTP on a loopback port, then answers 503: a list host that goes away.
-fn one_shot_list_server(body: &'static str) -> u16 {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for (served, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            let reply = if served == 0 {
-                format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
-            } else {
-                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .to_string()
-            };
-            let _ = stream.write_all(reply.as_bytes());
+fn one_shot_list_server(body: &'static str) -> TestServer {
+    let served = AtomicUsize::new(0);
+    TestServer::start(move |_| {
+        if served.fetch_add(1, Ordering::SeqCst) == 0 {
+            Response::ok("text/plain", body)
+        } else {
+            Response::new(503)
         }
-    });
-    port
+    })
 }
 
 #[test]
 fn downloaded_lists_are_cached_and_a_stale_copy_is_used_when_the_download_fails() {
-    let port = one_shot_list_server("! Title: custom\n||a.klaviyo.com^\n");
+    let server = one_shot_list_server("! Title: custom\n||a.klaviyo.com^\n");
+    let port = server.port();
     let dir = tempfile::tempdir().unwrap();
     let reports = dir.path().join("reports");
     let write_config = |max_age_hours: u64| {

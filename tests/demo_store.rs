@@ -4,6 +4,7 @@
 mod common;
 
 use common::{bin, s};
+use pixelaudit_test_support::chromium;
 use serde_json::Value;
 
 #[test]
@@ -242,7 +243,7 @@ fn demo_reports_exactly_the_planted_defects() {
     // The demo's HTML report, rendered in headless Chromium for a person to look at.
     let html = site_dir.join("latest/report.html");
     let shot = common::artifacts_dir().join("demo-report.png");
-    common::chromium_render(&html, Some(&shot), "1280,2400");
+    chromium::render(&html, Some(&shot), "1280,2400");
     assert!(
         std::fs::metadata(&shot).unwrap().len() > 50_000,
         "a rendered report"

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::{fixtures, run_json, s, Audit};
+use pixelaudit_test_support::chromium;
+use pixelaudit_test_support::dovecot::Dovecot;
 use serde_json::Value;
 
 /// The ESP and store hosts of the test emails.
@@ -320,7 +322,7 @@ fn an_unreadable_source_is_reported_and_the_other_emails_still_audited() {
 /// test CA), are fetched and audited; the next run audits only mail that arrived since.
 #[test]
 fn emails_in_an_imap_mailbox_are_audited_once_and_new_mail_next_time() {
-    let dovecot = common::dovecot::Dovecot::start();
+    let dovecot = Dovecot::start();
     let files = [
         "01-klaviyo-black-friday.eml",
         "02-mailchimp-newsletter.eml",
@@ -486,7 +488,7 @@ fn the_html_report_shows_emails_and_escapes_their_content() {
     assert!(!html.contains("<img src=x"), "raw img in the report");
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
-    let dom = common::chromium_render(&page, None, "1280,1600");
+    let dom = chromium::render(&page, None, "1280,1600");
     assert!(dom.contains("id=\"emails\""), "an Emails section");
     assert!(!dom.contains("pwned=1</script>") || dom.contains("&lt;script&gt;window.pwned=1"));
     assert!(
@@ -502,9 +504,9 @@ fn the_html_report_shows_emails_and_escapes_their_content() {
     let report = demo.reports.path().join("demo-store/latest/report.html");
     let shot = common::artifacts_dir().join("email-report.png");
     let _ = std::fs::remove_file(&shot);
-    common::chromium_render(&report, Some(&shot), "1280,2400");
+    chromium::render(&report, Some(&shot), "1280,2400");
     assert!(std::fs::metadata(&shot).unwrap().len() > 20_000);
-    let dom = common::chromium_render(&report, None, "1280,2400");
+    let dom = chromium::render(&report, None, "1280,2400");
     for text in [
         "Email without open tracking",
         "Open pixel broken",

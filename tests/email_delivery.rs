@@ -5,9 +5,10 @@ mod common;
 
 use std::path::Path;
 
-use common::smtp::{delivered, free_port, start_smtpd, start_smtpd_with};
 use common::{audit_config, s};
 use mail_parser::{MessageParser, MimeHeaders};
+use pixelaudit_test_support::free_port;
+use pixelaudit_test_support::smtp::{delivered, start_smtpd, start_smtpd_with};
 
 fn config(dir: &Path, port: u16, extra: &str) -> std::path::PathBuf {
     let path = dir.join("mailtest.toml");

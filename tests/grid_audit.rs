@@ -1,5 +1,5 @@
-//! End-to-end through a real Selenium Grid 4 (standalone, started by `common::grid` from the npm
-//! jar, offline): `--webdriver` audits capture through the Grid's `se:cdp` websocket exactly what
+//! End-to-end through a real Selenium Grid 4 (standalone, started by
+//! `pixelaudit_test_support::grid` from the npm jar, offline): `--webdriver` audits capture through the Grid's `se:cdp` websocket exactly what
 //! a direct chromedriver run captures — page, cross-site iframes, workers, and the simulated
 //! blocker's request interception — and the Grid is left with no session and no process.
 
@@ -8,8 +8,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::grid::Grid;
 use common::{audit_config, s, site_config, Audit};
+use pixelaudit_test_support::grid::Grid;
 use serde_json::Value;
 
 /// Per page (journey step, consent): sorted findings and event hits, without volatile values

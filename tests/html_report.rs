@@ -4,6 +4,7 @@
 mod common;
 
 use common::{audit_urls, page};
+use pixelaudit_test_support::chromium;
 
 #[test]
 fn html_report_renders_in_chromium_and_shows_the_status_first() {
@@ -20,7 +21,7 @@ fn html_report_renders_in_chromium_and_shows_the_status_first() {
     let _ = std::fs::remove_file(&shot);
     let report_path = out.path().join("report.html");
     std::fs::write(&report_path, &html).unwrap();
-    common::chromium_render(&report_path, Some(&shot), "1280,1600");
+    chromium::render(&report_path, Some(&shot), "1280,1600");
     let png = std::fs::read(&shot).expect("screenshot written");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(
@@ -29,7 +30,7 @@ fn html_report_renders_in_chromium_and_shows_the_status_first() {
         png.len()
     );
     // The DOM Chromium built says what a reader sees first.
-    let dom = common::chromium_render(&report_path, None, "1280,1600");
+    let dom = chromium::render(&report_path, None, "1280,1600");
     let status_at = dom.find("error").expect("an error count");
     let matrix_at = dom
         .find("What fired where")

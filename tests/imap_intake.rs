@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use common::dovecot::Dovecot;
 use futures_util::TryStreamExt;
 use pixelaudit::email::imap::{fetch_new, Fetch, ImapCredentials, ImapError, ImapSource, Trust};
+use pixelaudit_test_support::dovecot::Dovecot;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 

@@ -6,8 +6,8 @@ mod common;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::dovecot::Dovecot;
 use pixelaudit::email::imap::{fetch_new, ImapCredentials, ImapSource, Trust};
+use pixelaudit_test_support::dovecot::Dovecot;
 
 static CAPTURED: Mutex<String> = Mutex::new(String::new());
 

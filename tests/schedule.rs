@@ -15,9 +15,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Timelike, Utc};
-use common::smtp::start_smtpd;
 use common::{bin, fixtures};
 use mail_parser::MessageParser;
+use pixelaudit_test_support::smtp::start_smtpd;
 use serde_json::Value;
 
 /// A site config on the fixture server: `pages` are paths, `extra` is appended as is.

@@ -2,34 +2,23 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use pixelaudit_test_support::http::{Request, Response, TestServer};
+use tokio::net::TcpListener;
 use url::Url;
 
 use super::*;
 
-/// What the store answers for one request target.
-#[derive(Clone)]
-enum Route {
-    Ok(&'static str, Vec<u8>),
-    Redirect(String),
-    /// Never answers.
-    Hang,
-}
-
-fn html(body: String) -> Route {
-    Route::Ok(
+fn html(body: String) -> Response {
+    Response::ok(
         "text/html; charset=utf-8",
-        format!("<!doctype html><html><body>{body}</body></html>").into_bytes(),
+        format!("<!doctype html><html><body>{body}</body></html>"),
     )
 }
 
-fn xml(body: String) -> Route {
-    Route::Ok("application/xml", body.into_bytes())
+fn xml(body: String) -> Response {
+    Response::ok("application/xml", body)
 }
 
 fn links(hrefs: &[String]) -> String {
@@ -64,20 +53,19 @@ const GIFT_CARDS: [&str; 3] = ["gift-card-10", "gift-card-25", "gift-card-50"];
 /// The store's routes, keyed by request target, or by `host` + target for host-specific ones.
 /// Pages: 1 home, 4 collections, 240 products (+1 listed under `www.`), 4 blog pages, 3 listed
 /// pages (+1 disallowed), pages reachable only by links, cart, search, account, a policy.
-fn store_routes(port: u16) -> HashMap<String, Route> {
+fn store_routes(port: u16) -> HashMap<String, Response> {
     let origin = format!("http://shop.test:{port}");
     let mut routes = HashMap::new();
-    let mut add = |target: &str, route: Route| {
+    let mut add = |target: &str, route: Response| {
         routes.insert(target.to_string(), route);
     };
     add(
         "/robots.txt",
-        Route::Ok(
+        Response::ok(
             "text/plain",
             format!(
                 "# Shopify-like\nUser-agent: *\nDisallow: /admin\nDisallow: /collections/*sort_by*\nDisallow: /pages/private\n\nUser-agent: Googlebot\nDisallow: /\n\nSitemap: {origin}/sitemap.xml\n"
-            )
-            .into_bytes(),
+            ),
         ),
     );
     add(
@@ -132,7 +120,7 @@ fn store_routes(port: u16) -> HashMap<String, Route> {
     gz.write_all(blog.as_bytes()).unwrap();
     add(
         "/sitemap_blogs_1.xml.gz",
-        Route::Ok("application/x-gzip", gz.finish().unwrap()),
+        Response::ok("application/x-gzip", gz.finish().unwrap()),
     );
 
     let home = [
@@ -229,7 +217,7 @@ fn store_routes(port: u16) -> HashMap<String, Route> {
             html(links(&[format!("/pages/chain-{}", i + 1)])),
         );
     }
-    add("/pages/feed", Route::Ok("application/json", b"{}".to_vec()));
+    add("/pages/feed", Response::ok("application/json", "{}"));
     add(
         "/sitemap_evil.xml",
         xml(urlset(&[format!("{origin}/pages/evil")])),
@@ -237,45 +225,58 @@ fn store_routes(port: u16) -> HashMap<String, Route> {
     routes
 }
 
-/// A running test store and the requests it has seen, as `(host, target)`.
+/// A running test store; it answers a route keyed by `host` + target before one keyed by the
+/// target alone, 404 otherwise.
 struct Store {
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<(String, String)>>>,
+    server: TestServer,
 }
 
 impl Store {
     /// Serves the routes `routes(port)` builds (they name the store's own port).
-    async fn start(routes: impl FnOnce(u16) -> HashMap<String, Route>) -> Store {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let routes = routes(addr.port());
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let routes = Arc::new(routes);
-        let server_log = log.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(answer(stream, routes.clone(), server_log.clone()));
+    fn start(routes: impl FnOnce(u16) -> HashMap<String, Response>) -> Store {
+        let server = TestServer::start_with(|addr| {
+            let routes = routes(addr.port());
+            move |request: &Request| {
+                routes
+                    .get(&format!("{}{}", request.host(), request.target))
+                    .or_else(|| routes.get(&request.target))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        Response::new(404)
+                            .header("Content-Type", "text/html")
+                            .body("<h1>Not found</h1>")
+                    })
             }
         });
-        Store { addr, log }
+        Store { server }
+    }
+
+    fn port(&self) -> u16 {
+        self.server.port()
     }
 
     fn base(&self) -> Url {
-        Url::parse(&format!("http://shop.test:{}/", self.addr.port())).unwrap()
+        Url::parse(&format!("http://shop.test:{}/", self.port())).unwrap()
     }
 
     fn client(&self) -> reqwest::Client {
+        let addr = self.server.addr();
         reqwest::Client::builder()
             .no_proxy()
-            .resolve("shop.test", self.addr)
-            .resolve("www.shop.test", self.addr)
-            .resolve("other.test", self.addr)
+            .resolve("shop.test", addr)
+            .resolve("www.shop.test", addr)
+            .resolve("other.test", addr)
             .build()
             .unwrap()
     }
 
+    /// The requests seen so far, as `(host, target)`.
     fn requests(&self) -> Vec<(String, String)> {
-        self.log.lock().unwrap().clone()
+        self.server
+            .requests()
+            .into_iter()
+            .map(|r| (r.host().to_string(), r.target))
+            .collect()
     }
 
     /// Requests for pages (not robots.txt or sitemaps).
@@ -288,69 +289,6 @@ impl Store {
     }
 }
 
-async fn answer(
-    mut stream: TcpStream,
-    routes: Arc<HashMap<String, Route>>,
-    log: Arc<Mutex<Vec<(String, String)>>>,
-) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let target = head
-        .lines()
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .unwrap_or("/")
-        .to_string();
-    let host = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("host").then(|| v.trim().to_string())
-        })
-        .unwrap_or_default();
-    let host = host.split(':').next().unwrap_or_default().to_string();
-    log.lock().unwrap().push((host.clone(), target.clone()));
-    let route = routes
-        .get(&format!("{host}{target}"))
-        .or_else(|| routes.get(&target))
-        .cloned();
-    let (status, headers, body) = match route {
-        Some(Route::Ok(content_type, body)) => {
-            ("200 OK", format!("Content-Type: {content_type}\r\n"), body)
-        }
-        Some(Route::Redirect(location)) => (
-            "301 Moved Permanently",
-            format!("Location: {location}\r\n"),
-            Vec::new(),
-        ),
-        Some(Route::Hang) => {
-            // Keep the connection open without answering until the client gives up.
-            let _ = stream.read(&mut buf).await;
-            return;
-        }
-        None => (
-            "404 Not Found",
-            "Content-Type: text/html\r\n".to_string(),
-            b"<h1>Not found</h1>".to_vec(),
-        ),
-    };
-    let mut response = format!(
-        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    response.extend_from_slice(&body);
-    let _ = stream.write_all(&response).await;
-    let _ = stream.shutdown().await;
-}
-
 fn find<'d>(discovery: &'d Discovery, path: &str) -> Option<&'d FoundPage> {
     discovery.pages.iter().find(|p| p.url.path() == path)
 }
@@ -361,10 +299,10 @@ fn has_note(discovery: &Discovery, needle: &str) -> bool {
 
 /// Starts a store with `routes(port)` and runs discovery on it.
 async fn discover_store(
-    routes: impl FnOnce(u16) -> HashMap<String, Route>,
+    routes: impl FnOnce(u16) -> HashMap<String, Response>,
     options: &DiscoverOptions,
 ) -> (Store, Discovery) {
-    let store = Store::start(routes).await;
+    let store = Store::start(routes);
     let discovery = discover(&store.client(), &store.base(), options).await;
     (store, discovery)
 }
@@ -388,7 +326,7 @@ async fn finds_and_classifies_the_store() {
     .collect();
     assert_eq!(d.by_type, expected, "notes: {:#?}", d.notes);
     assert_eq!(d.pages.len(), 265);
-    let port = store.addr.port();
+    let port = store.port();
     assert_eq!(
         d.sitemaps,
         [
@@ -665,7 +603,7 @@ async fn malformed_sitemap_is_noted_and_kept_in_part() {
         routes
     };
     let (store, d) = discover_store(routes, &DiscoverOptions::default()).await;
-    let port = store.addr.port();
+    let port = store.port();
     let note = format!("sitemap http://shop.test:{port}/sitemap_pages_1.xml: malformed XML");
     assert!(has_note(&d, &note), "{:#?}", d.notes);
     assert!(
@@ -717,12 +655,12 @@ async fn base_redirect_to_the_bare_host_moves_the_origin() {
         let mut routes = store_routes(port);
         routes.insert(
             "www.shop.test/".to_string(),
-            Route::Redirect(format!("http://shop.test:{port}/")),
+            Response::redirect(301, &format!("http://shop.test:{port}/")),
         );
         routes
     };
-    let store = Store::start(routes).await;
-    let port = store.addr.port();
+    let store = Store::start(routes);
+    let port = store.port();
     let base = Url::parse(&format!("http://www.shop.test:{port}/")).unwrap();
     let d = discover(&store.client(), &base, &DiscoverOptions::default()).await;
     assert!(has_note(&d, "redirected to"), "{:#?}", d.notes);
@@ -740,7 +678,7 @@ async fn base_redirect_to_the_bare_host_moves_the_origin() {
 async fn failures_become_notes() {
     let routes = |port: u16| {
         let mut routes = store_routes(port);
-        routes.insert("/pages/links-only".to_string(), Route::Hang);
+        routes.insert("/pages/links-only".to_string(), Response::hang());
         routes.remove("/pages/chain-2");
         routes
     };
@@ -749,7 +687,7 @@ async fn failures_become_notes() {
         ..DiscoverOptions::default()
     };
     let (store, d) = discover_store(routes, &options).await;
-    let port = store.addr.port();
+    let port = store.port();
     assert!(
         has_note(&d, "linked pages that could not be read ("),
         "{:#?}",

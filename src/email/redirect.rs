@@ -119,35 +119,9 @@ fn describe(error: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use pixelaudit_test_support::http::{Response, TestServer};
 
-    /// A local HTTP server answering every request with `reply(path)` (raw HTTP/1.1), or
-    /// never answering when `reply` gives `None`.
-    async fn server(reply: fn(&str) -> Option<String>) -> u16 {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut socket, _)) = listener.accept().await else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 4096];
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    match reply(&path) {
-                        Some(answer) => {
-                            let _ = socket.write_all(answer.as_bytes()).await;
-                        }
-                        None => tokio::time::sleep(Duration::from_secs(30)).await,
-                    }
-                });
-            }
-        });
-        port
-    }
+    use super::*;
 
     fn client(timeout_ms: u64) -> reqwest::Client {
         super::client(
@@ -157,54 +131,48 @@ mod tests {
         .unwrap()
     }
 
+    fn url(server: &TestServer, path: &str) -> Url {
+        Url::parse(&server.url(path)).unwrap()
+    }
+
     #[tokio::test]
     async fn records_every_hop_and_lands_with_get() {
-        let port = server(|path| {
-            Some(match path {
-                "/c/1" => "HTTP/1.1 302 Found\r\nLocation: /c/2\r\nContent-Length: 0\r\n\r\n".into(),
-                "/c/2" => "HTTP/1.1 301 Moved\r\nLocation: /shop?utm_source=x\r\nContent-Length: 0\r\n\r\n".into(),
-                _ => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".into(),
-            })
-        })
-        .await;
-        let start = Url::parse(&format!("http://127.0.0.1:{port}/c/1")).unwrap();
-        let chain = follow(&client(2000), &start, 10).await;
+        let server = TestServer::start(|request| match request.path() {
+            "/c/1" => Response::redirect(302, "/c/2"),
+            "/c/2" => Response::redirect(301, "/shop?utm_source=x"),
+            _ => Response::new(200).body("ok"),
+        });
+        let chain = follow(&client(2000), &url(&server, "/c/1"), 10).await;
         let statuses: Vec<_> = chain.hops.iter().map(|h| h.status).collect();
         assert_eq!(statuses, [Some(302), Some(301), Some(200)]);
         assert_eq!(chain.error, None);
         assert_eq!(
             chain.final_url(),
-            Some(format!("http://127.0.0.1:{port}/shop?utm_source=x").as_str())
+            Some(server.url("/shop?utm_source=x").as_str())
         );
     }
 
     #[tokio::test]
     async fn a_redirect_loop_stops_at_the_limit() {
-        let port = server(|_| {
-            Some("HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n".into())
-        })
-        .await;
-        let start = Url::parse(&format!("http://127.0.0.1:{port}/again")).unwrap();
-        let chain = follow(&client(2000), &start, 3).await;
+        let server = TestServer::start(|_| Response::redirect(302, "/again"));
+        let chain = follow(&client(2000), &url(&server, "/again"), 3).await;
         assert_eq!(chain.hops.len(), 4);
         assert_eq!(chain.error.as_deref(), Some("more than 3 redirects"));
     }
 
     #[tokio::test]
     async fn a_silent_server_times_out_and_an_error_page_is_an_error() {
-        let port = server(|path| {
-            (path == "/gone").then(|| "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".into())
-        })
-        .await;
-        let silent = Url::parse(&format!("http://127.0.0.1:{port}/slow")).unwrap();
-        let chain = follow(&client(300), &silent, 3).await;
+        let server = TestServer::start(|request| match request.path() {
+            "/gone" => Response::new(404),
+            _ => Response::hang(),
+        });
+        let chain = follow(&client(300), &url(&server, "/slow"), 3).await;
         assert_eq!(chain.hops.len(), 1);
         assert!(
             chain.error.as_deref().unwrap().starts_with("timed out"),
             "{chain:?}"
         );
-        let gone = Url::parse(&format!("http://127.0.0.1:{port}/gone")).unwrap();
-        let chain = follow(&client(2000), &gone, 3).await;
+        let chain = follow(&client(2000), &url(&server, "/gone"), 3).await;
         assert_eq!(
             chain.error.as_deref(),
             Some("the landing page answers HTTP 404")
@@ -214,21 +182,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_redirect_without_location_or_to_another_scheme_is_an_error() {
-        let port = server(|path| {
-            Some(match path {
-                "/nowhere" => "HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n".into(),
-                _ => "HTTP/1.1 302 Found\r\nLocation: mailto:a@b.test\r\nContent-Length: 0\r\n\r\n"
-                    .into(),
-            })
-        })
-        .await;
-        let url = |p: &str| Url::parse(&format!("http://127.0.0.1:{port}{p}")).unwrap();
-        let chain = follow(&client(2000), &url("/nowhere"), 3).await;
+        let server = TestServer::start(|request| match request.path() {
+            "/nowhere" => Response::new(302),
+            _ => Response::redirect(302, "mailto:a@b.test"),
+        });
+        let chain = follow(&client(2000), &url(&server, "/nowhere"), 3).await;
         assert_eq!(
             chain.error.as_deref(),
             Some("HTTP 302 without a Location header")
         );
-        let chain = follow(&client(2000), &url("/mail"), 3).await;
+        let chain = follow(&client(2000), &url(&server, "/mail"), 3).await;
         assert_eq!(chain.error.as_deref(), Some("redirects to a mailto: URL"));
     }
 }

@@ -1,12 +1,8 @@
-//! Shared helpers for the end-to-end tests: one demo/fixture server per test binary, and a
-//! runner for the compiled `pixelaudit` binary.
+//! Helpers specific to this crate's end-to-end tests: one demo/fixture server per test binary,
+//! and a runner for the compiled `pixelaudit` binary with its JSON report parsed. The reusable
+//! harnesses (Dovecot, Selenium Grid, SMTP, Chromium rendering) are in `pixelaudit-test-support`.
 
 #![allow(dead_code)]
-
-pub mod dovecot;
-pub mod grid;
-pub mod process;
-pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -230,38 +226,6 @@ pub fn audit_config(config: &Path, reports: Option<&Path>, extra: &[String]) -> 
     );
     args.extend(extra.iter().cloned());
     run_json(&args, dir)
-}
-
-/// Runs headless Chromium on a local HTML file: `--screenshot=PNG` when `png` is given, else
-/// `--dump-dom`; returns stdout (the DOM).
-pub fn chromium_render(html: &Path, png: Option<&Path>, window: &str) -> String {
-    let profile = tempfile::tempdir().expect("temp dir");
-    let mut command = Command::new("chromium");
-    command
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-        ])
-        .arg("--disable-background-networking")
-        .arg(format!("--window-size={window}"))
-        .arg(format!("--user-data-dir={}", profile.path().display()));
-    match png {
-        Some(png) => command.arg(format!("--screenshot={}", png.display())),
-        None => command.arg("--dump-dom"),
-    };
-    let output = command
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .expect("chromium runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// `target/test-artifacts/`, where tests leave files for a person to look at.

@@ -32,15 +32,6 @@ impl Smtpd {
     }
 }
 
-/// A free loopback port.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// aiosmtpd without TLS.
 pub fn start_smtpd() -> Smtpd {
     start_smtpd_with(&[])
@@ -49,7 +40,7 @@ pub fn start_smtpd() -> Smtpd {
 /// aiosmtpd with extra options (TLS certificates).
 pub fn start_smtpd_with(options: &[String]) -> Smtpd {
     let maildir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = crate::free_port();
     let child = Command::new("/usr/bin/python3")
         .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
         .args(options)

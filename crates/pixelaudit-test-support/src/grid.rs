@@ -4,11 +4,9 @@
 //! runs on a free 127.0.0.1 port in its own process group, and dropping it stops the JVM with
 //! every chromedriver and Chromium it started. Needs Java 11+; Linux only.
 
-#![allow(dead_code)]
-
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -58,14 +56,7 @@ pub fn jar() -> PathBuf {
 }
 
 fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/grid.sh")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind a free port")
-        .port()
+    crate::workspace_root().join("scripts/grid.sh")
 }
 
 impl Grid {
@@ -100,7 +91,7 @@ impl Grid {
     fn try_start(jar: &Path, max_sessions: u32, extra: &[&str]) -> Result<Grid, String> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
+        let port = crate::free_port();
         let tag = format!(
             "{}-{}-{port}",
             std::process::id(),
@@ -281,7 +272,7 @@ impl Grid {
     fn shutdown(&mut self) -> Vec<String> {
         let pid = self.pid() as libc::pid_t;
         if self.child.try_wait().ok().flatten().is_none() {
-            super::process::terminate_group(&mut self.child, STOP_TIMEOUT);
+            crate::process::terminate_group(&mut self.child, STOP_TIMEOUT);
         }
         // Orphaned chromedrivers and Chromiums keep the group; crashpad handlers keep the tag.
         let deadline = Instant::now() + STOP_TIMEOUT;
