@@ -7,6 +7,7 @@
 //! - [`http`]: a small HTTP/1.1 server answering from a closure, recording requests.
 //! - [`chromium`]: headless Chromium rendering a local HTML file (DOM or screenshot).
 //! - [`process`]: stopping a server that leads a process group of its own.
+//! - [`modules`]: a crate's module graph read from its sources, for one-direction tests.
 //!
 //! Linux only. Nothing here depends on the `pixelaudit` app crate, so that every crate of the
 //! workspace can use it as a dev-dependency.
@@ -15,6 +16,7 @@ pub mod chromium;
 pub mod dovecot;
 pub mod grid;
 pub mod http;
+pub mod modules;
 pub mod process;
 pub mod smtp;
 
