@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{base64_url_destination, re, Click, Esp, Provider, UrlParts};
+use super::{base64_url_destination, re, Click, Provider, UrlParts};
 
 static ACTIVECAMPAIGN_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"\.lt\.(acemln[a-d]|emlnk)\.com$"));
@@ -14,11 +14,10 @@ static ACTIVECAMPAIGN_HOST: LazyLock<Regex> =
 /// ActiveCampaign.
 pub(super) struct ActiveCampaign;
 
-impl Provider for ActiveCampaign {
-    fn esp(&self) -> Esp {
-        Esp::ActiveCampaign
-    }
+/// The registry's entry for ActiveCampaign.
+pub(super) const PROVIDER: &dyn Provider = &ActiveCampaign;
 
+impl Provider for ActiveCampaign {
     fn name(&self) -> &'static str {
         "ActiveCampaign"
     }
@@ -61,7 +60,7 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::ActiveCampaign, SAMPLES.open_pixels);
+        open_pixels_are(ACTIVECAMPAIGN, SAMPLES.open_pixels);
     }
 
     #[test]

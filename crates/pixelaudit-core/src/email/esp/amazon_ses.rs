@@ -5,16 +5,15 @@
 use percent_encoding::percent_decode_str;
 use url::Url;
 
-use super::{on_domain, parse_http, Click, Esp, Provider, UrlParts};
+use super::{on_domain, parse_http, Click, Provider, UrlParts};
 
 /// Amazon SES.
 pub(super) struct AmazonSes;
 
-impl Provider for AmazonSes {
-    fn esp(&self) -> Esp {
-        Esp::AmazonSes
-    }
+/// The registry's entry for AmazonSes.
+pub(super) const PROVIDER: &dyn Provider = &AmazonSes;
 
+impl Provider for AmazonSes {
     fn name(&self) -> &'static str {
         "Amazon SES"
     }
@@ -80,7 +79,7 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::AmazonSes, SAMPLES.open_pixels);
+        open_pixels_are(AMAZON_SES, SAMPLES.open_pixels);
     }
 
     #[test]
@@ -94,7 +93,7 @@ mod tests {
             "https://k97t77cm.r.ap-south-1.awstrack.me/L0/not-a-url/1/a/b",
         ))
         .unwrap();
-        assert_eq!((w.esp, w.destination), (Esp::AmazonSes, None));
+        assert_eq!((w.esp, w.destination), (AMAZON_SES, None));
         // Custom redirect domain with the distinctive /CL0/<encoded URL> shape.
         assert_eq!(
             dest("https://tracking.news.example.com/CL0/https:%2F%2Fshop.example.com%2Fnew%3Futm_source=tldr/1/0100019460e77921-0f5f/hkdi7JQ=408")

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{on_domain, re, Click, Esp, Provider, UrlParts};
+use super::{on_domain, re, Click, Provider, UrlParts};
 
 static BREVO_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"(^|\.)sendib[a-z0-9]{1,4}\.com$|(^|[.-])brevo\.net$"));
@@ -15,11 +15,10 @@ static BREVO_CLICK_PATH: LazyLock<Regex> = LazyLock::new(|| re(r"^/(tr|mk)/cl/")
 /// Brevo (formerly Sendinblue).
 pub(super) struct Brevo;
 
-impl Provider for Brevo {
-    fn esp(&self) -> Esp {
-        Esp::Brevo
-    }
+/// The registry's entry for Brevo.
+pub(super) const PROVIDER: &dyn Provider = &Brevo;
 
+impl Provider for Brevo {
     fn name(&self) -> &'static str {
         "Brevo"
     }
@@ -59,11 +58,11 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Brevo, SAMPLES.open_pixels);
+        open_pixels_are(BREVO, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::Brevo, SAMPLES.clicks);
+        opaque_clicks_are(BREVO, SAMPLES.clicks);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{re, Click, Esp, Provider, UrlParts};
+use super::{re, Click, Provider, UrlParts};
 
 static CAMPAIGN_MONITOR_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"(^|\.)(cmail\d+|createsend\d+)\.com$"));
@@ -14,11 +14,10 @@ static CAMPAIGN_MONITOR_HOST: LazyLock<Regex> =
 /// Campaign Monitor.
 pub(super) struct CampaignMonitor;
 
-impl Provider for CampaignMonitor {
-    fn esp(&self) -> Esp {
-        Esp::CampaignMonitor
-    }
+/// The registry's entry for CampaignMonitor.
+pub(super) const PROVIDER: &dyn Provider = &CampaignMonitor;
 
+impl Provider for CampaignMonitor {
     fn name(&self) -> &'static str {
         "Campaign Monitor"
     }
@@ -61,12 +60,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::CampaignMonitor, SAMPLES.open_pixels);
+        open_pixels_are(CAMPAIGN_MONITOR, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::CampaignMonitor, SAMPLES.clicks);
+        opaque_clicks_are(CAMPAIGN_MONITOR, SAMPLES.clicks);
     }
 
     #[test]

@@ -7,18 +7,17 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{base64_url_destination, re, Click, Esp, Provider, UrlParts};
+use super::{base64_url_destination, re, Click, Provider, UrlParts};
 
 static CONVERTKIT_HOST: LazyLock<Regex> = LazyLock::new(|| re(r"(^|\.)convertkit-mail\d*\.com$"));
 
 /// ConvertKit (Kit).
 pub(super) struct ConvertKit;
 
-impl Provider for ConvertKit {
-    fn esp(&self) -> Esp {
-        Esp::ConvertKit
-    }
+/// The registry's entry for ConvertKit.
+pub(super) const PROVIDER: &dyn Provider = &ConvertKit;
 
+impl Provider for ConvertKit {
     fn name(&self) -> &'static str {
         "ConvertKit"
     }
@@ -77,7 +76,7 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::ConvertKit, SAMPLES.open_pixels);
+        open_pixels_are(CONVERTKIT, SAMPLES.open_pixels);
     }
 
     #[test]

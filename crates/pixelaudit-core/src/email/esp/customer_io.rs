@@ -8,18 +8,17 @@ use std::sync::LazyLock;
 use regex::Regex;
 use url::Url;
 
-use super::{b64_json, on_domain, parse_http, re, Click, Esp, Provider, UrlParts};
+use super::{b64_json, on_domain, parse_http, re, Click, Provider, UrlParts};
 
 static B64_TOKEN: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_=-]{60,}$"));
 
 /// Customer.io.
 pub(super) struct CustomerIo;
 
-impl Provider for CustomerIo {
-    fn esp(&self) -> Esp {
-        Esp::CustomerIo
-    }
+/// The registry's entry for CustomerIo.
+pub(super) const PROVIDER: &dyn Provider = &CustomerIo;
 
+impl Provider for CustomerIo {
     fn name(&self) -> &'static str {
         "Customer.io"
     }
@@ -86,7 +85,7 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::CustomerIo, SAMPLES.open_pixels);
+        open_pixels_are(CUSTOMER_IO, SAMPLES.open_pixels);
     }
 
     #[test]
@@ -117,7 +116,7 @@ mod tests {
             b64url(payload)
         );
         let w = click_wrapper(&u(&link)).expect("branded Customer.io");
-        assert_eq!(w.esp, Esp::CustomerIo);
+        assert_eq!(w.esp, CUSTOMER_IO);
         assert_eq!(
             w.destination.unwrap().as_str(),
             "https://shop.example.com/sale"
@@ -129,12 +128,12 @@ mod tests {
         );
         // On Customer.io's own host an undecodable payload is still a wrapper, destination None.
         let w = click_wrapper(&u("https://e.customeriomail.com/e/c/!!!/abc")).unwrap();
-        assert_eq!((w.esp, w.destination), (Esp::CustomerIo, None));
+        assert_eq!((w.esp, w.destination), (CUSTOMER_IO, None));
     }
 
     #[test]
     fn customerio_email_destinations() {
-        assert!(pixels(fixtures::CUSTOMERIO).contains(&Some(Esp::CustomerIo)));
+        assert!(pixels(fixtures::CUSTOMERIO).contains(&Some(CUSTOMER_IO)));
         let dests: Vec<String> = wrappers(fixtures::CUSTOMERIO)
             .into_iter()
             .map(|w| w.destination.expect("decodable").to_string())

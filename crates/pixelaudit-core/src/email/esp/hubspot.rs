@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use url::Url;
 
-use super::{on_domain, re, Click, Esp, Provider, UrlParts};
+use super::{on_domain, re, Click, Provider, UrlParts};
 
 static HUBSPOT_T_HOST: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -21,11 +21,10 @@ static HUBSPOT_CLICK_PATH: LazyLock<Regex> = LazyLock::new(|| re(r"^/e[23]t/(c|C
 /// HubSpot (marketing and sales).
 pub(super) struct HubSpot;
 
-impl Provider for HubSpot {
-    fn esp(&self) -> Esp {
-        Esp::HubSpot
-    }
+/// The registry's entry for HubSpot.
+pub(super) const PROVIDER: &dyn Provider = &HubSpot;
 
+impl Provider for HubSpot {
     fn name(&self) -> &'static str {
         "HubSpot"
     }
@@ -98,12 +97,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::HubSpot, SAMPLES.open_pixels);
+        open_pixels_are(HUBSPOT, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::HubSpot, SAMPLES.clicks);
+        opaque_clicks_are(HUBSPOT, SAMPLES.clicks);
     }
 
     #[test]
@@ -122,11 +121,11 @@ mod tests {
 
     #[test]
     fn hubspot_email() {
-        assert!(pixels(fixtures::HUBSPOT).contains(&Some(Esp::HubSpot)));
+        assert!(pixels(fixtures::HUBSPOT).contains(&Some(HUBSPOT)));
         let w = wrappers(fixtures::HUBSPOT);
         assert_eq!(
             w.iter().map(|w| w.esp).collect::<Vec<_>>(),
-            [Esp::HubSpot, Esp::HubSpot]
+            [HUBSPOT, HUBSPOT]
         );
     }
 }

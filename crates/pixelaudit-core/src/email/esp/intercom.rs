@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{re, Esp, Provider, UrlParts};
+use super::{re, Provider, UrlParts};
 
 static INTERCOM_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"^via\.intercom\.io$|(^|\.)intercom-mail[a-z0-9-]*\.com$"));
@@ -14,11 +14,10 @@ static INTERCOM_OPEN_PATH: LazyLock<Regex> = LazyLock::new(|| re(r"^/(via/)?(o|q
 /// Intercom.
 pub(super) struct Intercom;
 
-impl Provider for Intercom {
-    fn esp(&self) -> Esp {
-        Esp::Intercom
-    }
+/// The registry's entry for Intercom.
+pub(super) const PROVIDER: &dyn Provider = &Intercom;
 
+impl Provider for Intercom {
     fn name(&self) -> &'static str {
         "Intercom"
     }
@@ -52,7 +51,7 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Intercom, SAMPLES.open_pixels);
+        open_pixels_are(INTERCOM, SAMPLES.open_pixels);
     }
 
     #[test]
@@ -60,7 +59,7 @@ mod tests {
         // Intercom's SparkPost-shaped pixel is Intercom's.
         assert_eq!(
             open_pixel_esp(&u("https://x.intercom-mail-200.com/q/DK1U~~/AAAAAQA~/Rg")),
-            Some(Esp::Intercom)
+            Some(INTERCOM)
         );
     }
 }

@@ -7,18 +7,17 @@ use std::sync::LazyLock;
 use regex::Regex;
 use url::Url;
 
-use super::{on_domain, re, Click, Esp, Provider, UrlParts};
+use super::{on_domain, re, Click, Provider, UrlParts};
 
 static KLCLICK_HOST: LazyLock<Regex> = LazyLock::new(|| re(r"(^|\.)klclick\d*\.com$"));
 
 /// Klaviyo.
 pub(super) struct Klaviyo;
 
-impl Provider for Klaviyo {
-    fn esp(&self) -> Esp {
-        Esp::Klaviyo
-    }
+/// The registry's entry for Klaviyo.
+pub(super) const PROVIDER: &dyn Provider = &Klaviyo;
 
+impl Provider for Klaviyo {
     fn name(&self) -> &'static str {
         "Klaviyo"
     }
@@ -68,12 +67,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Klaviyo, SAMPLES.open_pixels);
+        open_pixels_are(KLAVIYO, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::Klaviyo, SAMPLES.clicks);
+        opaque_clicks_are(KLAVIYO, SAMPLES.clicks);
     }
 
     #[test]
@@ -89,11 +88,11 @@ mod tests {
         // Klaviyo's SendGrid-built links are Klaviyo's, not SendGrid's.
         assert_eq!(
             esp_of_click("https://trk.klclick.com/ls/click?upn=abc"),
-            Some(Esp::Klaviyo)
+            Some(KLAVIYO)
         );
         assert_eq!(
             open_pixel_esp(&u("https://trk.klclick.com/wf/open?upn=abc")),
-            Some(Esp::Klaviyo)
+            Some(KLAVIYO)
         );
     }
 
@@ -113,7 +112,7 @@ mod tests {
     fn klaviyo_email() {
         let found = pixels(fixtures::KLAVIYO);
         assert_eq!(
-            found.iter().filter(|e| **e == Some(Esp::Klaviyo)).count(),
+            found.iter().filter(|e| **e == Some(KLAVIYO)).count(),
             1,
             "{found:?}"
         );
@@ -125,7 +124,7 @@ mod tests {
         assert!(
             w.len() >= 3
                 && w.iter()
-                    .all(|w| w.esp == Esp::Klaviyo && w.destination.is_none())
+                    .all(|w| w.esp == KLAVIYO && w.destination.is_none())
         );
         let ex = extract(fixtures::KLAVIYO);
         let unsub: Vec<_> = ex

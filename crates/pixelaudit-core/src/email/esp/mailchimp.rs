@@ -8,18 +8,17 @@ use std::sync::LazyLock;
 use regex::Regex;
 use url::Url;
 
-use super::{on_domain, re, Click, Esp, Provider, UrlParts};
+use super::{on_domain, re, Click, Provider, UrlParts};
 
 static MAILCHIMP_US_HOST: LazyLock<Regex> = LazyLock::new(|| re(r"^us\d+\.mailchimp\.com$"));
 
 /// Mailchimp (marketing).
 pub(super) struct Mailchimp;
 
-impl Provider for Mailchimp {
-    fn esp(&self) -> Esp {
-        Esp::Mailchimp
-    }
+/// The registry's entry for Mailchimp.
+pub(super) const PROVIDER: &dyn Provider = &Mailchimp;
 
+impl Provider for Mailchimp {
     fn name(&self) -> &'static str {
         "Mailchimp"
     }
@@ -93,12 +92,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Mailchimp, SAMPLES.open_pixels);
+        open_pixels_are(MAILCHIMP, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::Mailchimp, SAMPLES.clicks);
+        opaque_clicks_are(MAILCHIMP, SAMPLES.clicks);
     }
 
     #[test]
@@ -119,7 +118,7 @@ mod tests {
             open_pixel_esp(&u(
                 "https://t.shop.example.com/track/open.php?u=4d3f0b8a1c2e5f6a7b8c9d0e1&id=9a8b"
             )),
-            Some(Esp::Mailchimp)
+            Some(MAILCHIMP)
         );
     }
 
@@ -137,9 +136,9 @@ mod tests {
 
     #[test]
     fn mailchimp_email() {
-        assert!(pixels(fixtures::MAILCHIMP).contains(&Some(Esp::Mailchimp)));
+        assert!(pixels(fixtures::MAILCHIMP).contains(&Some(MAILCHIMP)));
         let w = wrappers(fixtures::MAILCHIMP);
         assert_eq!(w.len(), 2);
-        assert!(w.iter().all(|w| w.esp == Esp::Mailchimp));
+        assert!(w.iter().all(|w| w.esp == MAILCHIMP));
     }
 }

@@ -1,16 +1,15 @@
 //! Mailgun: open pixels `email.<domain>/o/<token>` and, with a changed web prefix, `/o/eJ…` on any
 //! host; click redirects `email.<domain>/c/<token>` and `/c/eJ…` on any host.
 
-use super::{Click, Esp, Provider, UrlParts};
+use super::{Click, Provider, UrlParts};
 
 /// Mailgun.
 pub(super) struct Mailgun;
 
-impl Provider for Mailgun {
-    fn esp(&self) -> Esp {
-        Esp::Mailgun
-    }
+/// The registry's entry for Mailgun.
+pub(super) const PROVIDER: &dyn Provider = &Mailgun;
 
+impl Provider for Mailgun {
     fn name(&self) -> &'static str {
         "Mailgun"
     }
@@ -62,12 +61,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Mailgun, SAMPLES.open_pixels);
+        open_pixels_are(MAILGUN, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::Mailgun, SAMPLES.clicks);
+        opaque_clicks_are(MAILGUN, SAMPLES.clicks);
     }
 
     #[test]

@@ -2,16 +2,15 @@
 //! redirects `<x>.mjt.lu/lnk/<token>/<n>/<hash>/<base64url destination>` whose destination is
 //! decoded.
 
-use super::{base64_url_destination, on_domain, Click, Esp, Provider, UrlParts};
+use super::{base64_url_destination, on_domain, Click, Provider, UrlParts};
 
 /// Mailjet.
 pub(super) struct Mailjet;
 
-impl Provider for Mailjet {
-    fn esp(&self) -> Esp {
-        Esp::Mailjet
-    }
+/// The registry's entry for Mailjet.
+pub(super) const PROVIDER: &dyn Provider = &Mailjet;
 
+impl Provider for Mailjet {
     fn name(&self) -> &'static str {
         "Mailjet"
     }
@@ -58,7 +57,7 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Mailjet, SAMPLES.open_pixels);
+        open_pixels_are(MAILJET, SAMPLES.open_pixels);
     }
 
     #[test]

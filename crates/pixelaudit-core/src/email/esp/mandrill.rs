@@ -8,18 +8,17 @@ use regex::Regex;
 use url::Url;
 
 use super::mailchimp::{custom_domain_open_user, is_user_id};
-use super::{b64_json, on_domain, parse_http, query_value, re, Click, Esp, Provider, UrlParts};
+use super::{b64_json, on_domain, parse_http, query_value, re, Click, Provider, UrlParts};
 
 static MANDRILL_CLICK_PATH: LazyLock<Regex> = LazyLock::new(|| re(r"^/track/click/\d+/[^/]+$"));
 
 /// Mailchimp Transactional (Mandrill).
 pub(super) struct Mandrill;
 
-impl Provider for Mandrill {
-    fn esp(&self) -> Esp {
-        Esp::Mandrill
-    }
+/// The registry's entry for Mandrill.
+pub(super) const PROVIDER: &dyn Provider = &Mandrill;
 
+impl Provider for Mandrill {
     fn name(&self) -> &'static str {
         "Mandrill"
     }
@@ -79,12 +78,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Mandrill, SAMPLES.open_pixels);
+        open_pixels_are(MANDRILL, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::Mandrill, SAMPLES.clicks);
+        opaque_clicks_are(MANDRILL, SAMPLES.clicks);
     }
 
     #[test]
@@ -94,7 +93,7 @@ mod tests {
             open_pixel_esp(&u(
                 "https://t.shop.example.com/track/open.php?u=30045234&id=9a8b"
             )),
-            Some(Esp::Mandrill)
+            Some(MANDRILL)
         );
     }
 
@@ -120,7 +119,7 @@ mod tests {
             "https://mandrill.shop.example.com/track/click/30045234/shop.example.com?p={enc}"
         );
         let w = click_wrapper(&u(&branded)).unwrap();
-        assert_eq!(w.esp, Esp::Mandrill);
+        assert_eq!(w.esp, MANDRILL);
         assert_eq!(
             w.destination.unwrap().as_str(),
             "https://shop.example.com/collections/new?utm_source=mandrill"

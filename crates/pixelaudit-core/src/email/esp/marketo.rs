@@ -1,16 +1,15 @@
 //! Marketo (Adobe): open pixels `…/trk?t=1&mid=…` on any (usually branded) host, identity param
 //! `mkt_tok`.
 
-use super::{Esp, Provider, UrlParts};
+use super::{Provider, UrlParts};
 
 /// Marketo (Adobe).
 pub(super) struct Marketo;
 
-impl Provider for Marketo {
-    fn esp(&self) -> Esp {
-        Esp::Marketo
-    }
+/// The registry's entry for Marketo.
+pub(super) const PROVIDER: &dyn Provider = &Marketo;
 
+impl Provider for Marketo {
     fn name(&self) -> &'static str {
         "Marketo"
     }
@@ -46,6 +45,6 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Marketo, SAMPLES.open_pixels);
+        open_pixels_are(MARKETO, SAMPLES.open_pixels);
     }
 }

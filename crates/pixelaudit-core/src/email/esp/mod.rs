@@ -16,34 +16,16 @@
 //! store's own CDN is shape-only and gets `None` here.
 //!
 //! Layout: each provider's facts (name, URL shapes, destination decoding, unsubscribe pages,
-//! identity params, tests) live in its own file, one [`Provider`] each; this file holds the
-//! [`Esp`] ids, the registry [`PROVIDERS`] whose order is the precedence, the public functions
-//! that walk it, the webmail image proxies and the shared decoding helpers. Adding a provider:
-//! its file, its `mod` line, its line in [`PROVIDERS`] (where its shapes rank), and an [`Esp`]
-//! variant with its place in [`Esp::ALL`] (the serde id reports and the JSON carry).
+//! identity params, tests) live in its own file, one [`Provider`] each (its `PROVIDER`); this
+//! file holds the registry, the [`Esp`] handles it hands out (`esp::KLAVIYO`, …), the public
+//! functions that walk it, the webmail image proxies and the shared decoding helpers. Adding a
+//! provider is its file and its line in the registry, which declares its module (whose name is
+//! its serde id, the one reports and the JSON carry), its handle, its [`Esp`] order (the line's
+//! place) and its first-pass rank (where its shapes are judged).
 
-mod activecampaign;
-mod amazon_ses;
-mod brevo;
-mod campaign_monitor;
-mod convertkit;
-mod customer_io;
-mod hubspot;
-mod intercom;
-mod klaviyo;
-mod mailchimp;
-mod mailgun;
-mod mailjet;
-mod mandrill;
-mod marketo;
-mod omnisend;
-mod postmark;
-mod salesforce_mc;
-mod sendgrid;
-mod sparkpost;
-mod substack;
-
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
 
 use base64::alphabet;
@@ -51,88 +33,147 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use url::Url;
 
-/// An email service provider whose tracking URLs we recognise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Esp {
-    /// Klaviyo.
-    Klaviyo,
-    /// Mailchimp (marketing).
-    Mailchimp,
-    /// Mailchimp Transactional (Mandrill).
-    Mandrill,
-    /// Twilio SendGrid (also what Braze, beehiiv and Klaviyo's older links are built on).
-    #[serde(rename = "sendgrid")]
-    SendGrid,
-    /// HubSpot (marketing and sales).
-    #[serde(rename = "hubspot")]
-    HubSpot,
-    /// Customer.io.
-    CustomerIo,
-    /// Omnisend.
-    Omnisend,
-    /// Postmark.
-    Postmark,
-    /// Mailgun.
-    Mailgun,
-    /// SparkPost (also Braze on SparkPost).
-    #[serde(rename = "sparkpost")]
-    SparkPost,
-    /// Amazon SES.
-    AmazonSes,
-    /// Campaign Monitor.
-    CampaignMonitor,
-    /// Brevo (formerly Sendinblue).
-    Brevo,
-    /// Mailjet.
-    Mailjet,
-    /// ActiveCampaign.
-    #[serde(rename = "activecampaign")]
-    ActiveCampaign,
-    /// Intercom.
-    Intercom,
-    /// Marketo (Adobe).
-    Marketo,
-    /// Salesforce Marketing Cloud (ExactTarget).
-    SalesforceMc,
-    /// Substack.
-    Substack,
-    /// ConvertKit (Kit).
-    #[serde(rename = "convertkit")]
-    ConvertKit,
+/// Declares the provider modules, a handle constant per provider, [`Esp::ALL`] and the ids, in
+/// one list.
+macro_rules! registry {
+    ($($handle:ident => $module:ident @ $rank:literal,)*) => {
+        $(mod $module;)*
+
+        /// Registry positions, counted by the compiler.
+        #[allow(non_camel_case_types)]
+        #[repr(u8)]
+        enum Position {
+            $($module,)*
+        }
+
+        $(
+            #[doc = concat!("The `", stringify!($module), "` email service provider.")]
+            pub const $handle: Esp = Esp {
+                position: Position::$module as u8,
+                id: stringify!($module),
+                first_pass_rank: $rank,
+                provider: $module::PROVIDER,
+            };
+        )*
+
+        impl Esp {
+            /// Every provider, in registry order (the [`Esp`] order).
+            pub const ALL: &'static [Esp] = &[$($handle,)*];
+        }
+
+        /// Every id, in registry order.
+        const IDS: &[&str] = &[$(stringify!($module),)*];
+    };
+}
+
+// The registry, in `Esp` order (`majority_esp` in the app breaks ties by it, the greater
+// winning): klaviyo, mailchimp, mandrill, sendgrid, hubspot, customer_io, omnisend, postmark,
+// mailgun, sparkpost, amazon_ses, campaign_monitor, brevo, mailjet, activecampaign, intercom,
+// marketo, salesforce_mc, substack, convertkit.
+//
+// `@ rank` is the precedence, lowest first: within a pass the first provider whose rule matches
+// wins. Order matters in the first pass, where shapes overlap and the more specific comes
+// first: Klaviyo's hosts before anything (its links are SendGrid-built), Intercom before
+// SparkPost (Intercom mail uses SparkPost's `/q/…~~/` shape) and before ActiveCampaign's
+// any-host `/lt.php?l=open`, SendGrid's own hosts before Marketo's any-host `/trk`, Substack
+// before Mailgun's generic `email.<domain>` (Substack mails through Mailgun), Mailgun last. The
+// second pass's shapes are told apart by their first path segment (`/wf/`, `/ss/`, `/e2t/`,
+// `/e/`, `/track/`, `/o/`, `/q/`, `/CI0/`, `/ls/`, `/L0/`, `/Prod/`, `/f/`, `/c/`, …), so no two
+// providers' branded rules claim one URL (tested) and their order is immaterial. In rank
+// order: klaviyo, mailchimp, mandrill, sendgrid, hubspot, customer_io, omnisend, postmark,
+// amazon_ses, campaign_monitor, brevo, mailjet, intercom, activecampaign, marketo,
+// salesforce_mc, substack, convertkit, sparkpost, mailgun. Ranks are spaced so that a new
+// provider slots in without renumbering.
+registry! {
+    KLAVIYO => klaviyo @ 10,
+    MAILCHIMP => mailchimp @ 20,
+    MANDRILL => mandrill @ 30,
+    SENDGRID => sendgrid @ 40,
+    HUBSPOT => hubspot @ 50,
+    CUSTOMER_IO => customer_io @ 60,
+    OMNISEND => omnisend @ 70,
+    POSTMARK => postmark @ 80,
+    MAILGUN => mailgun @ 200,
+    SPARKPOST => sparkpost @ 190,
+    AMAZON_SES => amazon_ses @ 90,
+    CAMPAIGN_MONITOR => campaign_monitor @ 100,
+    BREVO => brevo @ 110,
+    MAILJET => mailjet @ 120,
+    ACTIVECAMPAIGN => activecampaign @ 140,
+    INTERCOM => intercom @ 130,
+    MARKETO => marketo @ 150,
+    SALESFORCE_MC => salesforce_mc @ 160,
+    SUBSTACK => substack @ 170,
+    CONVERTKIT => convertkit @ 180,
+}
+
+/// An email service provider whose tracking URLs we recognise: a handle into the registry.
+///
+/// Equality, order and hashing follow the registry position. It serializes and deserializes
+/// as its id (the provider's module name: `sendgrid`, `customer_io`) and displays as its name.
+/// Handles are made only by the registry.
+#[derive(Clone, Copy)]
+pub struct Esp {
+    position: u8,
+    id: &'static str,
+    first_pass_rank: u16,
+    provider: &'static dyn Provider,
 }
 
 impl Esp {
-    /// Every variant, in declaration order.
-    pub const ALL: [Esp; 20] = [
-        Esp::Klaviyo,
-        Esp::Mailchimp,
-        Esp::Mandrill,
-        Esp::SendGrid,
-        Esp::HubSpot,
-        Esp::CustomerIo,
-        Esp::Omnisend,
-        Esp::Postmark,
-        Esp::Mailgun,
-        Esp::SparkPost,
-        Esp::AmazonSes,
-        Esp::CampaignMonitor,
-        Esp::Brevo,
-        Esp::Mailjet,
-        Esp::ActiveCampaign,
-        Esp::Intercom,
-        Esp::Marketo,
-        Esp::SalesforceMc,
-        Esp::Substack,
-        Esp::ConvertKit,
-    ];
-
     /// Human-readable name ("Klaviyo", "SendGrid", "Customer.io", …), from its provider file.
     pub fn name(&self) -> &'static str {
-        provider(*self).name()
+        self.provider.name()
+    }
+
+    /// The stable snake_case id reports and the JSON carry (`sendgrid`, `customer_io`).
+    pub fn id(self) -> &'static str {
+        self.id
+    }
+
+    /// The position in the registry (the [`Esp`] order).
+    pub fn position(self) -> usize {
+        usize::from(self.position)
+    }
+
+    /// The provider with this id.
+    pub fn from_id(id: &str) -> Option<Esp> {
+        Esp::ALL.iter().copied().find(|e| e.id == id)
+    }
+}
+
+impl PartialEq for Esp {
+    fn eq(&self, other: &Self) -> bool {
+        self.position == other.position
+    }
+}
+
+impl Eq for Esp {}
+
+impl PartialOrd for Esp {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Esp {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.position.cmp(&other.position)
+    }
+}
+
+impl Hash for Esp {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.position.hash(state);
+    }
+}
+
+impl fmt::Debug for Esp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id)
     }
 }
 
@@ -140,6 +181,29 @@ impl fmt::Display for Esp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+impl Serialize for Esp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id)
+    }
+}
+
+impl<'de> Deserialize<'de> for Esp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Esp::from_id(&id).ok_or_else(|| de::Error::unknown_variant(&id, IDS))
+    }
+}
+
+/// Every provider in precedence order (by first-pass rank), the order the passes walk.
+fn by_precedence() -> &'static [Esp] {
+    static ORDER: LazyLock<Vec<Esp>> = LazyLock::new(|| {
+        let mut order = Esp::ALL.to_vec();
+        order.sort_by_key(|e| e.first_pass_rank);
+        order
+    });
+    &ORDER
 }
 
 /// A recognised ESP click-tracking redirect.
@@ -163,8 +227,6 @@ pub struct ClickWrapper {
 /// The `branded_*` rules are the second pass: distinctive path shapes on any (CNAME'd) host,
 /// tried only when no provider's first-pass rule matched.
 trait Provider: Sync {
-    /// Which provider this is.
-    fn esp(&self) -> Esp;
     /// Human-readable name.
     fn name(&self) -> &'static str;
     /// First pass: is this image URL this provider's open pixel?
@@ -195,46 +257,6 @@ trait Provider: Sync {
     /// URLs of this provider's that its rules must recognise (the registry test walks them).
     #[cfg(test)]
     fn samples(&self) -> &'static Samples;
-}
-
-/// Every provider, in precedence order: within a pass the first provider whose rule matches
-/// wins. Order matters in the first pass, where shapes overlap and the more specific comes
-/// first: Klaviyo's hosts before anything (its links are SendGrid-built), Intercom before
-/// SparkPost (Intercom mail uses SparkPost's `/q/…~~/` shape), SendGrid's own hosts before
-/// Marketo's any-host `/trk`, Substack before Mailgun's generic `email.<domain>` (Substack
-/// mails through Mailgun), Mailgun last. The second pass's shapes are told apart
-/// by their first path segment (`/wf/`, `/ss/`, `/e2t/`, `/e/`, `/track/`, `/o/`, `/q/`,
-/// `/CI0/`, `/ls/`, `/L0/`, `/Prod/`, `/f/`, `/c/`, …), so no two providers' branded rules
-/// claim one URL (tested) and their order is immaterial.
-static PROVIDERS: &[&dyn Provider] = &[
-    &klaviyo::Klaviyo,
-    &mailchimp::Mailchimp,
-    &mandrill::Mandrill,
-    &sendgrid::SendGrid,
-    &hubspot::HubSpot,
-    &customer_io::CustomerIo,
-    &omnisend::Omnisend,
-    &postmark::Postmark,
-    &amazon_ses::AmazonSes,
-    &campaign_monitor::CampaignMonitor,
-    &brevo::Brevo,
-    &mailjet::Mailjet,
-    &intercom::Intercom,
-    &activecampaign::ActiveCampaign,
-    &marketo::Marketo,
-    &salesforce_mc::SalesforceMc,
-    &substack::Substack,
-    &convertkit::ConvertKit,
-    &sparkpost::SparkPost,
-    &mailgun::Mailgun,
-];
-
-/// The provider of `esp` (every variant has one: tested).
-fn provider(esp: Esp) -> &'static dyn Provider {
-    *PROVIDERS
-        .iter()
-        .find(|p| p.esp() == esp)
-        .expect("every Esp has a provider in PROVIDERS")
 }
 
 /// A provider's verdict on a link that is its click redirect.
@@ -292,16 +314,16 @@ struct Samples {
 // ---- The public functions ----------------------------------------------------------------
 
 /// Query/landing parameters through which ESPs hand the recipient's identity to the site:
-/// every provider's [`Provider::identity_params`], in registry order.
+/// every provider's [`Provider::identity_params`], in precedence order.
 ///
 /// From the doc: Klaviyo `_kx`, Mailchimp `mc_cid`/`mc_eid`, HubSpot `_hsenc`/`_hsmi`, Omnisend
 /// `omnisendContactID`. Not from the doc \[?\]: Klaviyo's older `_ke`, Marketo `mkt_tok`,
 /// ConvertKit `ck_subscriber_id`.
 pub fn identity_params() -> &'static [&'static str] {
     static PARAMS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-        PROVIDERS
+        by_precedence()
             .iter()
-            .flat_map(|p| p.identity_params().iter().copied())
+            .flat_map(|p| p.provider.identity_params().iter().copied())
             .collect()
     });
     &PARAMS
@@ -316,7 +338,10 @@ pub fn identity_params() -> &'static [&'static str] {
 /// contains `unsub` (`unsubscribe`, Mailjet `unsub2`, …), `optout`, `opt-out` or `opt_out`,
 /// case-insensitively. Wrapped links are not unwrapped here: pass the decoded destination.
 pub fn is_unsubscribe_link(url: &Url) -> bool {
-    if PROVIDERS.iter().any(|p| p.unsubscribe_link(url)) {
+    if by_precedence()
+        .iter()
+        .any(|p| p.provider.unsubscribe_link(url))
+    {
         return true;
     }
     let mut hay = url.path().to_ascii_lowercase();
@@ -366,11 +391,12 @@ fn unwrap_one_proxy(url: &Url) -> Option<Url> {
 pub fn open_pixel_esp(url: &Url) -> Option<Esp> {
     let url = unwrap_image_proxy(url);
     let parts = UrlParts::new(&url)?;
-    PROVIDERS
+    let order = by_precedence();
+    order
         .iter()
-        .find(|p| p.open_pixel(&parts))
-        .or_else(|| PROVIDERS.iter().find(|p| p.branded_open_pixel(&parts)))
-        .map(|p| p.esp())
+        .find(|e| e.provider.open_pixel(&parts))
+        .or_else(|| order.iter().find(|e| e.provider.branded_open_pixel(&parts)))
+        .copied()
 }
 
 /// Is this link an ESP click-tracking redirect, and where does it lead (if decodable offline)?
@@ -384,13 +410,14 @@ pub fn open_pixel_esp(url: &Url) -> Option<Esp> {
 /// URL; otherwise it is `None` and the caller follows the redirect.
 pub fn click_wrapper(url: &Url) -> Option<ClickWrapper> {
     let parts = UrlParts::new(url)?;
-    let first = PROVIDERS
+    let order = by_precedence();
+    let first = order
         .iter()
-        .find_map(|p| p.click(&parts).map(|c| (p.esp(), c)));
+        .find_map(|&e| e.provider.click(&parts).map(|c| (e, c)));
     let (esp, click) = first.or_else(|| {
-        PROVIDERS
+        order
             .iter()
-            .find_map(|p| p.branded_click(&parts).map(|c| (p.esp(), c)))
+            .find_map(|&e| e.provider.branded_click(&parts).map(|c| (e, c)))
     })?;
     Some(ClickWrapper {
         esp,
@@ -551,6 +578,8 @@ mod testutil {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::testutil::*;
     use super::*;
 
@@ -558,9 +587,9 @@ mod tests {
 
     #[test]
     fn names_and_serde_ids() {
-        assert_eq!(Esp::CustomerIo.name(), "Customer.io");
-        assert_eq!(Esp::SendGrid.to_string(), "SendGrid");
-        assert_eq!(Esp::AmazonSes.name(), "Amazon SES");
+        assert_eq!(CUSTOMER_IO.name(), "Customer.io");
+        assert_eq!(SENDGRID.to_string(), "SendGrid");
+        assert_eq!(AMAZON_SES.name(), "Amazon SES");
         let ids: Vec<String> = Esp::ALL
             .iter()
             .map(|e| {
@@ -596,33 +625,132 @@ mod tests {
                 "convertkit"
             ]
         );
-        for e in Esp::ALL {
+        for &e in Esp::ALL {
             let id = serde_json::to_string(&e).unwrap();
             assert_eq!(serde_json::from_str::<Esp>(&id).unwrap(), e);
         }
+        assert!(serde_json::from_str::<Esp>("\"send_grid\"").is_err());
     }
 
+    /// The registry: one provider per handle, unique ids and ranks, both orders as documented
+    /// at the registry, and every provider's samples recognised as its own.
     #[test]
     fn every_esp_has_exactly_one_provider() {
-        for esp in Esp::ALL {
-            let n = PROVIDERS.iter().filter(|p| p.esp() == esp).count();
+        for &esp in Esp::ALL {
+            let n = by_precedence().iter().filter(|p| **p == esp).count();
             assert_eq!(n, 1, "{esp:?} has {n} providers");
         }
-        assert_eq!(PROVIDERS.len(), Esp::ALL.len());
+        assert_eq!(by_precedence().len(), Esp::ALL.len());
+
+        let ids: BTreeSet<&str> = Esp::ALL.iter().map(|e| e.id()).collect();
+        assert_eq!(ids.len(), Esp::ALL.len(), "ids are not unique");
+        assert_eq!(IDS.len(), Esp::ALL.len());
+        let names: BTreeSet<&str> = Esp::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(names.len(), Esp::ALL.len(), "names are not unique");
+        let ranks: BTreeSet<u16> = Esp::ALL.iter().map(|e| e.first_pass_rank).collect();
+        assert_eq!(
+            ranks.len(),
+            Esp::ALL.len(),
+            "first-pass ranks are not unique"
+        );
+
+        for (i, esp) in Esp::ALL.iter().enumerate() {
+            assert_eq!(esp.position(), i);
+            assert_eq!(IDS[i], esp.id());
+            assert_eq!(Esp::from_id(esp.id()), Some(*esp));
+        }
+        let ordered: Vec<Esp> = Esp::ALL
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(ordered, Esp::ALL);
+
+        // The orders documented at the registry.
+        let registry: Vec<&str> = Esp::ALL.iter().map(|e| e.id()).collect();
+        assert_eq!(
+            registry,
+            [
+                "klaviyo",
+                "mailchimp",
+                "mandrill",
+                "sendgrid",
+                "hubspot",
+                "customer_io",
+                "omnisend",
+                "postmark",
+                "mailgun",
+                "sparkpost",
+                "amazon_ses",
+                "campaign_monitor",
+                "brevo",
+                "mailjet",
+                "activecampaign",
+                "intercom",
+                "marketo",
+                "salesforce_mc",
+                "substack",
+                "convertkit",
+            ]
+        );
+        let precedence: Vec<&str> = by_precedence().iter().map(|e| e.id()).collect();
+        assert_eq!(
+            precedence,
+            [
+                "klaviyo",
+                "mailchimp",
+                "mandrill",
+                "sendgrid",
+                "hubspot",
+                "customer_io",
+                "omnisend",
+                "postmark",
+                "amazon_ses",
+                "campaign_monitor",
+                "brevo",
+                "mailjet",
+                "intercom",
+                "activecampaign",
+                "marketo",
+                "salesforce_mc",
+                "substack",
+                "convertkit",
+                "sparkpost",
+                "mailgun",
+            ]
+        );
+
+        // Each provider's samples are recognised as its own.
+        for &esp in Esp::ALL {
+            let samples = esp.provider.samples();
+            for src in samples.open_pixels {
+                assert_eq!(open_pixel_esp(&u(src)), Some(esp), "{src}");
+            }
+            for link in samples.clicks {
+                assert_eq!(click_wrapper(&u(link)).map(|w| w.esp), Some(esp), "{link}");
+            }
+        }
     }
 
-    /// Which rules of which providers claim `src`: `(pass, registry index)`, pass 0 the first,
+    /// Which rules of which providers claim `src`: `(pass, precedence index)`, pass 0 the first,
     /// 1 the branded one. Images and links are asked separately.
     fn claims(src: &str, image: bool) -> Vec<(usize, usize)> {
         let url = u(src);
         let url = if image { unwrap_image_proxy(&url) } else { url };
         let parts = UrlParts::new(&url).expect("samples are http(s)");
         let mut out = Vec::new();
-        for (i, p) in PROVIDERS.iter().enumerate() {
+        for (i, p) in by_precedence().iter().enumerate() {
             let (first, branded) = if image {
-                (p.open_pixel(&parts), p.branded_open_pixel(&parts))
+                (
+                    p.provider.open_pixel(&parts),
+                    p.provider.branded_open_pixel(&parts),
+                )
             } else {
-                (p.click(&parts).is_some(), p.branded_click(&parts).is_some())
+                (
+                    p.provider.click(&parts).is_some(),
+                    p.provider.branded_click(&parts).is_some(),
+                )
             };
             if first {
                 out.push((0, i));
@@ -643,20 +771,20 @@ mod tests {
         let known_overlaps: &[(Esp, Esp)] = &[
             // Klaviyo's klclick links are SendGrid-built (`/ls/click?upn=`): the first pass
             // (Klaviyo's hosts) runs before SendGrid's branded shapes.
-            (Esp::SendGrid, Esp::Klaviyo),
+            (SENDGRID, KLAVIYO),
             // Intercom's pixels have SparkPost's `/q/…~~/…~/` shape: Intercom is a first-pass rule.
-            (Esp::SparkPost, Esp::Intercom),
+            (SPARKPOST, INTERCOM),
             // Substack mails through Mailgun (`email.mg1.substack.com/o/eJ…`): Substack is
             // registered before Mailgun.
-            (Esp::Mailgun, Esp::Substack),
+            (MAILGUN, SUBSTACK),
         ];
         let mut seen = Vec::new();
-        for (owner_index, owner) in PROVIDERS.iter().enumerate() {
-            let samples = owner.samples();
+        for (owner_index, owner) in by_precedence().iter().enumerate() {
+            let samples = owner.provider.samples();
             assert!(
                 !samples.open_pixels.is_empty() || !samples.clicks.is_empty(),
                 "{:?} has no samples",
-                owner.esp()
+                *owner
             );
             let all = samples
                 .open_pixels
@@ -665,19 +793,19 @@ mod tests {
                 .chain(samples.clicks.iter().map(|s| (*s, false)));
             for (src, image) in all {
                 let found = claims(src, image);
-                let winner = found.iter().min().map(|&(_, i)| PROVIDERS[i].esp());
-                assert_eq!(winner, Some(owner.esp()), "{src}: {found:?}");
+                let winner = found.iter().min().map(|&(_, i)| by_precedence()[i]);
+                assert_eq!(winner, Some(*owner), "{src}: {found:?}");
                 let public = if image {
                     open_pixel_esp(&u(src))
                 } else {
                     click_wrapper(&u(src)).map(|w| w.esp)
                 };
-                assert_eq!(public, Some(owner.esp()), "{src}");
+                assert_eq!(public, Some(*owner), "{src}");
                 for &(_, i) in &found {
                     if i == owner_index {
                         continue;
                     }
-                    let pair = (PROVIDERS[i].esp(), owner.esp());
+                    let pair = (by_precedence()[i], *owner);
                     assert!(
                         known_overlaps.contains(&pair),
                         "{:?}'s rule also claims {:?}'s sample {src}",
@@ -693,15 +821,31 @@ mod tests {
         }
     }
 
+    /// First-pass overlaps that only the precedence settles.
+    #[test]
+    fn first_pass_precedence_settles_overlaps() {
+        // Intercom's open path on its host, also ending in ActiveCampaign's any-host
+        // `/lt.php?l=open`: Intercom ranks first.
+        let src = "https://via.intercom.io/o/lt.php?l=open";
+        assert_eq!(claims(src, true), [(0, 12), (0, 13)]);
+        assert_eq!(open_pixel_esp(&u(src)), Some(INTERCOM));
+    }
+
     /// The branded pass does not depend on registry order: at most one provider's branded rule
     /// claims any sample, or any of the branded shapes on a neutral host.
     #[test]
     fn branded_rules_do_not_overlap() {
         let mut images: Vec<String> = Vec::new();
         let mut links: Vec<String> = Vec::new();
-        for p in PROVIDERS {
-            images.extend(p.samples().open_pixels.iter().map(|s| s.to_string()));
-            links.extend(p.samples().clicks.iter().map(|s| s.to_string()));
+        for p in by_precedence() {
+            images.extend(
+                p.provider
+                    .samples()
+                    .open_pixels
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            links.extend(p.provider.samples().clicks.iter().map(|s| s.to_string()));
         }
         for path in [
             "/wf/open?upn=a",
@@ -741,7 +885,7 @@ mod tests {
             let branded: Vec<_> = claims(src, image)
                 .into_iter()
                 .filter(|&(pass, _)| pass == 1)
-                .map(|(_, i)| PROVIDERS[i].esp())
+                .map(|(_, i)| by_precedence()[i])
                 .collect();
             assert!(branded.len() <= 1, "{src}: {branded:?}");
         }
@@ -764,7 +908,7 @@ mod tests {
     #[test]
     fn open_pixel_behind_gmail_proxy() {
         let proxied = "https://ci3.googleusercontent.com/meips/ADKq_NbybXxlY3aS7Tk5pFP6N0ScovqQ=s0-d-e1-ft#https://trk.klaviyomail.com/open/01J8ZK3R5Q/p.gif";
-        assert_eq!(open_pixel_esp(&u(proxied)), Some(Esp::Klaviyo));
+        assert_eq!(open_pixel_esp(&u(proxied)), Some(KLAVIYO));
         let logo = "https://ci3.googleusercontent.com/meips/ADKq_NZUxwnc=s0-d-e1-ft#https://cdn.shop.example.com/logo.png";
         assert_eq!(open_pixel_esp(&u(logo)), None);
     }

@@ -4,16 +4,15 @@
 
 use url::Url;
 
-use super::{on_domain, Click, Esp, Provider, UrlParts};
+use super::{on_domain, Click, Provider, UrlParts};
 
 /// Omnisend.
 pub(super) struct Omnisend;
 
-impl Provider for Omnisend {
-    fn esp(&self) -> Esp {
-        Esp::Omnisend
-    }
+/// The registry's entry for Omnisend.
+pub(super) const PROVIDER: &dyn Provider = &Omnisend;
 
+impl Provider for Omnisend {
     fn name(&self) -> &'static str {
         "Omnisend"
     }
@@ -64,12 +63,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Omnisend, SAMPLES.open_pixels);
+        open_pixels_are(OMNISEND, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::Omnisend, SAMPLES.clicks);
+        opaque_clicks_are(OMNISEND, SAMPLES.clicks);
     }
 
     #[test]
@@ -90,13 +89,13 @@ mod tests {
     fn omnisend_email() {
         let found = pixels(fixtures::OMNISEND);
         assert_eq!(
-            found.iter().filter(|e| **e == Some(Esp::Omnisend)).count(),
+            found.iter().filter(|e| **e == Some(OMNISEND)).count(),
             1,
             "{found:?}"
         );
         let w = wrappers(fixtures::OMNISEND);
         assert_eq!(w.len(), 1);
-        assert_eq!(w[0].esp, Esp::Omnisend);
+        assert_eq!(w[0].esp, OMNISEND);
         let ex = extract(fixtures::OMNISEND);
         assert!(ex
             .links

@@ -8,18 +8,17 @@ use percent_encoding::percent_decode_str;
 use regex::Regex;
 use url::Url;
 
-use super::{on_domain, parse_http, re, Click, Esp, Provider, UrlParts};
+use super::{on_domain, parse_http, re, Click, Provider, UrlParts};
 
 static POSTMARK_VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^[0-9][a-z]{1,3}$"));
 
 /// Postmark.
 pub(super) struct Postmark;
 
-impl Provider for Postmark {
-    fn esp(&self) -> Esp {
-        Esp::Postmark
-    }
+/// The registry's entry for Postmark.
+pub(super) const PROVIDER: &dyn Provider = &Postmark;
 
+impl Provider for Postmark {
     fn name(&self) -> &'static str {
         "Postmark"
     }
@@ -75,7 +74,7 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Postmark, SAMPLES.open_pixels);
+        open_pixels_are(POSTMARK, SAMPLES.open_pixels);
     }
 
     #[test]
@@ -99,12 +98,12 @@ mod tests {
         );
         // Opaque second segment: still Postmark, no destination.
         let w = click_wrapper(&u("https://click.pstmrk.it/3s/notahost/AbCd")).unwrap();
-        assert_eq!((w.esp, w.destination), (Esp::Postmark, None));
+        assert_eq!((w.esp, w.destination), (POSTMARK, None));
     }
 
     #[test]
     fn postmark_email_destinations() {
-        assert!(pixels(fixtures::POSTMARK).contains(&Some(Esp::Postmark)));
+        assert!(pixels(fixtures::POSTMARK).contains(&Some(POSTMARK)));
         let dests: Vec<String> = wrappers(fixtures::POSTMARK)
             .into_iter()
             .map(|w| w.destination.expect("decodable").to_string())

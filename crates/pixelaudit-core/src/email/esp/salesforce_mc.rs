@@ -1,16 +1,15 @@
 //! Salesforce Marketing Cloud (ExactTarget): open pixels `/open.aspx` on `exct.net` and branded
 //! `click.<domain>`, click redirects `cl.s<N>.exct.net/?qs=<hex>` and `click.<domain>/?qs=`.
 
-use super::{on_domain, Click, Esp, Provider, UrlParts};
+use super::{on_domain, Click, Provider, UrlParts};
 
 /// Salesforce Marketing Cloud (ExactTarget).
 pub(super) struct SalesforceMc;
 
-impl Provider for SalesforceMc {
-    fn esp(&self) -> Esp {
-        Esp::SalesforceMc
-    }
+/// The registry's entry for SalesforceMc.
+pub(super) const PROVIDER: &dyn Provider = &SalesforceMc;
 
+impl Provider for SalesforceMc {
     fn name(&self) -> &'static str {
         "Salesforce Marketing Cloud"
     }
@@ -52,11 +51,11 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::SalesforceMc, SAMPLES.open_pixels);
+        open_pixels_are(SALESFORCE_MC, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::SalesforceMc, SAMPLES.clicks);
+        opaque_clicks_are(SALESFORCE_MC, SAMPLES.clicks);
     }
 }

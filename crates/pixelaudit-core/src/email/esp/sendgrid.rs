@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use url::Url;
 
-use super::{on_domain, re, Click, Esp, Provider, UrlParts};
+use super::{on_domain, re, Click, Provider, UrlParts};
 
 static SENDGRID_SS_CLICK_PATH: LazyLock<Regex> =
     LazyLock::new(|| re(r"^/ss/c/[A-Za-z0-9_-]{20,}/[A-Za-z0-9]{3}/[A-Za-z0-9_-]{20,}/h\d+/"));
@@ -15,11 +15,10 @@ static SENDGRID_SS_CLICK_PATH: LazyLock<Regex> =
 /// Twilio SendGrid (also what Braze, beehiiv and Klaviyo's older links are built on).
 pub(super) struct SendGrid;
 
-impl Provider for SendGrid {
-    fn esp(&self) -> Esp {
-        Esp::SendGrid
-    }
+/// The registry's entry for SendGrid.
+pub(super) const PROVIDER: &dyn Provider = &SendGrid;
 
+impl Provider for SendGrid {
     fn name(&self) -> &'static str {
         "SendGrid"
     }
@@ -96,12 +95,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::SendGrid, SAMPLES.open_pixels);
+        open_pixels_are(SENDGRID, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::SendGrid, SAMPLES.clicks);
+        opaque_clicks_are(SENDGRID, SAMPLES.clicks);
     }
 
     #[test]
@@ -126,9 +125,9 @@ mod tests {
 
     #[test]
     fn sendgrid_email_with_branded_links() {
-        assert!(pixels(fixtures::SENDGRID).contains(&Some(Esp::SendGrid)));
+        assert!(pixels(fixtures::SENDGRID).contains(&Some(SENDGRID)));
         let w = wrappers(fixtures::SENDGRID);
         assert_eq!(w.len(), 2);
-        assert!(w.iter().all(|w| w.esp == Esp::SendGrid));
+        assert!(w.iter().all(|w| w.esp == SENDGRID));
     }
 }

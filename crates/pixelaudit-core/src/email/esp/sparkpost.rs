@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use url::Url;
 
-use super::{parse_http, query_value, re, Click, Esp, Provider, UrlParts};
+use super::{parse_http, query_value, re, Click, Provider, UrlParts};
 
 static SPARKPOST_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"(^|\.)(sparkpostmail\d*|spmailtechn[a-z]*)\.com$|(^|\.)spgo\.io$"));
@@ -17,11 +17,10 @@ static SPARKPOST_CLICK_PATH: LazyLock<Regex> = LazyLock::new(|| re(r"^/f/a/[^/]+
 /// SparkPost (also Braze on SparkPost).
 pub(super) struct SparkPost;
 
-impl Provider for SparkPost {
-    fn esp(&self) -> Esp {
-        Esp::SparkPost
-    }
+/// The registry's entry for SparkPost.
+pub(super) const PROVIDER: &dyn Provider = &SparkPost;
 
+impl Provider for SparkPost {
     fn name(&self) -> &'static str {
         "SparkPost"
     }
@@ -79,12 +78,12 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::SparkPost, SAMPLES.open_pixels);
+        open_pixels_are(SPARKPOST, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::SparkPost, SAMPLES.clicks);
+        opaque_clicks_are(SPARKPOST, SAMPLES.clicks);
     }
 
     #[test]

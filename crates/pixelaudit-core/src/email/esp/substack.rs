@@ -2,16 +2,15 @@
 //! `email.mg<N>.substack.com`), click redirects `substack.com/redirect/<uuid>?j=<jwt>` and
 //! `/redirect/2/<…>`.
 
-use super::{on_domain, Click, Esp, Provider, UrlParts};
+use super::{on_domain, Click, Provider, UrlParts};
 
 /// Substack.
 pub(super) struct Substack;
 
-impl Provider for Substack {
-    fn esp(&self) -> Esp {
-        Esp::Substack
-    }
+/// The registry's entry for Substack.
+pub(super) const PROVIDER: &dyn Provider = &Substack;
 
+impl Provider for Substack {
     fn name(&self) -> &'static str {
         "Substack"
     }
@@ -50,11 +49,11 @@ mod tests {
 
     #[test]
     fn open_pixels() {
-        open_pixels_are(Esp::Substack, SAMPLES.open_pixels);
+        open_pixels_are(SUBSTACK, SAMPLES.open_pixels);
     }
 
     #[test]
     fn opaque_clicks() {
-        opaque_clicks_are(Esp::Substack, SAMPLES.clicks);
+        opaque_clicks_are(SUBSTACK, SAMPLES.clicks);
     }
 }
