@@ -1,6 +1,5 @@
 //! One bounded GET: a total time limit, a body size cap, and errors as text for notes.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use url::Url;
@@ -103,15 +102,5 @@ pub(crate) async fn get(
 /// reqwest's message with its causes ("error sending request: connection refused").
 fn describe(error: reqwest::Error) -> FetchError {
     let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    FetchError::Http(text)
+    FetchError::Http(crate::net::append_causes(error.to_string(), &error))
 }

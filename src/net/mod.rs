@@ -106,6 +106,21 @@ fn is_local(ip: std::net::IpAddr) -> bool {
     }
 }
 
+/// `text` followed by the causes of `error` that it does not already say (reqwest's own
+/// message hides the useful part: DNS, TLS, connection refused).
+pub fn append_causes(mut text: String, error: &(dyn std::error::Error + 'static)) -> String {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Merges Chromium flags that Chromium only reads once (`--host-resolver-rules`,
 /// `--ignore-certificate-errors-spki-list`, `--disable-features`, `--enable-features`): their values are joined in order, so rules from
 /// several sources (the site config, `--resolve`, `--browser-arg`) all apply, first match wins.
