@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use url::Url;
+
 use crate::adblock::{Blocker, FilterList, ListCache};
 use crate::archive;
 use crate::audit;
@@ -59,6 +61,48 @@ pub struct RunSettings {
     pub sessions: Option<usize>,
     /// Discover the store's pages (with the site's `discover` options) and audit them too.
     pub discover: bool,
+}
+
+/// What the command line changes in a site's config before it runs: a preview deploy's base
+/// URL, a subset of its pages, discovery and its limits. (The run's own settings are
+/// [`RunSettings`], applied to the site's by [`prepare`].)
+#[derive(Debug, Clone, Default)]
+pub struct SiteOverrides {
+    /// `--base-url`: pages and journeys move to this deploy.
+    pub base_url: Option<Url>,
+    /// `--url` next to a site config: only these of its pages (none: all).
+    pub only_urls: Vec<Url>,
+    /// `--discover` and its limits.
+    pub discover: Option<DiscoverOverrides>,
+}
+
+/// `--discover`'s limits, over the site's `[discover]`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscoverOverrides {
+    /// `--all`: audit every page found.
+    pub all: bool,
+    /// `--per-type N`.
+    pub per_type: Option<usize>,
+    /// `--max-pages N`.
+    pub max_pages: Option<usize>,
+}
+
+impl SiteOverrides {
+    /// Applies them to `site`; true when discovery is on.
+    pub fn apply(&self, site: &mut Site) -> bool {
+        if let Some(base) = &self.base_url {
+            site.rebase(base);
+        }
+        if !self.only_urls.is_empty() {
+            site.only_urls(&self.only_urls);
+        }
+        if let Some(d) = &self.discover {
+            site.discover.all = d.all;
+            site.discover.per_type = d.per_type.unwrap_or(site.discover.per_type);
+            site.discover.max_pages = d.max_pages.unwrap_or(site.discover.max_pages);
+        }
+        self.discover.is_some()
+    }
 }
 
 /// Options ready for [`run_site`], with notes worth showing (a stale filter list).
@@ -401,5 +445,52 @@ async fn deliver_if_wanted(plan: &NotifyPlan, report: &Report) -> Delivery {
     match sent {
         Ok(()) => Delivery::Sent(plan.to.clone()),
         Err(error) => Delivery::Failed(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn site() -> Site {
+        Site::parse(
+            Path::new("sites/shop.toml"),
+            "base_url = \"https://shop.test/\"\n[discover]\nper_type = 5\nmax_pages = 50\n\
+             [[pages]]\npath = \"/\"\n[[pages]]\npath = \"/cart\"\n\
+             [[journeys]]\nname = \"buy\"\nsteps = [{ goto = \"/products/a\" }]\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn no_overrides_leave_the_site_as_configured() {
+        let mut s = site();
+        assert!(!SiteOverrides::default().apply(&mut s));
+        assert_eq!(s.pages.len(), 2);
+        assert_eq!(s.journeys.len(), 1);
+        assert_eq!((s.discover.per_type, s.discover.max_pages), (5, 50));
+    }
+
+    #[test]
+    fn overrides_move_the_site_pick_pages_and_set_discovery_over_the_config() {
+        let mut s = site();
+        let overrides = SiteOverrides {
+            base_url: Some(Url::parse("https://preview.shop.test/").unwrap()),
+            only_urls: vec![Url::parse("https://preview.shop.test/cart").unwrap()],
+            discover: Some(DiscoverOverrides {
+                all: true,
+                per_type: None,
+                max_pages: Some(7),
+            }),
+        };
+        assert!(overrides.apply(&mut s));
+        assert_eq!(s.base_url.as_str(), "https://preview.shop.test/");
+        let urls: Vec<&str> = s.pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(urls, ["https://preview.shop.test/cart"]);
+        assert!(s.journeys.is_empty(), "--url audits only the pages named");
+        assert!(s.discover.all);
+        assert_eq!((s.discover.per_type, s.discover.max_pages), (5, 7));
     }
 }

@@ -7,6 +7,7 @@ use url::Url;
 
 use super::{audit_and_report, check_output, load_site, DiscoverArgs, RunArgs};
 use crate::exit::Exit;
+use crate::run::SiteOverrides;
 use pixelaudit_core::config::Site;
 
 /// `pixelaudit audit`.
@@ -38,13 +39,16 @@ pub(super) async fn run(args: AuditArgs) -> Exit {
         Ok(site) => site,
         Err(exit) => return exit,
     };
-    if let Some(base) = &args.base_url {
-        site.rebase(base);
-    }
-    if args.site.is_some() && !args.urls.is_empty() {
-        site.only_urls(&args.urls);
-    }
-    let discover = args.discover.apply(&mut site);
+    let overrides = SiteOverrides {
+        base_url: args.base_url.clone(),
+        only_urls: match args.site {
+            Some(_) => args.urls.clone(),
+            // The URLs are the ad-hoc site's pages already.
+            None => Vec::new(),
+        },
+        discover: args.discover.overrides(),
+    };
+    let discover = overrides.apply(&mut site);
     if discover && site.base_url.host_str().is_none() {
         eprintln!("error: --discover needs a site config (its base_url) or a --url to start from");
         return Exit::Failure;

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::{audit_and_report, check_output, DiscoverArgs, RunArgs};
 use crate::exit::Exit;
+use crate::run::SiteOverrides;
 use pixelaudit_core::config::Site;
 use pixelaudit_demo::{DemoOptions, DemoServer};
 
@@ -73,7 +74,11 @@ pub(super) async fn run(args: DemoArgs) -> Exit {
         .expect("the bundled demo config is valid (tested)");
     let mut run = args.run;
     let mut cert = None;
-    if args.discover.apply(&mut site) {
+    let overrides = SiteOverrides {
+        discover: args.discover.overrides(),
+        ..SiteOverrides::default()
+    };
+    if overrides.apply(&mut site) {
         // Discovery reads robots.txt and sitemaps over HTTP: the same host mapping and the
         // server's certificate as Chromium gets.
         run.site_run.discover = true;

@@ -30,7 +30,7 @@ pub use validate::ValidateArgs;
 use crate::audit::{AuditOptions, Progress};
 use crate::exit::Exit;
 use crate::run;
-use crate::run::{Delivery, RunSettings};
+use crate::run::{Delivery, DiscoverOverrides, RunSettings};
 use pixelaudit_core::config;
 use pixelaudit_core::config::ResolveRule;
 use pixelaudit_core::config::Site;
@@ -111,14 +111,13 @@ pub struct DiscoverArgs {
 }
 
 impl DiscoverArgs {
-    /// Applies the flags to the site's discovery options; true when discovery is on.
-    fn apply(&self, site: &mut Site) -> bool {
-        if self.discover {
-            site.discover.all = self.all;
-            site.discover.per_type = self.per_type.unwrap_or(site.discover.per_type);
-            site.discover.max_pages = self.max_pages.unwrap_or(site.discover.max_pages);
-        }
-        self.discover
+    /// The flags as overrides of the site's discovery options (`None`: no discovery).
+    fn overrides(&self) -> Option<DiscoverOverrides> {
+        self.discover.then_some(DiscoverOverrides {
+            all: self.all,
+            per_type: self.per_type,
+            max_pages: self.max_pages,
+        })
     }
 }
 
