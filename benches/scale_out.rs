@@ -16,13 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pixelaudit::audit;
 use pixelaudit::audit::AuditOptions;
-use pixelaudit::discover;
 use pixelaudit::net::Network;
+use pixelaudit::{audit, discover};
 use pixelaudit_browser::{BrowserOptions, DriverOptions, IdleOptions};
-use pixelaudit_core::config::DiscoverOptions;
-use pixelaudit_core::config::{ConsentAction, CookieSpec, Site};
+use pixelaudit_core::config::{ConsentAction, CookieSpec, DiscoverOptions, Site};
 use pixelaudit_core::model::Scenario;
 use pixelaudit_demo::{DemoOptions, DemoServer};
 

@@ -11,22 +11,14 @@ use std::time::Duration;
 use url::Url;
 
 use crate::adblock::{Blocker, FilterList, ListCache};
-use crate::archive;
-use crate::audit;
 use crate::audit::{AdblockOptions, AuditOptions, Stop};
-use crate::discover;
-use crate::email;
 use crate::email::{EmailInput, EmailSource};
-use crate::net;
 use crate::net::Network;
-use crate::notify;
+use crate::{archive, audit, discover, email, net, notify};
 use pixelaudit_browser::{BrowserError, BrowserOptions, DriverOptions, IdleOptions};
-use pixelaudit_core::config::NotifyPlan;
-use pixelaudit_core::config::ResolveRule;
-use pixelaudit_core::config::{AdblockPlan, Site};
+use pixelaudit_core::config::{AdblockPlan, NotifyPlan, ResolveRule, Site};
 use pixelaudit_core::report;
-use pixelaudit_core::report::DiscoverySummary;
-use pixelaudit_core::report::{Report, StopReason};
+use pixelaudit_core::report::{DiscoverySummary, Report, StopReason};
 
 /// The command-line side of a run: browser, driver, timing, where reports go, email.
 #[derive(Debug, Clone, Default)]

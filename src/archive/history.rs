@@ -7,8 +7,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use pixelaudit_core::model::HitKind;
-use pixelaudit_core::model::Severity;
+use pixelaudit_core::model::{HitKind, Severity};
 use pixelaudit_core::report::{Report, RunSummary, VendorPoint};
 
 /// The history database.

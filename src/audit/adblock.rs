@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::AdblockOptions;
-use pixelaudit_core::model::{Code, Finding};
-use pixelaudit_core::model::{HitKind, Vendor};
+use pixelaudit_core::model::{Code, Finding, HitKind, Vendor};
 use pixelaudit_core::report::{
     AdblockOutcome, AdblockSummary, HitReport, LostEvent, PageReport, VendorSurvival,
 };
@@ -199,11 +198,7 @@ mod tests {
 
     use super::*;
     use crate::adblock::Blocker;
-    use pixelaudit_core::model::BlockMatch;
-    use pixelaudit_core::model::Device;
-    use pixelaudit_core::model::Severity;
-    use pixelaudit_core::model::TargetKind;
-    use pixelaudit_core::model::{EventClass, Hit};
+    use pixelaudit_core::model::{BlockMatch, Device, EventClass, Hit, Severity, TargetKind};
     use pixelaudit_core::vendors::{GA4, GTM, KLAVIYO, META};
 
     fn hit(

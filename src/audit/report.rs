@@ -4,9 +4,7 @@ use crate::adblock::Blocker;
 use pixelaudit_browser::PageCapture;
 use pixelaudit_core::checks;
 use pixelaudit_core::checks::{Context, PageInput};
-use pixelaudit_core::model::Finding;
-use pixelaudit_core::model::HitKind;
-use pixelaudit_core::model::{Device, Scenario};
+use pixelaudit_core::model::{Device, Finding, HitKind, Scenario};
 use pixelaudit_core::report::{HitReport, PageReport};
 use pixelaudit_core::vendors::decode_requests;
 

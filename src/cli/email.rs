@@ -7,8 +7,7 @@ use clap::Args;
 
 use super::{audit_and_report, check_output, load_site, RunArgs};
 use crate::exit::Exit;
-use pixelaudit_core::config::EmailPlan;
-use pixelaudit_core::config::Site;
+use pixelaudit_core::config::{EmailPlan, Site};
 
 /// `pixelaudit email`.
 #[derive(Debug, Args)]

@@ -32,8 +32,7 @@ use crate::exit::Exit;
 use crate::run;
 use crate::run::{Delivery, DiscoverOverrides, RunSettings};
 use pixelaudit_core::config;
-use pixelaudit_core::config::ResolveRule;
-use pixelaudit_core::config::Site;
+use pixelaudit_core::config::{ResolveRule, Site};
 use pixelaudit_core::report::{Format, Report};
 
 /// Audits the tracking pixels of ecommerce stores in real headless Chromium.

@@ -13,8 +13,7 @@ use super::links::{extract_links, is_asset, normalise, Site};
 use super::robots::{Robots, ROBOTS_AGENT};
 use super::sample::{evenly_spaced, sort_key};
 use super::sitemap::{self, Kind};
-use pixelaudit_core::config::DiscoverOptions;
-use pixelaudit_core::config::PathGlob;
+use pixelaudit_core::config::{DiscoverOptions, PathGlob};
 
 use super::{Discovery, FoundPage, Source};
 

@@ -11,10 +11,9 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::state::{Outcome, RunRecord, Trigger};
-use crate::audit;
 use crate::audit::Stop;
-use crate::run;
 use crate::run::{Delivery, RunSettings};
+use crate::{audit, run};
 use pixelaudit_core::config::{Site, DEFAULT_BUDGET};
 use pixelaudit_core::report::StopReason;
 

@@ -1,9 +1,8 @@
 //! Which messages were already audited: one small JSON state file per (host, user, folder)
 //! with the folder's UIDVALIDITY and the last UID seen, written when the caller commits.
 
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
+use std::{fs, io};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,9 +1,8 @@
 //! Getting to a greeted IMAP connection: TCP connect, TLS (implicit or STARTTLS) with the
 //! [`Trust`] it allows, the greeting, and the server's errors made safe to show.
 
-use std::fmt;
-use std::io;
 use std::net::SocketAddr;
+use std::{fmt, io};
 
 use async_imap::error::Error as ProtoError;
 use async_imap::imap_proto::{Response, Status};

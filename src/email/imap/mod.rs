@@ -17,12 +17,11 @@ pub use self::credentials::{ImapCredentials, PASSWORD_ENV, USERNAME_ENV};
 pub use self::url::{ImapSource, Security};
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use std::{fmt, io};
 
 use async_imap::error::Error as ProtoError;
 use futures_util::TryStreamExt;

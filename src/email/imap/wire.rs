@@ -1,10 +1,9 @@
 //! The byte stream under async-imap (plain TCP or TLS) that swaps the password in on its way
 //! to the socket, so async-imap's command log only ever sees a placeholder.
 
-use std::fmt;
-use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::{fmt, io};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;

@@ -7,8 +7,7 @@ use serde_json::json;
 
 use super::{Code, Finding, PageInput, Severity};
 use crate::config::ConsentMode;
-use crate::model::Scenario;
-use crate::model::{Hit, HitKind, Vendor};
+use crate::model::{Hit, HitKind, Scenario, Vendor};
 
 /// Google's own consent mode: a hit that says its storage was denied is a cookieless ping,
 /// which consent mode sends by design.

@@ -15,8 +15,7 @@ use super::consent::ConsentConfig;
 use super::expect::{Expectation, Matcher};
 use super::journey::JourneyConfig;
 use super::schedule::ScheduleConfig;
-use super::ConfigError;
-use super::{AdblockConfig, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig};
+use super::{AdblockConfig, ConfigError, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig};
 use crate::model::Vendor;
 use crate::vendors;
 

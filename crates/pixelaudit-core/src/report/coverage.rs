@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{DiscoverySummary, Report};
-use crate::model::HitKind;
-use crate::model::Scenario;
+use crate::model::{HitKind, Scenario};
 use crate::report::{KeyCoverage, TypeCoverage};
 
 /// Tags each page found by discovery with its type (by URL) and fills in what was audited

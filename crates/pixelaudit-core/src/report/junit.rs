@@ -7,8 +7,7 @@ use std::collections::BTreeSet;
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use super::Report;
-use crate::model::{Code, Finding, Severity};
-use crate::model::{HitKind, Vendor};
+use crate::model::{Code, Finding, HitKind, Severity, Vendor};
 
 /// The report as JUnit XML.
 pub fn to_junit(report: &Report) -> String {

@@ -8,12 +8,10 @@ use std::collections::BTreeMap;
 use super::regression::Regressions;
 use super::trend::VendorPoint;
 use crate::email::EmailReport;
-use crate::model::ConsoleEntry;
-use crate::model::TargetKind;
-use crate::model::{BlockMatch, ListInfo};
-use crate::model::{Device, Scenario};
-use crate::model::{Finding, Severity};
-use crate::model::{Hit, HitKind, Vendor};
+use crate::model::{
+    BlockMatch, ConsoleEntry, Device, Finding, Hit, HitKind, ListInfo, Scenario, Severity,
+    TargetKind, Vendor,
+};
 
 /// The JSON report's schema version. Bump it on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;

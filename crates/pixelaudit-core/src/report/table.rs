@@ -8,8 +8,7 @@ use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
 
 use super::Report;
-use crate::model::HitKind;
-use crate::model::Severity;
+use crate::model::{HitKind, Severity};
 
 /// Captured data is hostile: control characters (terminal escape sequences among them) are
 /// shown as `\u{..}` escapes instead of reaching the terminal.

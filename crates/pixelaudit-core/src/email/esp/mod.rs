@@ -28,9 +28,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
 
-use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
+use base64::{alphabet, Engine as _};
 use percent_encoding::percent_decode_str;
 use regex::Regex;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};

@@ -11,8 +11,7 @@ use super::super::{PageReport, Report};
 use super::fields::{fields, Field};
 use super::pages::page_id;
 use super::timings::{span_ms, HitView};
-use crate::model::Vendor;
-use crate::model::{Finding, Severity};
+use crate::model::{Finding, Severity, Vendor};
 
 /// Findings of one severity.
 #[derive(Serialize)]

@@ -4,11 +4,9 @@
 use chrono::TimeZone;
 use serde_json::json;
 
-use crate::model::ConsoleEntry;
-use crate::model::TargetKind;
-use crate::model::{Code, Finding, Severity};
-use crate::model::{Device, Scenario};
-use crate::model::{EventClass, Hit, Vendor};
+use crate::model::{
+    Code, ConsoleEntry, Device, EventClass, Finding, Hit, Scenario, Severity, TargetKind, Vendor,
+};
 use crate::report::{HitReport, PageReport, Report, Summary};
 use crate::vendors::{GA4, META};
 

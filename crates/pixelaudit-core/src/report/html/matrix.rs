@@ -8,8 +8,7 @@ use serde::Serialize;
 use super::super::{HitReport, PageReport, Report};
 use super::level;
 use super::pages::{group, page_id};
-use crate::model::Finding;
-use crate::model::{HitKind, Vendor};
+use crate::model::{Finding, HitKind, Vendor};
 
 /// What fired where: rows are page runs, columns vendors.
 #[derive(Serialize)]

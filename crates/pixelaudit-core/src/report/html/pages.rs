@@ -8,8 +8,7 @@ use serde::Serialize;
 use super::super::{PageReport, Report};
 use super::timings::{percent, span_ms, HitView};
 use super::{duration, level};
-use crate::model::Severity;
-use crate::model::{HitKind, Vendor};
+use crate::model::{HitKind, Severity, Vendor};
 
 /// One page run (a page under a scenario, or a journey step).
 #[derive(Serialize)]
