@@ -9,8 +9,8 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use super::params::{
-    at, flatten_json, host, ids_from, json_body, non_empty, parse_url, query_and_form, query_map,
-    str_at,
+    at, flatten_json, host, ids_from, json_body, multipart_fields, non_empty, parse_url,
+    query_and_form, query_map, str_at,
 };
 use super::{Decoder, EventClass, Hit, Vendor, KLAVIYO};
 use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
@@ -80,7 +80,7 @@ impl Decoder for Klaviyo {
             "/client/events" => client_event(request, &query_map(&url))
                 .into_iter()
                 .collect(),
-            "/api/track" => vec![legacy_track(&query_and_form(&url, request))],
+            "/api/track" => vec![legacy_track(&track_fields(&url, request))],
             _ => Vec::new(),
         }
     }
@@ -140,6 +140,22 @@ fn client_event(request: &CapturedRequest, query: &BTreeMap<String, String>) -> 
     hit.raw
         .extend(query.iter().map(|(k, v)| (k.clone(), json!(v))));
     Some(hit)
+}
+
+/// The fields of a legacy track call, however klaviyo.js sent it: the query (`GET ?data=`), a
+/// `multipart/form-data` body (a `FormData` with a `data` field), a form-encoded body, or the
+/// payload itself as a JSON body (kept under `data`, which also takes plain JSON).
+fn track_fields(url: &url::Url, request: &CapturedRequest) -> BTreeMap<String, String> {
+    if let Some(fields) = multipart_fields(request) {
+        let mut map = query_map(url);
+        map.extend(fields);
+        return map;
+    }
+    let mut map = query_and_form(url, request);
+    if let Some(body) = json_body(request).filter(Value::is_object) {
+        map.insert("data".to_string(), body.to_string());
+    }
+    map
 }
 
 /// A legacy track call: base64 JSON in `data` with `token`, `event` and `properties`.
@@ -317,6 +333,75 @@ mod tests {
             assert_eq!(hit.raw["customer_properties.$exchange_id"], json!("kx~1"));
             assert!(!hit.raw.contains_key("data"));
         }
+    }
+
+    /// A Viewed Product payload as the legacy klaviyo.js `track` builds it.
+    const VIEWED: &str = r#"{"token":"AbC123","event":"Viewed Product","customer_properties":{"$exchange_id":"kx~1","$referrer":{"ts":1795868197,"value":"","first_page":"https://shop.test/"}},"properties":{"ProductName":"Linen Shirt","ProductID":7301234567890,"SKU":"LS-001","Categories":["Shirts"],"ImageURL":"https://cdn.shop.test/ls.jpg","URL":"https://shop.test/products/linen-shirt","Brand":"Demo","Price":59.9,"$value":59.9,"$currency":"EUR","$event_id":"vp-7301234567890-1795868197","$use_ip":true,"$is_session_activity":true,"$page":"https://shop.test/products/linen-shirt"}}"#;
+
+    fn assert_viewed_product(hit: &Hit, what: &str) {
+        assert_eq!(hit.kind, HitKind::Event, "{what}");
+        assert_eq!(hit.account.as_deref(), Some("AbC123"), "{what}");
+        assert_eq!(hit.event.as_deref(), Some("Viewed Product"), "{what}");
+        assert_eq!(hit.class, EventClass::ViewContent, "{what}");
+        assert_eq!(hit.params["content_ids"], json!(["7301234567890"]), "{what}");
+        assert_eq!(hit.params["value"], json!(59.9), "{what}");
+        assert_eq!(hit.params["currency"], json!("EUR"), "{what}");
+        assert_eq!(
+            hit.params["event_id"],
+            json!("vp-7301234567890-1795868197"),
+            "{what}"
+        );
+        assert_eq!(
+            hit.params["page_url"],
+            json!("https://shop.test/products/linen-shirt"),
+            "{what}"
+        );
+        assert_eq!(hit.raw["properties.SKU"], json!("LS-001"), "{what}");
+        assert_eq!(hit.raw["customer_properties.$exchange_id"], json!("kx~1"), "{what}");
+        assert!(!hit.raw.contains_key("data"), "{what}");
+    }
+
+    #[test]
+    fn legacy_track_get_and_multipart_post_decode_alike() {
+        let encoded = general_purpose::STANDARD.encode(VIEWED);
+        let query = url::form_urlencoded::byte_serialize(encoded.as_bytes()).collect::<String>();
+        let get = request(
+            "GET",
+            &format!("https://a.klaviyo.com/api/track?data={query}"),
+            None,
+        );
+        assert_eq!(get.len(), 1);
+        assert_viewed_product(&get[0], "GET ?data=");
+        let boundary = "----WebKitFormBoundaryq3Xw7GZpL0eYb2Ha";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{encoded}\r\n--{boundary}--\r\n"
+        );
+        let mut post = CapturedRequest::new("POST", "https://a.klaviyo.com/api/track", Some(&body));
+        post.content_type = Some(format!("multipart/form-data; boundary={boundary}"));
+        let hits = Klaviyo.decode(&post);
+        assert_eq!(hits.len(), 1);
+        assert_viewed_product(&hits[0], "multipart POST");
+        // The body alone (no Content-Type captured) is enough to find the boundary.
+        post.content_type = None;
+        assert_viewed_product(&Klaviyo.decode(&post)[0], "multipart POST, boundary from the body");
+        // The payload as a form field in plain JSON, and as a JSON body.
+        let form = format!(
+            "data={}",
+            url::form_urlencoded::byte_serialize(VIEWED.as_bytes()).collect::<String>()
+        );
+        for body in [form.as_str(), VIEWED] {
+            let hits = request("POST", "https://a.klaviyo.com/api/track", Some(body));
+            assert_viewed_product(&hits[0], body);
+        }
+    }
+
+    #[test]
+    fn legacy_track_multipart_with_bad_data_is_kept_undecoded() {
+        let body = "------b\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n%%%not-base64!!\r\n------b--\r\n";
+        let hits = request("POST", "https://a.klaviyo.com/api/track", Some(body));
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].event, None);
+        assert_eq!(hits[0].raw["data"], json!("%%%not-base64!!"));
     }
 
     #[test]

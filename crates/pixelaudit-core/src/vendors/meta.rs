@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::params::{
-    host, host_is, json_or_string, non_empty, number_or_string, parse_url, query_and_form,
-    raw_strings,
+    host, host_is, ids_from, json_or_string, non_empty, number_or_string, parse_url,
+    query_and_form, raw_strings,
 };
 use super::{Decoder, EventClass, Hit, Vendor, META};
 use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
@@ -94,15 +94,20 @@ impl Decoder for Meta {
             .with_class(class_of(event.as_deref().unwrap_or("")));
         hit.set("value", map.get("cd[value]").map(|v| number_or_string(v)));
         hit.set("currency", map.get("cd[currency]").map(|v| json!(v)));
+        // `cd[contents]` is URL-encoded JSON, `[{"id":…,"quantity":…,"item_price":…}]`; a hit
+        // that sends only it (no `cd[content_ids]`) still names its products through it.
+        let contents = map.get("cd[contents]").map(|v| json_or_string(v));
         hit.set(
             "content_ids",
-            map.get("cd[content_ids]").map(|v| json_or_string(v)),
+            map.get("cd[content_ids]")
+                .map(|v| json_or_string(v))
+                .or_else(|| contents.as_ref().and_then(|c| ids_from(c, "id"))),
         );
         hit.set(
             "content_type",
             map.get("cd[content_type]").map(|v| json!(v)),
         );
-        hit.set("items", map.get("cd[contents]").map(|v| json_or_string(v)));
+        hit.set("items", contents);
         hit.set(
             "num_items",
             map.get("cd[num_items]").map(|v| number_or_string(v)),
@@ -194,6 +199,44 @@ mod tests {
             "non-numeric value kept as sent"
         );
         assert!(!hits[0].params.contains_key("event_id"));
+    }
+
+    #[test]
+    fn contents_fill_content_ids_when_content_ids_is_absent() {
+        // As fbevents 2.9.x sends a `contents`-only event: the array URL-encoded in the query.
+        let hits = decode(
+            "GET",
+            "https://www.facebook.com/tr/?id=1234567890123456&ev=AddToCart&dl=https%3A%2F%2Fshop.test%2Fproducts%2Flinen-shirt&rl=&if=false&ts=1795868197514&cd[contents]=%5B%7B%22id%22%3A%22SKU-1%22%2C%22quantity%22%3A2%2C%22item_price%22%3A29.95%7D%2C%7B%22id%22%3A4642%2C%22quantity%22%3A1%2C%22item_price%22%3A5%7D%5D&cd[content_type]=product&cd[value]=64.9&cd[currency]=EUR&sw=1280&sh=1024&v=2.9.207&r=stable&ec=3&o=4126&it=1795868197000&coo=false&rqm=GET",
+            None,
+        );
+        let hit = &hits[0];
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1", "4642"]));
+        assert_eq!(hit.params["items"][0]["quantity"], json!(2));
+        assert_eq!(hit.params["items"][1]["item_price"], json!(5));
+        // The same in a sendBeacon form body.
+        let beacon = decode(
+            "POST",
+            "https://www.facebook.com/tr/",
+            Some("id=1234567890123456&ev=Purchase&cd%5Bcontents%5D=%5B%7B%22id%22%3A%22SKU-9%22%2C%22quantity%22%3A1%7D%5D&cd%5Bvalue%5D=10&cd%5Bcurrency%5D=EUR&rqm=SB"),
+        );
+        assert_eq!(beacon[0].params["content_ids"], json!(["SKU-9"]));
+        // `cd[content_ids]` wins when both are sent.
+        let both = decode(
+            "GET",
+            "https://www.facebook.com/tr/?id=1&ev=ViewContent&cd[content_ids]=%5B%22P-1%22%5D&cd[contents]=%5B%7B%22id%22%3A%22V-1%22%2C%22quantity%22%3A1%7D%5D",
+            None,
+        );
+        assert_eq!(both[0].params["content_ids"], json!(["P-1"]));
+        // Contents that are not a JSON array of objects with ids give no content ids.
+        for contents in ["%5B%7B%27id%27%3A%20%27S-1%27%7D%5D", "%5B%7B%22quantity%22%3A1%7D%5D"] {
+            let hits = decode(
+                "GET",
+                &format!("https://www.facebook.com/tr/?id=1&ev=AddToCart&cd[contents]={contents}"),
+                None,
+            );
+            assert!(!hits[0].params.contains_key("content_ids"), "{contents}");
+            assert!(hits[0].params.contains_key("items"), "kept as sent");
+        }
     }
 
     #[test]

@@ -50,6 +50,76 @@ pub(crate) fn query_and_form(url: &Url, request: &CapturedRequest) -> BTreeMap<S
     map
 }
 
+/// The text fields of a `multipart/form-data` body (a `FormData` sent by fetch or sendBeacon),
+/// by field name; `None` when the body is not multipart. The boundary comes from the captured
+/// `Content-Type` when there is one, else from the body's first line (`--<boundary>`).
+pub(crate) fn multipart_fields(request: &CapturedRequest) -> Option<BTreeMap<String, String>> {
+    let body = request.body.as_deref()?;
+    let declared = request
+        .content_type
+        .as_deref()
+        .filter(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+        .and_then(|t| {
+            t.split(';').find_map(|p| {
+                let (key, value) = p.split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case("boundary")
+                    .then(|| value.trim().trim_matches('"').to_string())
+            })
+        });
+    let boundary = match declared {
+        Some(boundary) => boundary,
+        None => body
+            .lines()
+            .next()?
+            .trim_end()
+            .strip_prefix("--")?
+            .to_string(),
+    };
+    if boundary.is_empty() || boundary.contains(char::is_whitespace) {
+        return None;
+    }
+    let delimiter = format!("--{boundary}");
+    let mut fields = BTreeMap::new();
+    for part in body.split(delimiter.as_str()).skip(1) {
+        if part.starts_with("--") {
+            break; // the closing delimiter
+        }
+        let part = part
+            .strip_prefix("\r\n")
+            .or_else(|| part.strip_prefix('\n'))
+            .unwrap_or(part);
+        let Some((headers, content)) = part
+            .split_once("\r\n\r\n")
+            .or_else(|| part.split_once("\n\n"))
+        else {
+            continue;
+        };
+        let name = headers.lines().find_map(|line| {
+            let (header, value) = line.split_once(':')?;
+            if !header.trim().eq_ignore_ascii_case("content-disposition") {
+                return None;
+            }
+            value.split(';').find_map(|p| {
+                let value = p.trim().strip_prefix("name=")?;
+                Some(value.trim_matches('"').to_string())
+            })
+        });
+        if let Some(name) = name {
+            let content = content
+                .strip_suffix("\r\n")
+                .or_else(|| content.strip_suffix('\n'))
+                .unwrap_or(content);
+            fields.insert(name, content.to_string());
+        }
+    }
+    Some(fields)
+}
+
 /// Parses a JSON body (sent as `application/json` or `text/plain`).
 pub(crate) fn json_body(request: &CapturedRequest) -> Option<Value> {
     serde_json::from_str(request.body.as_deref()?.trim()).ok()
@@ -256,6 +326,25 @@ mod tests {
         assert_eq!(list_value("a, b;c"), serde_json::json!(["a", "b", "c"]));
         assert_eq!(list_value(""), serde_json::json!([]));
         assert_eq!(list_value("[broken"), serde_json::json!(["[broken"]));
+    }
+
+    #[test]
+    fn multipart_fields_by_name() {
+        let body = "------WebKitFormBoundaryq3Xw7GZpL0eYb2Ha\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\neyJhIjoxfQ==\r\n------WebKitFormBoundaryq3Xw7GZpL0eYb2Ha\r\ncontent-disposition: form-data; name=\"blob\"; filename=\"blob\"\r\nContent-Type: application/json\r\n\r\n{\"b\":\"x\\r\\ny\"}\r\n------WebKitFormBoundaryq3Xw7GZpL0eYb2Ha--\r\n";
+        let mut request = CapturedRequest::new("POST", "https://a.test/", Some(body));
+        let inferred = multipart_fields(&request).unwrap();
+        assert_eq!(inferred["data"], "eyJhIjoxfQ==");
+        assert_eq!(inferred["blob"], r#"{"b":"x\r\ny"}"#);
+        request.content_type =
+            Some("multipart/form-data; boundary=\"----WebKitFormBoundaryq3Xw7GZpL0eYb2Ha\"".into());
+        assert_eq!(multipart_fields(&request), Some(inferred));
+        // A declared boundary that is not the body's finds no fields.
+        request.content_type = Some("multipart/form-data; boundary=other".into());
+        assert_eq!(multipart_fields(&request), Some(BTreeMap::new()));
+        for body in ["data=eyJhIjoxfQ%3D%3D", "{\"a\":1}", "--", "-- x\r\n", ""] {
+            let request = CapturedRequest::new("POST", "https://a.test/", Some(body));
+            assert_eq!(multipart_fields(&request), None, "{body}");
+        }
     }
 
     #[test]
