@@ -1,10 +1,13 @@
 //! Expectations: each expected hit fired the expected number of times (`not_fired`,
 //! `duplicate`), for the store's account (`wrong_id`), within its time budget (`slow_fire`),
 //! with parameters that follow their rules (`missing_param`, `wrong_type`, `wrong_value`).
+//! A param the vendor sent hashed (listed in the hit's `hashed` param) is compared hashed: a
+//! plain configured or page value matches when its SHA-256 is what was sent.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use super::currency::is_iso_4217;
 use super::{Code, Finding, PageInput, Severity};
@@ -161,7 +164,8 @@ fn param_findings(
 ) -> Vec<Finding> {
     let mut by_code: BTreeMap<Code, Vec<String>> = BTreeMap::new();
     for (key, rule) in &spec.params {
-        if let Err((code, problem)) = evaluate(rule, lookup(&hit.hit, key), page_values) {
+        let hashed = is_hashed(&hit.hit, key);
+        if let Err((code, problem)) = evaluate(rule, lookup(&hit.hit, key), page_values, hashed) {
             by_code
                 .entry(code)
                 .or_default()
@@ -191,11 +195,48 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
-/// Checks one rule; `Err((code, what is wrong))` when it fails.
+/// True when `key` names a normalised param the vendor sent hashed (the hit's `hashed` list).
+fn is_hashed(hit: &Hit, key: &str) -> bool {
+    hit.params
+        .get("hashed")
+        .and_then(Value::as_array)
+        .is_some_and(|keys| keys.iter().any(|k| k.as_str() == Some(key)))
+}
+
+/// Lowercase hex SHA-256 of `text`.
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// True when `sent` is the hex SHA-256 of the plain value `plain` (a configured value or one
+/// read from the page). Reddit hashes the id as the site passed it; the trimmed and the
+/// trimmed lowercase spelling are accepted too, so surrounding spaces or letter case in the
+/// configured value do not matter.
+fn hashes_to(sent: &Value, plain: &Value) -> bool {
+    let Some(sent) = sent.as_str() else {
+        return false;
+    };
+    let plain = match plain {
+        Value::String(s) => s.clone(),
+        Value::Null | Value::Array(_) | Value::Object(_) => return false,
+        other => other.to_string(),
+    };
+    let trimmed = plain.trim();
+    [plain.as_str(), trimmed, &trimmed.to_lowercase()]
+        .iter()
+        .any(|candidate| sent.eq_ignore_ascii_case(&sha256_hex(candidate)))
+}
+
+/// Checks one rule; `Err((code, what is wrong))` when it fails. `hashed`: the vendor sent the
+/// value as a SHA-256, so `equals`, `one_of` and `from_page` compare the plain value hashed.
 fn evaluate(
     rule: &ParamRule,
     value: Option<&Value>,
     page_values: &BTreeMap<PageSource, Option<String>>,
+    hashed: bool,
 ) -> Result<(), (Code, String)> {
     let present = value.filter(|v| !is_empty(v));
     if let ParamRule::Absent = rule {
@@ -214,6 +255,23 @@ fn evaluate(
     };
     let wrong =
         |expected: String| Err((Code::WrongValue, format!("is {value}, expected {expected}")));
+    // The rules that compare with a plain value say that they compared it hashed.
+    let wrong_hashed = |expected: String| match hashed {
+        true => Err((
+            Code::WrongValue,
+            format!(
+                "is {value}, sent SHA-256-hashed: compared hashed with the expected {expected}"
+            ),
+        )),
+        false => wrong(expected),
+    };
+    let same = |actual: &Value, expected: &Value| {
+        if hashed {
+            hashes_to(actual, expected)
+        } else {
+            same(actual, expected)
+        }
+    };
     match rule {
         ParamRule::Present | ParamRule::Absent => Ok(()),
         ParamRule::Number => match value.is_number() {
@@ -235,14 +293,14 @@ fn evaluate(
             if same(value, expected) {
                 Ok(())
             } else {
-                wrong(expected.to_string())
+                wrong_hashed(expected.to_string())
             }
         }
         ParamRule::OneOf(options) => {
             if options.iter().any(|o| same(value, o)) {
                 Ok(())
             } else {
-                wrong(format!("one of {}", Value::Array(options.clone())))
+                wrong_hashed(format!("one of {}", Value::Array(options.clone())))
             }
         }
         ParamRule::Regex(re) => {
@@ -277,13 +335,17 @@ fn evaluate(
                 Value::Array(items) => items.iter().collect(),
                 single => vec![single],
             };
-            if candidates
-                .iter()
-                .any(|c| same_as_page(c, on_page, *tolerance))
-            {
+            let matches = |c: &&Value| {
+                if hashed {
+                    hashes_to(c, &Value::String(on_page.clone()))
+                } else {
+                    same_as_page(c, on_page, *tolerance)
+                }
+            };
+            if candidates.iter().any(matches) {
                 Ok(())
             } else {
-                wrong(format!("{on_page:?} (the page's {source})"))
+                wrong_hashed(format!("{on_page:?} (the page's {source})"))
             }
         }
     }
@@ -513,6 +575,86 @@ mod tests {
         let mut s = spec("ViewContent", vec![]);
         s.scenarios = vec![Scenario::Accept];
         assert_eq!(findings_for(vec![s], &[], BTreeMap::new()), vec![]);
+    }
+
+    /// A Reddit purchase as the current library sends it: `sha256("order-1001")` as the
+    /// conversion id, `sha256("1001")` as the transaction id.
+    const REDDIT_PURCHASE: &str = "https://alb.reddit.com/rp.gif?ts=1764862391000&id=a2_abc123z&event=Purchase&m.itemCount=2&m.valueDecimal=74.5&m.currency=EUR&m.transactionId=fe675fe7aaee830b6fed09b64e034f84dcbdaeb429d9cccd4ebb90e15af8dd71&m.conversionId=50ac93f41009bb5828fbeb9b39ca5129a5888ba493196a343d69c38b2df5a412&uuid=u-1&integration=reddit&opt_out=0&v=rdt_bdf78704";
+
+    fn reddit_findings(
+        params: Vec<(&str, ParamRule)>,
+        url: &str,
+        page_values: BTreeMap<PageSource, Option<String>>,
+    ) -> Vec<(String, String)> {
+        let mut s = spec("Purchase", params);
+        s.vendor = crate::vendors::REDDIT;
+        s.accounts = vec!["a2_abc123z".into()];
+        findings_for(vec![s], &[url], page_values)
+    }
+
+    #[test]
+    fn hashed_params_match_their_plain_value() {
+        let order = PageSource::JsonLd("orderNumber".into());
+        let values = BTreeMap::from([(order.clone(), Some("1001".into()))]);
+        let rules = vec![
+            ("event_id", ParamRule::Equals(json!("order-1001"))),
+            ("event_id", ParamRule::Equals(json!(" ORDER-1001 "))),
+            ("transaction_id", ParamRule::Equals(json!(1001))),
+            (
+                "transaction_id",
+                ParamRule::OneOf(vec![json!("999"), json!("1001")]),
+            ),
+            (
+                "transaction_id",
+                ParamRule::FromPage {
+                    source: order,
+                    tolerance: 0.0,
+                },
+            ),
+        ];
+        for (key, rule) in rules {
+            let label = format!("{rule} on {key}");
+            let f = reddit_findings(vec![(key, rule)], REDDIT_PURCHASE, values.clone());
+            assert_eq!(f, vec![], "{label}");
+        }
+    }
+
+    #[test]
+    fn a_hashed_mismatch_says_it_was_compared_hashed() {
+        let f = reddit_findings(
+            vec![("transaction_id", ParamRule::Equals(json!("1002")))],
+            REDDIT_PURCHASE,
+            BTreeMap::new(),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "wrong_value");
+        assert!(f[0].1.contains("compared hashed"), "{}", f[0].1);
+        assert!(f[0].1.contains("\"1002\""), "{}", f[0].1);
+        let hash = "fe675fe7aaee830b6fed09b64e034f84dcbdaeb429d9cccd4ebb90e15af8dd71";
+        let f = reddit_findings(
+            vec![("transaction_id", ParamRule::Equals(json!(hash)))],
+            REDDIT_PURCHASE,
+            BTreeMap::new(),
+        );
+        assert_eq!(f.len(), 1, "the hash itself is not the plain value: {f:?}");
+    }
+
+    #[test]
+    fn plain_params_are_not_compared_hashed() {
+        let plain = "https://alb.reddit.com/rp.gif?id=a2_abc123z&event=Purchase&m.valueDecimal=74.5&m.currency=EUR&m.transactionId=1001&m.conversionId=order-1001";
+        let f = reddit_findings(
+            vec![("transaction_id", ParamRule::Equals(json!("1001")))],
+            plain,
+            BTreeMap::new(),
+        );
+        assert_eq!(f, vec![]);
+        let f = reddit_findings(
+            vec![("event_id", ParamRule::Equals(json!("ORDER-1001")))],
+            plain,
+            BTreeMap::new(),
+        );
+        assert_eq!(f.len(), 1, "a plain id is compared exactly: {f:?}");
+        assert!(!f[0].1.contains("hashed"), "{}", f[0].1);
     }
 
     #[test]

@@ -166,6 +166,15 @@ mod tests {
     }
 
     #[test]
+    fn uet_purchases_need_no_transaction_id() {
+        let base = "https://bat.bing.com/action/0?ti=187654321&Ver=2&ea=purchase&gv=74.5&gc=EUR&pagetype=purchase&evt=custom";
+        for url in [base.to_string(), format!("{base}&transaction_id=1001")] {
+            let found = findings(vec![document(), ok("GET", &url, None)]);
+            assert!(found.is_empty(), "{url}: {found:?}");
+        }
+    }
+
+    #[test]
     fn wrong_types_are_listed_in_one_finding() {
         let found = meta("ev=AddToCart&eid=e1&cd[value]=%2410&cd[currency]=dollars&cd[content_ids]=SKU-1&cd[num_items]=two");
         assert_eq!(codes(&found), vec!["wrong_type"]);

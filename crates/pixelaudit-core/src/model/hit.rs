@@ -63,7 +63,8 @@ impl EventClass {
 /// `params` holds the vendor-neutral parameters the checks read, under these keys:
 /// `value` (number, or the string as sent when it is not numeric), `currency`, `content_ids`
 /// (array), `content_type`, `items` (array of objects), `num_items`, `transaction_id`,
-/// `event_id`, `page_url`, `consent` (object of the vendor's consent signals).
+/// `event_id`, `page_url`, `consent` (object of the vendor's consent signals), `hashed` (the
+/// names of the params above that the vendor sent as a hex SHA-256 of the site's value).
 /// `raw` holds every parameter as the vendor sent it (flattened, vendor key names).
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {

@@ -1,4 +1,5 @@
-//! Microsoft Advertising UET (Bing): `bat.js` loader and `bat.bing.com/action` hits.
+//! Microsoft Advertising UET (Bing): `bat.js` loader and `bat.bing.com/action` hits (revenue in
+//! `gv`/`gc`, product ids in `prodid`, the order id in `transaction_id`).
 
 use serde_json::{json, Value};
 
@@ -27,6 +28,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     params: ParamFacts {
         checked: true,
         currency: true,
+        // bat.js sends `transaction_id` when the site passes one (decoded below), but UET
+        // makes it optional: a purchase without one is not reported missing.
         transaction_id: false,
         conversion_event_id: None,
     },
@@ -84,6 +87,10 @@ impl Decoder for Bing {
             non_empty(&map, "prodid")
                 .or_else(|| non_empty(&map, "ecomm_prodid"))
                 .map(|ids| list_value(&ids)),
+        );
+        hit.set(
+            "transaction_id",
+            non_empty(&map, "transaction_id").map(Value::String),
         );
         hit.set("content_type", page_type.map(Value::String));
         hit.set("page_url", non_empty(&map, "p").map(Value::String));
@@ -170,6 +177,25 @@ mod tests {
         assert_eq!(hit.params["content_type"], json!("purchase"));
         assert_eq!(hit.params["consent"]["ad_storage"], json!("granted"));
         assert_eq!(hit.raw["ev"], json!("1"));
+    }
+
+    #[test]
+    fn purchase_carries_its_transaction_id() {
+        let hits = decode("https://bat.bing.com/action/0?ti=187654321&tm=gtm002&Ver=2&mid=2f6c1a9e-5b7d-4c3e-9a0f-8d1e2b3c4a5f&bo=2&sid=0b1c2d30d1a111f0a1b2c3d4e5f60718&vid=0c1d2e30d1a111f0b2c3d4e5f6071829&vids=0&msclkid=N&ea=purchase&gv=74.5&gc=EUR&transaction_id=1001&prodid=SKU-1%2CSKU-2&pagetype=purchase&en=Y&p=https%3A%2F%2Fshop.test%2Fthank-you&r=https%3A%2F%2Fshop.test%2Fcheckout&lt=1432&evt=custom&sv=1&asc=G&cdb=AQAQ&rn=482913");
+        let hit = &hits[0];
+        assert_eq!(hit.account.as_deref(), Some("187654321"));
+        assert_eq!(hit.event.as_deref(), Some("purchase"));
+        assert_eq!(hit.class, EventClass::Purchase);
+        assert_eq!(hit.params["transaction_id"], json!("1001"));
+        assert_eq!(hit.params["value"], json!(74.5));
+        assert_eq!(hit.params["currency"], json!("EUR"));
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert_eq!(hit.raw["transaction_id"], json!("1001"));
+        let without = decode("https://bat.bing.com/action/0?ti=1&ea=purchase&gv=1&gc=EUR&transaction_id=&evt=custom");
+        assert!(
+            !without[0].params.contains_key("transaction_id"),
+            "an empty key is absent"
+        );
     }
 
     #[test]

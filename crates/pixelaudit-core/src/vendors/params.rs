@@ -177,6 +177,11 @@ pub(crate) fn flatten_json(value: &Value) -> BTreeMap<String, Value> {
     out
 }
 
+/// True for a hex SHA-256 digest (64 hex digits, either case), as vendors send hashed values.
+pub(crate) fn is_sha256_hex(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// A non-empty string value from a map.
 pub(crate) fn non_empty(map: &BTreeMap<String, String>, key: &str) -> Option<String> {
     map.get(key).filter(|v| !v.is_empty()).cloned()

@@ -1,9 +1,14 @@
-//! Reddit Pixel: `pixel.js` loader and `rp.gif` hits on `alb.reddit.com` (any `*.reddit.com`).
+//! Reddit Pixel: `pixel.js` loader and hits on `alb.reddit.com` (any `*.reddit.com`): `rp.gif`
+//! GETs and `/rp` POSTs with a JSON body; the current library hashes the conversion and
+//! transaction ids (SHA-256, hex).
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use super::params::{
-    host, host_is, ids_from, non_empty, number_or_string, parse_url, query_map, raw_strings,
+    flatten_json, host, host_is, ids_from, is_sha256_hex, json_body, non_empty, number_or_string,
+    parse_url, query_and_form, raw_strings,
 };
 use super::{Decoder, EventClass, Hit, Vendor, REDDIT};
 use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
@@ -58,11 +63,11 @@ impl Decoder for Reddit {
             }
             return Vec::new();
         }
-        if !host_is(host, "reddit.com") || path != "/rp.gif" {
+        if !host_is(host, "reddit.com") || !matches!(path, "/rp.gif" | "/rp") {
             return Vec::new();
         }
         // The pixel sends every key, empty when unset: treat empty as absent.
-        let map = query_map(&url);
+        let map = wire_map(&url, request);
         let base = non_empty(&map, "event");
         let custom =
             non_empty(&map, "m.customEventName").filter(|_| base.as_deref() == Some("Custom"));
@@ -83,14 +88,22 @@ impl Decoder for Reddit {
             hit.set("content_ids", ids_from(&products, "id"));
             hit.set("items", Some(products));
         }
-        hit.set(
-            "event_id",
-            non_empty(&map, "m.conversionId").map(Value::String),
-        );
-        hit.set(
-            "transaction_id",
-            non_empty(&map, "m.transactionId").map(Value::String),
-        );
+        // The current library sends both ids as the hex SHA-256 of the value the site passed;
+        // `hashed` names the params that came hashed so a rule can compare a plain value.
+        let mut hashed = Vec::new();
+        for (key, wire) in [
+            ("event_id", "m.conversionId"),
+            ("transaction_id", "m.transactionId"),
+        ] {
+            let value = non_empty(&map, wire);
+            if value.as_deref().is_some_and(is_sha256_hex) {
+                hashed.push(json!(key));
+            }
+            hit.set(key, value.map(Value::String));
+        }
+        if !hashed.is_empty() {
+            hit.set("hashed", Some(Value::Array(hashed)));
+        }
         let consent: serde_json::Map<String, Value> = ["opt_out", "dpm", "dpcc", "dprc"]
             .iter()
             .filter_map(|k| non_empty(&map, k).map(|v| (k.to_string(), json!(v))))
@@ -101,6 +114,28 @@ impl Decoder for Reddit {
         hit.raw = raw_strings(&map);
         vec![hit]
     }
+}
+
+/// The hit's keys: the query string (`rp.gif`, and `id`/`event` on a `/rp` post) merged with a
+/// JSON or form-encoded body (body wins). JSON bodies are read under the `rp.gif` key names,
+/// flat (`"m.conversionId"`) or nested (`{"m": {…}}` or `{"metadata": {…}}`).
+fn wire_map(url: &url::Url, request: &CapturedRequest) -> BTreeMap<String, String> {
+    let mut map = query_and_form(url, request);
+    if let Some(body @ Value::Object(_)) = json_body(request) {
+        for (key, value) in flatten_json(&body) {
+            let key = match key.strip_prefix("metadata.") {
+                Some(rest) => format!("m.{rest}"),
+                None => key,
+            };
+            let text = match value {
+                Value::Null => continue,
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            map.insert(key, text);
+        }
+    }
+    map
 }
 
 fn class_of(event: &str) -> EventClass {
@@ -195,6 +230,64 @@ mod tests {
         assert_eq!(hit.params["items"], json!("[not json"));
         assert!(!hit.params.contains_key("content_ids"));
         assert_eq!(hit.params["value"], json!("$10"));
+    }
+
+    /// `sha256("1001")` and `sha256("order-1001")`, hex, as the current library sends them.
+    const TID_1001: &str = "fe675fe7aaee830b6fed09b64e034f84dcbdaeb429d9cccd4ebb90e15af8dd71";
+    const CID_ORDER_1001: &str = "50ac93f41009bb5828fbeb9b39ca5129a5888ba493196a343d69c38b2df5a412";
+
+    #[test]
+    fn hashed_ids_are_decoded_and_marked_hashed() {
+        let url = format!("https://alb.reddit.com/rp.gif?ts=1764862391000&id=a2_abc123z&event=Purchase&m.itemCount=2&m.value=&m.valueDecimal=74.5&m.currency=EUR&m.transactionId={TID_1001}&m.customEventName=&m.products=&m.conversionId={CID_ORDER_1001}&uuid=0c7941b1-3509-45a8-9eb8-8a6ff0c50f65&aaid=&external_id=&idfa=&integration=reddit&partner=&partner_version=&opt_out=0&sh=1440&sw=2560&v=rdt_bdf78704&dpm=&dpcc=&dprc=&em=&pn=");
+        let hit = &decode(&url)[0];
+        assert_eq!(hit.class, EventClass::Purchase);
+        assert_eq!(hit.params["event_id"], json!(CID_ORDER_1001));
+        assert_eq!(hit.params["transaction_id"], json!(TID_1001));
+        assert_eq!(hit.params["hashed"], json!(["event_id", "transaction_id"]));
+        assert_eq!(hit.params["value"], json!(74.5));
+        let plain = &decode("https://alb.reddit.com/rp.gif?id=a2_x&event=Purchase&m.conversionId=order-1001&m.transactionId=1001")[0];
+        assert!(
+            !plain.params.contains_key("hashed"),
+            "plain ids (older library) are not marked"
+        );
+    }
+
+    #[test]
+    fn json_posts_to_rp_are_decoded() {
+        let post = |body: &str| {
+            let mut request = CapturedRequest::new(
+                "POST",
+                "https://alb.reddit.com/rp?id=a2_abc123z&event=Custom",
+                Some(body),
+            );
+            request.content_type = Some("application/json".into());
+            Reddit.decode(&request)
+        };
+        let nested = format!(r#"{{"ts":1764862391000,"id":"a2_abc123z","event":"Custom","m":{{"customEventName":"QuizDone","itemCount":1,"valueDecimal":5.5,"currency":"EUR","conversionId":"{CID_ORDER_1001}","transactionId":"","products":[{{"id":"SKU-1","name":"Blue Mug"}}]}},"uuid":"0c7941b1-3509-45a8-9eb8-8a6ff0c50f65","integration":"reddit","opt_out":0,"v":"rdt_bdf78704"}}"#);
+        let hits = post(&nested);
+        assert_eq!(hits.len(), 1);
+        let hit = &hits[0];
+        assert_eq!(hit.account.as_deref(), Some("a2_abc123z"));
+        assert_eq!(hit.event.as_deref(), Some("QuizDone"));
+        assert_eq!(hit.params["value"], json!(5.5));
+        assert_eq!(hit.params["currency"], json!("EUR"));
+        assert_eq!(hit.params["num_items"], json!(1.0));
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1"]));
+        assert_eq!(hit.params["event_id"], json!(CID_ORDER_1001));
+        assert_eq!(hit.params["hashed"], json!(["event_id"]));
+        assert!(!hit.params.contains_key("transaction_id"));
+        assert_eq!(hit.params["consent"], json!({"opt_out": "0"}));
+
+        let flat = format!(r#"{{"event":"Purchase","m.valueDecimal":"74.5","m.currency":"EUR","m.transactionId":"{TID_1001}"}}"#);
+        let hit = &post(&flat)[0];
+        assert_eq!(hit.event.as_deref(), Some("Purchase"), "the body wins");
+        assert_eq!(hit.account.as_deref(), Some("a2_abc123z"), "id from the query");
+        assert_eq!(hit.params["transaction_id"], json!(TID_1001));
+        assert_eq!(hit.params["hashed"], json!(["transaction_id"]));
+        let metadata = post(r#"{"event":"AddToCart","metadata":{"itemCount":2,"value":"19.9"}}"#);
+        assert_eq!(metadata[0].params["num_items"], json!(2.0));
+        assert_eq!(metadata[0].class, EventClass::AddToCart);
+        assert!(decode("https://alb.reddit.com/rpx?id=a2_x&event=PageVisit").is_empty());
     }
 
     #[test]
