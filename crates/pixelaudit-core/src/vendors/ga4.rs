@@ -64,6 +64,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: Some(super::GTM),
+    aliases: &[],
 };
 
 impl Decoder for Ga4 {

@@ -32,6 +32,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: Some(super::GTM),
+    aliases: &[],
 };
 
 /// Where a request went, once its endpoint is recognised.

@@ -47,6 +47,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: None,
+    // The current library sends `ttq.track('CompletePayment')` as `Purchase`.
+    aliases: &[("CompletePayment", "Purchase")],
 };
 
 const LOADER_PATHS: [&str; 2] = ["/i18n/pixel/events.js", "/i18n/pixel/sdk.js"];
