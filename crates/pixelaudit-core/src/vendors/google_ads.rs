@@ -1,4 +1,6 @@
-//! Google Ads: conversion and remarketing hits, with their mirror endpoints folded by conversion.
+//! Google Ads: conversion and remarketing hits, with their mirror endpoints folded by conversion,
+//! on Google's hosts and through the Google tag gateway / a first-party server-side path
+//! (`<store>/<path>/g/d/ccm/conversion/<id>/`).
 
 use std::collections::BTreeMap;
 
@@ -66,21 +68,43 @@ impl Decoder for GoogleAds {
             return Vec::new();
         };
         let map = query_and_form(&url, request);
-        let ids: Vec<String> = match endpoint.id {
-            Some(id) => account(id).into_iter().collect(),
-            // ccm/collect names its destinations in `tid` or `tids` (`AW-1~AW-2`); GA4 ones are not ours.
-            None => ["tid", "tids"]
-                .iter()
-                .filter_map(|k| map.get(*k))
-                .flat_map(|v| v.split('~'))
-                .filter(|id| id.starts_with("AW-"))
-                .filter_map(account)
-                .collect(),
+        let ids: Vec<Option<String>> = match endpoint.id {
+            Some(id) => account(id).map(Some).into_iter().collect(),
+            None => collect_destinations(&map),
         };
         ids.into_iter()
             .map(|account| event_hit(account, &map, endpoint.mirror))
             .collect()
     }
+}
+
+/// The destinations of a `ccm/collect` hit: `tid` or `tids` (`AW-1~AW-2`), Google Ads ones only
+/// (GA4 ones are not ours). With no `tid` at all the hit is still an Ads hit, for an account the
+/// URL does not name.
+fn collect_destinations(map: &BTreeMap<String, String>) -> Vec<Option<String>> {
+    let named: Vec<&str> = ["tid", "tids"]
+        .iter()
+        .filter_map(|k| map.get(*k))
+        .flat_map(|v| v.split('~'))
+        .filter(|id| !id.is_empty())
+        .collect();
+    if named.is_empty() {
+        return vec![None];
+    }
+    named
+        .into_iter()
+        .filter(|id| id.starts_with("AW-"))
+        .filter_map(account)
+        .map(Some)
+        .collect()
+}
+
+/// The numeric conversion id of a `…/ccm/conversion/<id>/` path on any host: the tag gateway
+/// and server-side set-ups forward it under a path prefix (`/g/d/`, `/as/d/`, `/gs/`, …).
+fn gateway_conversion_id(path: &str) -> Option<&str> {
+    let (_, rest) = path.rsplit_once("/ccm/conversion/")?;
+    let id = rest.strip_suffix('/').unwrap_or(rest);
+    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
 }
 
 /// Recognises the conversion / remarketing endpoints and their mirrors.
@@ -109,10 +133,12 @@ fn endpoint<'a>(host: &str, path: &'a str) -> Option<Endpoint<'a>> {
         }
         let id = segment("/pagead/1p-conversion/")
             .or_else(|| segment("/pagead/1p-user-list/"))
-            .or_else(|| segment("/rmkt/collect/"))?;
+            .or_else(|| segment("/rmkt/collect/"))
+            .or_else(|| segment("/ccm/conversion/"))?;
         (id, true)
     } else {
-        return None;
+        // The consent-mode conversion mirror, forwarded through the store's own host.
+        (gateway_conversion_id(path)?, true)
     };
     Some(Endpoint {
         id: Some(id),
@@ -150,7 +176,7 @@ fn data_map(raw: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn event_hit(account: String, map: &BTreeMap<String, String>, mirror: bool) -> Hit {
+fn event_hit(account: Option<String>, map: &BTreeMap<String, String>, mirror: bool) -> Hit {
     let data = map.get("data").map(|d| data_map(d)).unwrap_or_default();
     let lookup = |keys: &[&str]| -> Option<String> {
         keys.iter()
@@ -173,12 +199,8 @@ fn event_hit(account: String, map: &BTreeMap<String, String>, mirror: bool) -> H
     let purchase_like = value.is_some()
         || transaction_id.is_some()
         || map.get("bttype").is_some_and(|t| t == "purchase");
-    let mut hit = Hit::event(
-        GOOGLE_ADS,
-        Some(account.clone()),
-        Some(event.clone()),
-    )
-    .with_class(class_of(&event, purchase_like));
+    let mut hit = Hit::event(GOOGLE_ADS, account, Some(event.clone()))
+        .with_class(class_of(&event, purchase_like));
     hit.set("value", value.map(|v| number_or_string(&v)));
     hit.set(
         "currency",
@@ -197,7 +219,9 @@ fn event_hit(account: String, map: &BTreeMap<String, String>, mirror: bool) -> H
     );
     hit.set("consent", google_consent(map));
     // The endpoints of one conversion disagree on the event (`td/rul` drops `data=`), so a
-    // labelled hit folds as "conversion": label + order id already name the conversion.
+    // labelled hit folds as "conversion": label + order id already name the conversion. The
+    // account is not in the key: folding matches it, and lets an account-less `ccm/collect`
+    // fold into the account's hit.
     let fold_event = if label.is_some() {
         "conversion"
     } else if event == "gtag.config" {
@@ -206,7 +230,7 @@ fn event_hit(account: String, map: &BTreeMap<String, String>, mirror: bool) -> H
         event.as_str()
     };
     hit.fold_key = Some(format!(
-        "{account}|{}|{fold_event}|{}",
+        "{}|{fold_event}|{}",
         label.unwrap_or_default(),
         transaction_id.unwrap_or_default()
     ));
@@ -266,7 +290,8 @@ mod tests {
         assert!(!hit.mirror);
         assert_eq!(
             hit.fold_key.as_deref(),
-            Some("AW-10862264272|_FJrCMev-7EDEND_w7so|conversion|1001")
+            Some("_FJrCMev-7EDEND_w7so|conversion|1001"),
+            "the account is matched by folding, not by the key"
         );
     }
 
@@ -362,7 +387,109 @@ mod tests {
             .all(|h| h.mirror && h.class == EventClass::AddToCart));
         assert_eq!(hits[0].params["page_url"], json!("https://shop.test/"));
         assert!(decode("https://www.google.com/ccm/collect?en=page_view&tid=G-ABC").is_empty());
-        assert!(decode("https://www.google.com/ccm/collect?en=page_view").is_empty());
+        assert!(decode("https://www.google.com/ccm/collect?en=page_view&tids=G-ABC~G-DEF").is_empty());
+    }
+
+    #[test]
+    fn ccm_collect_without_a_tid_is_kept_without_an_account() {
+        // As the current Google tag sends it: no `tid`, the destination is not in the URL.
+        let url = "https://www.google.com/ccm/collect?rcb=6&frm=0&ae=g&auid=1384665868.1780983474&dt=Shop&en=page_view&dl=https%3A%2F%2Fshop.test%2F&scrsrc=www.googletagmanager.com&rnd=871891771.1781257503&navt=n&npa=0&gtm=45He66a1v857968348za200&gcs=G111&gcd=13r3r3r3r5l1&dma=0&tag_exp=1&tft=1781257503&tfd=1360";
+        let hits = decode(url);
+        assert_eq!(hits.len(), 1);
+        let hit = &hits[0];
+        assert_eq!(hit.vendor, GOOGLE_ADS);
+        assert_eq!(hit.account, None);
+        assert_eq!(hit.event.as_deref(), Some("page_view"));
+        assert_eq!(hit.class, EventClass::PageView);
+        assert!(hit.mirror);
+        assert_eq!(hit.params["page_url"], json!("https://shop.test/"));
+        assert_eq!(hit.params["consent"]["ad_storage"], json!("granted"));
+        // It folds into the account's remarketing hit, before or after it.
+        let remarketing = get("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?random=1&cv=11&data=event%3Dgtag.config&url=https%3A%2F%2Fshop.test%2F");
+        for requests in [
+            vec![remarketing.clone(), get(url)],
+            vec![get(url), remarketing.clone()],
+        ] {
+            let hits = decode_requests(&requests);
+            assert_eq!(hits.len(), 1, "{hits:?}");
+            assert_eq!(hits[0].hit.account.as_deref(), Some("AW-1111111"));
+            assert!(!hits[0].hit.mirror);
+        }
+    }
+
+    #[test]
+    fn mirrors_of_two_accounts_do_not_fold_into_each_other() {
+        let q = "random=1&cv=11&data=event%3Dgtag.config&url=https%3A%2F%2Fshop.test%2F";
+        let requests = vec![
+            get(&format!("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?{q}")),
+            get(&format!("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/2222222/?{q}")),
+            get(&format!("https://www.google.com/rmkt/collect/2222222/?{q}")),
+            get(&format!("https://www.google.com/rmkt/collect/1111111/?{q}")),
+        ];
+        let hits = decode_requests(&requests);
+        let folded: Vec<_> = hits
+            .iter()
+            .map(|h| (h.hit.account.clone().unwrap(), h.mirrors.clone()))
+            .collect();
+        assert_eq!(
+            folded,
+            vec![
+                ("AW-1111111".to_string(), vec![3]),
+                ("AW-2222222".to_string(), vec![2])
+            ]
+        );
+    }
+
+    #[test]
+    fn ccm_conversion_on_google_and_through_the_tag_gateway() {
+        let q = "random=1748574296354&cv=11&fst=1748574296354&en=conversion&gtm=45be55s2v9117590405za200&gcs=G111&gcd=13v3v3v3v5l1&dma=0&url=https%3A%2F%2Fshop.example%2Fcheckouts%2Fthank-you&label=_FJrCMev-7EDEND_w7so&value=59.90&currency_code=EUR&oid=1001&npa=0&pscdl=noapi&auid=647848301.1748574296";
+        for url in [
+            format!("https://www.google.com/ccm/conversion/10862264272/?{q}"),
+            format!("https://www.googleadservices.com/ccm/conversion/10862264272/?{q}"),
+            format!("https://shop.example/metrics/g/d/ccm/conversion/10862264272/?{q}"),
+            format!("https://shop.example/pntd/as/d/ccm/conversion/10862264272/?{q}"),
+            format!("https://sgtm.shop.example/gs/ccm/conversion/10862264272?{q}"),
+        ] {
+            let hits = decode(&url);
+            assert_eq!(hits.len(), 1, "{url}");
+            let hit = &hits[0];
+            assert_eq!(hit.account.as_deref(), Some("AW-10862264272"), "{url}");
+            assert_eq!(hit.event.as_deref(), Some("conversion"), "{url}");
+            assert_eq!(hit.class, EventClass::Purchase, "{url}");
+            assert_eq!(hit.params["value"], json!(59.9), "{url}");
+            assert_eq!(hit.params["transaction_id"], json!("1001"), "{url}");
+            assert!(hit.mirror, "{url}");
+        }
+        // The gateway copy folds into the conversion sent to Google, either way round.
+        let main = get(&format!(
+            "https://www.googleadservices.com/pagead/conversion/10862264272/?{q}&data=event%3Dconversion"
+        ));
+        let gateway = get(&format!(
+            "https://shop.example/metrics/g/d/ccm/conversion/10862264272/?{q}"
+        ));
+        for requests in [
+            vec![main.clone(), gateway.clone()],
+            vec![gateway.clone(), main.clone()],
+        ] {
+            let hits = decode_requests(&requests);
+            assert_eq!(hits.len(), 1, "{hits:?}");
+            assert!(!hits[0].hit.mirror);
+        }
+    }
+
+    #[test]
+    fn first_party_paths_need_the_conversion_shape() {
+        for url in [
+            "https://shop.example/metrics/g/d/ccm/conversion/AW-123/?label=x",
+            "https://shop.example/metrics/g/d/ccm/conversion/12a3/?label=x",
+            "https://shop.example/metrics/g/d/ccm/conversion//?label=x",
+            "https://shop.example/metrics/g/d/ccm/conversion/123/extra?label=x",
+            "https://shop.example/ccm/collect?en=page_view",
+            "https://shop.example/pagead/conversion/123/?label=x",
+            "https://shop.example/api/conversion/123/?label=x",
+        ] {
+            assert!(decode(url).is_empty(), "{url}");
+        }
     }
 
     #[test]
