@@ -168,15 +168,107 @@ fn account(id: &str) -> Option<String> {
         .then(|| format!("AW-{bare}"))
 }
 
-/// The `data=` parameter: `event=purchase;key=value;…`.
+/// The `data=` parameter: `event=purchase;key=value;…`, lists as `a,b`, with `,` `;` `=` inside
+/// a value escaped by a backslash. Values stay escaped here; [`unescape`] them to read one.
+fn data_entries(raw: &str) -> Vec<(String, &str)> {
+    split_unescaped(raw, ';')
+        .into_iter()
+        .filter_map(|pair| {
+            let at = split_unescaped(pair, '=').first()?.len();
+            let value = pair.get(at + 1..)?;
+            Some((unescape(&pair[..at]), value))
+        })
+        .collect()
+}
+
 fn data_map(raw: &str) -> BTreeMap<String, String> {
-    raw.split(';')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+    data_entries(raw)
+        .into_iter()
+        .map(|(k, v)| (k, unescape(v)))
+        .collect()
+}
+
+/// Splits at each `sep` not escaped by a backslash; the pieces keep their escapes.
+fn split_unescaped(s: &str, sep: char) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut escaped) = (0, false);
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == sep {
+            pieces.push(&s[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    pieces.push(&s[start..]);
+    pieces
+}
+
+/// Drops the backslash of each escaped character.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next().unwrap_or(c) } else { c });
+    }
+    out
+}
+
+/// The item ids of a hit, in the forms gtag.js sends them: the legacy `ecomm_prodid` custom
+/// parameter; remarketing `items`, grouped by business vertical into the `data=` list `id=a,b`;
+/// or a conversion's cart data, `item=(price*quantity*id*start*end)(…)`.
+fn content_ids(
+    map: &BTreeMap<String, String>,
+    data: &BTreeMap<String, String>,
+    raw_data: &[(String, &str)],
+) -> Option<Value> {
+    if let Some(ids) = non_empty(map, "ecomm_prodid").or_else(|| non_empty(data, "ecomm_prodid")) {
+        return Some(list_value(&ids));
+    }
+    let remarketing: Vec<Value> = raw_data
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .flat_map(|(_, v)| split_unescaped(v, ','))
+        .map(unescape)
+        .filter(|id| !id.trim().is_empty())
+        .map(Value::String)
+        .collect();
+    if !remarketing.is_empty() {
+        return Some(Value::Array(remarketing));
+    }
+    let cart: Vec<Value> = cart_items(map)
+        .iter()
+        .filter_map(|item| item.get("id").cloned())
+        .collect();
+    (!cart.is_empty()).then_some(Value::Array(cart))
+}
+
+/// A conversion's cart data (`item=(19.95*2*SKU-1**)(20*1*SKU-2**)`) as item objects.
+fn cart_items(map: &BTreeMap<String, String>) -> Vec<Value> {
+    let Some(raw) = map.get("item") else {
+        return Vec::new();
+    };
+    raw.split(')')
+        .filter_map(|group| group.trim().strip_prefix('('))
+        .filter_map(|fields| {
+            let fields: Vec<&str> = fields.split('*').collect();
+            let id = fields.get(2).filter(|id| !id.is_empty())?;
+            let mut item = serde_json::Map::new();
+            item.insert("id".to_string(), json!(id));
+            for (key, index) in [("price", 0), ("quantity", 1)] {
+                if let Some(v) = fields.get(index).filter(|v| !v.is_empty()) {
+                    item.insert(key.to_string(), number_or_string(v));
+                }
+            }
+            Some(Value::Object(item))
+        })
         .collect()
 }
 
 fn event_hit(account: Option<String>, map: &BTreeMap<String, String>, mirror: bool) -> Hit {
+    let raw_data = map.get("data").map(|d| data_entries(d)).unwrap_or_default();
     let data = map.get("data").map(|d| data_map(d)).unwrap_or_default();
     let lookup = |keys: &[&str]| -> Option<String> {
         keys.iter()
@@ -207,10 +299,11 @@ fn event_hit(account: Option<String>, map: &BTreeMap<String, String>, mirror: bo
         lookup(&["currency_code", "currency"]).map(Value::String),
     );
     hit.set("transaction_id", transaction_id.clone().map(Value::String));
-    hit.set(
-        "content_ids",
-        lookup(&["ecomm_prodid"]).map(|ids| list_value(&ids)),
-    );
+    hit.set("content_ids", content_ids(map, &data, &raw_data));
+    let cart = cart_items(map);
+    if !cart.is_empty() {
+        hit.set("items", Some(Value::Array(cart)));
+    }
     hit.set(
         "page_url",
         non_empty(map, "url")
@@ -375,6 +468,54 @@ mod tests {
         assert_eq!(hit.params["transaction_id"], json!("T-9"));
         assert_eq!(hit.params["content_ids"], json!(["SKU-1", "SKU-2"]));
         assert_eq!(hit.raw["data.allow_custom_scripts"], json!("true"));
+    }
+
+    #[test]
+    fn remarketing_items_fill_content_ids() {
+        // gtag('event', 'view_item', {send_to: 'AW-…', value, items: [{id, google_business_vertical}]}):
+        // the items' ids go into `data=` as one list per business vertical.
+        let hits = decode("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?random=1556397983526&cv=11&fst=1556397983526&num=1&bg=ffffff&guid=ON&async=1&gtm=45be55s2&gcd=13r3r3r3r5l1&dma=0&data=event%3Dview_item%3Bvalue%3D19.95%3Bgoogle_business_vertical%3Dretail%3Bid%3DSKU-1%2CSKU-2&frm=0&url=https%3A%2F%2Fshop.test%2Fproducts%2Fmug&tiba=Mug&rfmt=3&fmt=4");
+        let hit = &hits[0];
+        assert_eq!(hit.event.as_deref(), Some("view_item"));
+        assert_eq!(hit.class, EventClass::ViewContent);
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert_eq!(hit.params["value"], json!(19.95));
+        assert_eq!(hit.raw["data.google_business_vertical"], json!("retail"));
+        // Separators inside an id are escaped with a backslash.
+        let hits = decode("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?random=1&data=event%3Dadd_to_cart%3Bgoogle_business_vertical%3Dretail%3Bid%3DSKU%5C%2C1%2CSKU%5C%3B2%2CSKU%5C%3D3");
+        assert_eq!(
+            hits[0].params["content_ids"],
+            json!(["SKU,1", "SKU;2", "SKU=3"])
+        );
+        assert_eq!(hits[0].class, EventClass::AddToCart);
+    }
+
+    #[test]
+    fn conversion_cart_data_fills_content_ids_and_items() {
+        let url = format!(
+            "https://www.googleadservices.com/pagead/conversion/10862264272/?{CONVERSION_QUERY}&data=event%3Dconversion&mid=123456789&fcntr=DE&flng=de&dscnt=0&bttype=purchase&item=(19.95*2*SKU-1**)(20*1*SKU-2**)&fmt=3"
+        );
+        let hit = &decode(&url)[0];
+        assert_eq!(hit.class, EventClass::Purchase);
+        assert_eq!(hit.params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert_eq!(
+            hit.params["items"],
+            json!([{"id": "SKU-1", "price": 19.95, "quantity": 2.0},
+                   {"id": "SKU-2", "price": 20.0, "quantity": 1.0}])
+        );
+        // The legacy custom parameter still wins when both are sent.
+        let both = decode(&url.replace(
+            "data=event%3Dconversion",
+            "data=event%3Dconversion%3Becomm_prodid%3DSKU-9",
+        ));
+        assert_eq!(both[0].params["content_ids"], json!(["SKU-9"]));
+        // Cart data without ids names no items.
+        let odd = decode(&url.replace(
+            "item=(19.95*2*SKU-1**)(20*1*SKU-2**)",
+            "item=(1*1***)garbage(",
+        ));
+        assert!(!odd[0].params.contains_key("content_ids"));
+        assert!(!odd[0].params.contains_key("items"));
     }
 
     #[test]
