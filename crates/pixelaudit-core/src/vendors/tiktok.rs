@@ -200,6 +200,20 @@ mod tests {
     }
 
     #[test]
+    fn current_library_sends_complete_payment_as_purchase() {
+        // `ttq.track('CompletePayment', …, {event_id})` from the current events.js + main bundle.
+        let body = PURCHASE.replace(r#""event":"CompletePayment""#, r#""event":"Purchase""#);
+        let hits = post("https://analytics.tiktok.com/api/v2/pixel", &body);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].event.as_deref(), Some("Purchase"));
+        assert_eq!(hits[0].class, EventClass::Purchase);
+        assert_eq!(hits[0].params["event_id"], json!("order-1001"));
+        assert_eq!(hits[0].params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert!(PROFILE.same_event("CompletePayment", "Purchase"));
+        assert!(!PROFILE.same_event("PlaceAnOrder", "Purchase"));
+    }
+
+    #[test]
     fn page_view_and_string_value() {
         let hits = post(
             "https://analytics.tiktok.com/api/v2/pixel",
