@@ -132,5 +132,19 @@ mod tests {
             "https://www.facebook.com/tr",
             "https://demo-store.test/"
         ));
+        // Google tag gateway / server-side paths on the store's host are first-party; Google's
+        // own consent-mode endpoints are not.
+        assert!(same_site(
+            "https://www.shop.co.uk/metrics/g/d/ccm/conversion/123/?label=x",
+            "https://shop.co.uk/checkouts/thank-you"
+        ));
+        assert!(same_site(
+            "https://shop.co.uk/metrics/g/collect?v=2&tid=G-X&en=page_view",
+            "https://www.shop.co.uk/"
+        ));
+        assert!(!same_site(
+            "https://www.google.com/ccm/collect?en=page_view",
+            "https://www.shop.co.uk/"
+        ));
     }
 }

@@ -16,11 +16,15 @@ use crate::model::CapturedRequest;
 use crate::model::{DecodedHit, Hit, HitKind};
 use crate::vendors::decode_requests;
 
-/// True when `hit` is the vendor event `spec` expects (any account).
+/// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
+/// the vendor's aliases for it.
 pub fn matches_expectation(spec: &ExpectSpec, hit: &Hit) -> bool {
     hit.kind == HitKind::Event
         && hit.vendor == spec.vendor
-        && hit.event.as_deref() == Some(spec.event.as_str())
+        && hit
+            .event
+            .as_deref()
+            .is_some_and(|event| spec.vendor.profile().same_event(event, &spec.event))
 }
 
 fn right_account(spec: &ExpectSpec, hit: &Hit) -> bool {
@@ -402,7 +406,7 @@ mod tests {
     use crate::checks::Context;
     use crate::config::{Checks, Count};
     use crate::model::Scenario;
-    use crate::vendors::META;
+    use crate::vendors::{META, TIKTOK};
     use std::time::Duration;
 
     fn spec(event: &str, params: Vec<(&str, ParamRule)>) -> ExpectSpec {
@@ -655,6 +659,50 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "a plain id is compared exactly: {f:?}");
         assert!(!f[0].1.contains("hashed"), "{}", f[0].1);
+    }
+
+    #[test]
+    fn a_vendor_alias_meets_the_expectation_for_the_other_name() {
+        // TikTok's current library sends `ttq.track('CompletePayment')` as `Purchase`.
+        let codes = |expected: &str, sent: &str| -> Vec<&'static str> {
+            let mut s = spec(expected, vec![]);
+            s.vendor = TIKTOK;
+            s.accounts = vec!["C1".into()];
+            let body = format!(
+                r#"{{"event":"{sent}","event_id":"order-1001","message_id":"m1","context":{{"pixel":{{"code":"C1"}},"page":{{"url":"https://shop.test/thank-you"}}}},"properties":{{"value":59.9,"currency":"EUR","content_type":"product","content_ids":["SKU-1"]}}}}"#
+            );
+            let requests = vec![
+                document(),
+                ok(
+                    "POST",
+                    "https://analytics.tiktok.com/api/v2/pixel",
+                    Some(&body),
+                ),
+            ];
+            let checks = Checks {
+                expect: vec![s],
+                forbid: vec![],
+            };
+            let mut context = Context::generic();
+            context.checks = &checks;
+            run_with(&requests, context)
+                .into_iter()
+                .map(|f| f.code.as_str())
+                .collect()
+        };
+        for (expected, sent) in [
+            ("CompletePayment", "Purchase"),
+            ("Purchase", "CompletePayment"),
+            ("Purchase", "Purchase"),
+        ] {
+            assert_eq!(
+                codes(expected, sent),
+                Vec::<&str>::new(),
+                "{expected} <- {sent}"
+            );
+        }
+        // Only the declared pair: another purchase-class event is not the expected one.
+        assert_eq!(codes("CompletePayment", "PlaceAnOrder"), vec!["not_fired"]);
     }
 
     #[test]

@@ -489,9 +489,9 @@ impl Validator<'_> {
     /// Event names are free (custom events exist), but a near miss of a standard name is a typo.
     fn event(&self, vendor: Vendor, name: &Spanned<String>) -> Result<String, ConfigError> {
         let event = name.get_ref();
-        let known = vendor.profile().events;
-        if !known.contains(&event.as_str()) {
-            let hint = did_you_mean(event, known.iter().copied());
+        let profile = vendor.profile();
+        if !profile.known_events().any(|known| known == event) {
+            let hint = did_you_mean(event, profile.known_events());
             if !hint.is_empty() {
                 return Err(self.err(
                     Some(name.span()),

@@ -41,6 +41,31 @@ pub struct VendorProfile {
     /// The loader whose blocking also removes this vendor's hits, besides its own loader (the
     /// Google tag / GTM container for GA4 and Google Ads), for the ad-block cascade.
     pub loaded_by: Option<Vendor>,
+    /// Standard events the vendor's library sends under another name: each pair names one
+    /// event, so an expectation for either name matches a hit with either (TikTok sends
+    /// `CompletePayment` as `Purchase`), and both names are known events in site configs.
+    pub aliases: &'static [(&'static str, &'static str)],
+}
+
+impl VendorProfile {
+    /// True when `a` and `b` name the same event of this vendor: equal, or an alias pair.
+    pub fn same_event(&self, a: &str, b: &str) -> bool {
+        a == b
+            || self
+                .aliases
+                .iter()
+                .any(|&(x, y)| (x == a && y == b) || (x == b && y == a))
+    }
+
+    /// The standard event names and their aliases, for config validation ("did you mean").
+    pub fn known_events(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let aliased = self
+            .aliases
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .filter(|name| !self.events.contains(name));
+        self.events.iter().copied().chain(aliased)
+    }
 }
 
 /// Which of a vendor's events repeat by design within one page load.
@@ -160,5 +185,57 @@ impl fmt::Display for Vendor {
 impl Serialize for Vendor {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoDecoder;
+
+    impl Decoder for NoDecoder {
+        fn vendor(&self) -> Vendor {
+            unreachable!("the test profile is never registered")
+        }
+
+        fn decode(&self, _: &CapturedRequest) -> Vec<Hit> {
+            Vec::new()
+        }
+    }
+
+    static PROFILE: VendorProfile = VendorProfile {
+        name: "test",
+        display: "Test",
+        decoder: &NoDecoder,
+        events: &["Pageview", "Purchase"],
+        repeats: Repeats::Events(&[]),
+        params: ParamFacts {
+            checked: true,
+            currency: true,
+            transaction_id: false,
+            conversion_event_id: None,
+        },
+        consent: ConsentFacts {
+            cookieless_when_denied: None,
+            exempt_by_default: false,
+        },
+        loaded_by: None,
+        aliases: &[("CompletePayment", "Purchase")],
+    };
+
+    #[test]
+    fn aliases_name_one_event_both_ways() {
+        assert!(PROFILE.same_event("Purchase", "Purchase"));
+        assert!(PROFILE.same_event("CompletePayment", "Purchase"));
+        assert!(PROFILE.same_event("Purchase", "CompletePayment"));
+        assert!(!PROFILE.same_event("Pageview", "Purchase"));
+        assert!(!PROFILE.same_event("CompletePayment", "Pageview"));
+    }
+
+    #[test]
+    fn an_alias_is_a_known_event() {
+        let known: Vec<&str> = PROFILE.known_events().collect();
+        assert_eq!(known, vec!["Pageview", "Purchase", "CompletePayment"]);
     }
 }

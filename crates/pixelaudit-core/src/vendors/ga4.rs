@@ -64,6 +64,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: Some(super::GTM),
+    aliases: &[],
 };
 
 impl Decoder for Ga4 {
@@ -106,14 +107,22 @@ impl Decoder for Ga4 {
 }
 
 /// One event's hit from its merged (request + event line) parameters.
+///
+/// The GA4 shape is what makes a `/g/collect` request on any host (the Google tag gateway, a
+/// server-side container on the store's domain) GA4's: `v=2`, an event (`en`), and a `G-`
+/// measurement id when there is a `tid` at all. A hit without a `tid` is still GA4's, for an
+/// unknown stream (`account: None`); a non-`G-` `tid` is another tool's look-alike.
 fn event_hit(map: BTreeMap<String, String>) -> Option<Hit> {
-    let tid = non_empty(&map, "tid").filter(|tid| tid.starts_with("G-"))?;
     if map.get("v").map(String::as_str) != Some("2") {
         return None;
     }
     let event = non_empty(&map, "en")?;
-    let mut hit =
-        Hit::event(GA4, Some(tid), Some(event.clone())).with_class(class_of(&event));
+    let tid = match non_empty(&map, "tid") {
+        Some(tid) if tid.starts_with("G-") => Some(tid),
+        Some(_) => return None,
+        None => None,
+    };
+    let mut hit = Hit::event(GA4, tid, Some(event.clone())).with_class(class_of(&event));
     // `epn.` params were pushed as numbers; a value in `ep.value` was pushed as a string.
     let value = match map.get("epn.value") {
         Some(v) => Some(number_or_string(v)),
@@ -342,6 +351,74 @@ mod tests {
             .len()
                 == 1
         );
+    }
+
+    #[test]
+    fn tag_gateway_and_first_party_paths_are_decoded() {
+        // The Google tag gateway (or a server-side container) on the store's own host, under a
+        // measurement path: the same request gtag.js sends to Google, batched body included.
+        let url = format!("https://shop.example/metrics/g/collect?{SHARED}");
+        let body = "en=purchase&_et=12&ep.transaction_id=1001&epn.value=59.9&cu=EUR&pr1=idSKU-1~nmBlue%20Mug~pr19.95~qt2\r\nen=user_engagement&_et=900";
+        let hits = decode("POST", &url, Some(body));
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0].account.as_deref(), Some("G-ABC123XYZ"));
+        assert_eq!(hits[0].class, EventClass::Purchase);
+        assert_eq!(hits[0].params["transaction_id"], json!("1001"));
+        assert_eq!(hits[0].params["content_ids"], json!(["SKU-1"]));
+        assert_eq!(hits[0].params["consent"]["ad_storage"], json!("granted"));
+        for url in [
+            "https://www.shop.example/gtg/g/collect?v=2&tid=G-ABC123XYZ&gtm=45je5580v9&_p=1&cid=1.2&en=page_view&dl=https%3A%2F%2Fwww.shop.example%2F",
+            "https://sgtm.shop.example/data/g/collect/?v=2&tid=G-ABC123XYZ&en=page_view",
+        ] {
+            let hits = decode("POST", url, Some(""));
+            assert_eq!(hits.len(), 1, "{url}");
+            assert_eq!(hits[0].account.as_deref(), Some("G-ABC123XYZ"), "{url}");
+            assert_eq!(hits[0].class, EventClass::PageView, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_hit_without_a_measurement_id_is_kept_without_an_account() {
+        let hits = decode(
+            "POST",
+            "https://shop.example/metrics/g/collect?v=2&en=page_view&dl=https%3A%2F%2Fshop.example%2F",
+            Some(""),
+        );
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].vendor, GA4);
+        assert_eq!(hits[0].account, None);
+        assert_eq!(hits[0].event.as_deref(), Some("page_view"));
+        assert_eq!(hits[0].params["page_url"], json!("https://shop.example/"));
+        // Batched lines without a tid anywhere: one account-less hit per event.
+        let hits = decode(
+            "POST",
+            "https://shop.example/metrics/g/collect?v=2&cid=1.2",
+            Some("en=view_item&pr1=idSKU-1\nen=add_to_cart&pr1=idSKU-1"),
+        );
+        let events: Vec<_> = hits.iter().map(|h| (h.account.clone(), h.class)).collect();
+        assert_eq!(
+            events,
+            vec![(None, EventClass::ViewContent), (None, EventClass::AddToCart)]
+        );
+    }
+
+    #[test]
+    fn other_collect_requests_on_first_party_hosts_are_not_ga4() {
+        for url in [
+            // Not the GA4 query shape: no protocol version, another version, no event.
+            "https://shop.example/metrics/g/collect?tid=G-ABC123XYZ&en=page_view",
+            "https://shop.example/metrics/g/collect?v=1&tid=G-ABC123XYZ&en=page_view",
+            "https://shop.example/metrics/g/collect?v=2&tid=G-ABC123XYZ",
+            "https://shop.example/metrics/g/collect?v=2",
+            // Another tool's ids, and `/collect` paths that are not `/g/collect`.
+            "https://shop.example/metrics/g/collect?v=2&tid=UA-1-1&en=page_view",
+            "https://shop.example/metrics/g/collect?v=2&tid=ABC&en=page_view",
+            "https://shop.example/collect?v=2&tid=G-ABC123XYZ&en=page_view",
+            "https://api.example.com/v1/collect?v=2&en=page_view",
+            "https://shop.example/g/collect/extra?v=2&tid=G-ABC123XYZ&en=page_view",
+        ] {
+            assert!(decode("POST", url, Some("")).is_empty(), "{url}");
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: None,
+    aliases: &[],
 };
 
 /// Tag id prefixes a first-party `gtag/js` load must carry to be recognised as Google's.

@@ -44,6 +44,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: None,
+    aliases: &[],
 };
 
 /// Base64 as legacy `data=` params come: padded or not, trailing bits tolerated.

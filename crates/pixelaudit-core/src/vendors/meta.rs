@@ -49,6 +49,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: None,
+    aliases: &[],
 };
 
 const MIRROR_PATH: &str = "/privacy_sandbox/pixel/register/trigger";

@@ -101,15 +101,23 @@ pub fn decode_requests(requests: &[CapturedRequest]) -> Vec<DecodedHit> {
     out
 }
 
-/// Where `hit` folds into: an earlier hit of the same vendor and fold key, when one of the two
-/// is a mirror. Two main-endpoint hits with the same key stay separate (that is a duplicate).
+/// Where `hit` folds into: an earlier hit of the same vendor, account and fold key, when one of
+/// the two is a mirror. Two main-endpoint hits with the same key stay separate (that is a
+/// duplicate).
 fn fold_target(existing: &[DecodedHit], hit: &Hit) -> Option<usize> {
     let key = hit.fold_key.as_ref()?;
     existing.iter().position(|d| {
         d.hit.vendor == hit.vendor
             && d.hit.fold_key.as_ref() == Some(key)
             && (hit.mirror || d.hit.mirror)
+            && same_account(&d.hit, hit)
     })
+}
+
+/// The same account, or a mirror that names none (Google's `ccm/collect` often carries no
+/// `tid`): it repeats whichever account's event has its key.
+fn same_account(a: &Hit, b: &Hit) -> bool {
+    a.account == b.account || (a.mirror && a.account.is_none()) || (b.mirror && b.account.is_none())
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: None,
+    aliases: &[],
 };
 
 /// The query parameters that carry a JSON object.

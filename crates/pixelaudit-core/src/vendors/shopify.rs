@@ -38,6 +38,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: true,
     },
     loaded_by: None,
+    aliases: &[],
 };
 
 /// Monorail endpoints, under the store's `/.well-known/shopify/monorail` or on monorail-edge.

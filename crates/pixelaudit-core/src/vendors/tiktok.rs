@@ -47,6 +47,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: None,
+    // The current library sends `ttq.track('CompletePayment')` as `Purchase`.
+    aliases: &[("CompletePayment", "Purchase")],
 };
 
 const LOADER_PATHS: [&str; 2] = ["/i18n/pixel/events.js", "/i18n/pixel/sdk.js"];
@@ -195,6 +197,20 @@ mod tests {
         );
         assert_eq!(hit.raw["context.session_id"], json!("sess-1"));
         assert_eq!(hit.raw["message_id"], json!("messageId-1717-abc"));
+    }
+
+    #[test]
+    fn current_library_sends_complete_payment_as_purchase() {
+        // `ttq.track('CompletePayment', …, {event_id})` from the current events.js + main bundle.
+        let body = PURCHASE.replace(r#""event":"CompletePayment""#, r#""event":"Purchase""#);
+        let hits = post("https://analytics.tiktok.com/api/v2/pixel", &body);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].event.as_deref(), Some("Purchase"));
+        assert_eq!(hits[0].class, EventClass::Purchase);
+        assert_eq!(hits[0].params["event_id"], json!("order-1001"));
+        assert_eq!(hits[0].params["content_ids"], json!(["SKU-1", "SKU-2"]));
+        assert!(PROFILE.same_event("CompletePayment", "Purchase"));
+        assert!(!PROFILE.same_event("PlaceAnOrder", "Purchase"));
     }
 
     #[test]

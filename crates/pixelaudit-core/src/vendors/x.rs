@@ -33,6 +33,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         exempt_by_default: false,
     },
     loaded_by: None,
+    aliases: &[],
 };
 
 impl Decoder for X {
