@@ -252,3 +252,86 @@ fn several_formats_need_an_output_folder_and_say_so_before_running() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("give --output DIR"));
 }
+
+#[test]
+fn vendors_lists_every_registered_vendor_with_its_id_format() {
+    let output = bin().arg("vendors").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for vendor in pixelaudit_core::vendors::all() {
+        let profile = vendor.profile();
+        let row = stdout
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(profile.name))
+            .unwrap_or_else(|| panic!("no row for {vendor}:\n{stdout}"));
+        assert!(row.contains(profile.display), "{row}");
+        assert!(row.contains(profile.id_format), "{row}");
+    }
+
+    let json = bin()
+        .args(["vendors", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let names: Vec<String> = stdout_json(&json)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect();
+    let registered: Vec<&str> = pixelaudit_core::vendors::all()
+        .iter()
+        .map(|v| v.as_str())
+        .collect();
+    assert_eq!(names, registered, "every vendor, in display order");
+}
+
+#[test]
+fn vendors_tiktok_json_names_complete_payment_and_purchase_as_aliases() {
+    let output = bin()
+        .args(["vendors", "tiktok", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let vendors = stdout_json(&output);
+    assert_eq!(vendors.as_array().unwrap().len(), 1);
+    let tiktok = &vendors[0];
+    assert_eq!(tiktok["name"], "tiktok");
+    let aliases = |name: &str| {
+        tiktok["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {tiktok}"))["aliases"]
+            .clone()
+    };
+    assert_eq!(aliases("CompletePayment"), serde_json::json!(["Purchase"]));
+    assert_eq!(aliases("Purchase"), serde_json::json!(["CompletePayment"]));
+    assert_eq!(tiktok["event_id_key"], "event_id");
+    assert_eq!(
+        tiktok["repeats"]["events"],
+        serde_json::json!(["ClickButton"])
+    );
+    assert!(!tiktok["id_format"].as_str().unwrap().is_empty());
+    assert!(tiktok["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["key"] == "currency" && p["required_on"] == "purchase_or_value"));
+
+    let text = bin().args(["vendors", "tiktok"]).output().unwrap();
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("same event as Purchase"), "{text}");
+}
+
+#[test]
+fn an_unknown_vendor_is_a_usage_error_with_a_suggestion() {
+    let output = bin().args(["vendors", "facebok"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown vendor `facebok`"), "{stderr}");
+    assert!(stderr.contains("did you mean `meta`?"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}

@@ -5,7 +5,8 @@
 //! ([`run`]) and the audit-and-report steps `audit`, `demo` and `email` have in common. Each
 //! command's own arguments and run function are in its file: [`audit`](AuditArgs),
 //! [`demo`](DemoArgs), [`decode`](DecodeArgs), [`validate`](ValidateArgs),
-//! [`history`](HistoryArgs), [`schedule`](ScheduleArgs), [`email`](EmailArgs).
+//! [`history`](HistoryArgs), [`schedule`](ScheduleArgs), [`email`](EmailArgs),
+//! [`vendors`](VendorsArgs).
 
 mod audit;
 mod decode;
@@ -14,6 +15,7 @@ mod email;
 mod history;
 mod schedule;
 mod validate;
+mod vendors;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,7 @@ pub use email::EmailArgs;
 pub use history::HistoryArgs;
 pub use schedule::{ScheduleArgs, StatusFormat};
 pub use validate::ValidateArgs;
+pub use vendors::{VendorsArgs, VendorsFormat};
 
 use crate::audit::{AuditOptions, Progress};
 use crate::exit::Exit;
@@ -67,6 +70,9 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Audit test marketing emails: open pixels, click-tracking redirects, landing pages.
     Email(EmailArgs),
+    /// List the vendors pixelaudit decodes, or show one in full: its config name, events and
+    /// aliases, parameters, repeats, consent and id format.
+    Vendors(VendorsArgs),
 }
 
 impl Cli {
@@ -242,6 +248,7 @@ pub async fn run(cli: Cli) -> Exit {
         Command::History(args) => history::run(&args),
         Command::Schedule(args) => schedule::run(args).await,
         Command::Email(args) => email::run(args).await,
+        Command::Vendors(args) => vendors::run(&args),
     }
 }
 

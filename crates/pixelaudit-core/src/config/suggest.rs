@@ -6,10 +6,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate within a small distance (case-insensitive), if any.
-pub(crate) fn closest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // A candidate that extends the word (`quiet` → `quiet_ms`) also counts as close.
     let lower = word.to_ascii_lowercase();
     let limit = (word.chars().count() / 3).clamp(1, 3);
@@ -27,10 +24,7 @@ pub(crate) fn closest<'a>(
 }
 
 /// ` (did you mean `x`?)` or an empty string.
-pub(crate) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> String {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     closest(word, candidates)
         .map(|c| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()

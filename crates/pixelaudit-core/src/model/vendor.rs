@@ -27,6 +27,9 @@ pub struct VendorProfile {
     pub name: &'static str,
     /// What the vendor's tracking is called (`Google Ads conversions and remarketing`).
     pub display: &'static str,
+    /// What its account / pixel id looks like, with an example: the `account` of its hits and
+    /// the ids a site config lists under `[pixels]` (shown by `pixelaudit vendors`).
+    pub id_format: &'static str,
     /// Turns captured requests into this vendor's hits.
     pub decoder: &'static dyn Decoder,
     /// The documented standard event names, for "did you mean" suggestions in site configs
@@ -207,6 +210,7 @@ mod tests {
     static PROFILE: VendorProfile = VendorProfile {
         name: "test",
         display: "Test",
+        id_format: "a test id, e.g. T-1",
         decoder: &NoDecoder,
         events: &["Pageview", "Purchase"],
         repeats: Repeats::Events(&[]),

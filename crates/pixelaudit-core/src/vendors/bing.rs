@@ -16,6 +16,7 @@ pub(crate) struct Bing;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "bing",
     display: "Microsoft Advertising UET (Bing)",
+    id_format: "a UET tag id (digits), e.g. 187654321",
     decoder: &Bing,
     events: &[
         "pageLoad",

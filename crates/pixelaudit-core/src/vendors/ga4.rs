@@ -44,6 +44,7 @@ pub(crate) const GOOGLE_EVENTS: &[&str] = &[
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "ga4",
     display: "Google Analytics 4",
+    id_format: "a measurement id, G- then letters and digits, e.g. G-ABC123XYZ",
     decoder: &Ga4,
     events: GOOGLE_EVENTS,
     repeats: Repeats::Events(&[

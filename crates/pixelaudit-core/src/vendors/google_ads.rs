@@ -20,6 +20,7 @@ pub(crate) struct GoogleAds;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "google_ads",
     display: "Google Ads conversions and remarketing",
+    id_format: "a conversion id, AW- then digits, e.g. AW-123456789",
     decoder: &GoogleAds,
     events: super::ga4::GOOGLE_EVENTS,
     repeats: Repeats::Events(&[]),

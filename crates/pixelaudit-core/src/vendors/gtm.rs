@@ -11,6 +11,7 @@ pub(crate) struct Gtm;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "gtm",
     display: "Google Tag Manager / gtag.js loaders",
+    id_format: "a container id, e.g. GTM-K9VTQN3, or the G-/AW-/GT- tag id a gtag.js load carries",
     decoder: &Gtm,
     events: &[],
     repeats: Repeats::Events(&[]),

@@ -22,6 +22,7 @@ pub(crate) struct Klaviyo;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "klaviyo",
     display: "Klaviyo onsite tracking",
+    id_format: "a 6-character public API key (company id), e.g. AbC123",
     decoder: &Klaviyo,
     events: &[
         "Active on Site",

@@ -16,6 +16,7 @@ pub(crate) struct Meta;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "meta",
     display: "Meta (Facebook) Pixel",
+    id_format: "a 15–16 digit pixel id, e.g. 1234567890123456",
     decoder: &Meta,
     events: &[
         "PageView",

@@ -173,6 +173,19 @@ mod tests {
     }
 
     #[test]
+    fn every_vendor_says_what_its_ids_look_like() {
+        // Shown to users by `pixelaudit vendors`: never empty, never a team-notes tag.
+        for &vendor in all() {
+            let format = vendor.profile().id_format;
+            assert!(!format.trim().is_empty(), "{vendor} has no id_format");
+            assert!(
+                !format.contains("[unconfirmed]") && !format.contains("[?]"),
+                "{vendor}'s id_format is for users: {format}"
+            );
+        }
+    }
+
+    #[test]
     fn the_registry_is_well_formed_and_in_display_order() {
         let names: Vec<&str> = all().iter().map(|v| v.as_str()).collect();
         assert_eq!(

@@ -15,6 +15,7 @@ pub(crate) struct Pinterest;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "pinterest",
     display: "Pinterest Tag",
+    id_format: "a 13-digit tag id, e.g. 2612345678901",
     decoder: &Pinterest,
     events: &[
         "init",

@@ -20,6 +20,7 @@ pub(crate) struct Reddit;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "reddit",
     display: "Reddit Pixel",
+    id_format: "a pixel id, a2_ or t2_ then letters and digits, e.g. a2_abc123z",
     decoder: &Reddit,
     events: &[
         "PageVisit",

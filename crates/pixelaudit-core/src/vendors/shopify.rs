@@ -13,6 +13,7 @@ pub(crate) struct Shopify;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "shopify",
     display: "Shopify's own analytics (monorail, web pixels manager)",
+    id_format: "the store's numeric shop id, e.g. 56789012345 (on monorail events only)",
     decoder: &Shopify,
     events: &[
         "trekkie_storefront_page_view",

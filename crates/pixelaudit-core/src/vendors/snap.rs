@@ -18,6 +18,7 @@ pub(crate) struct Snap;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "snap",
     display: "Snap Pixel",
+    id_format: "a pixel id in UUID form, e.g. b2ade379-a55e-4ca7-893b-b9fac04c843f",
     decoder: &Snap,
     events: &[
         "PAGE_VIEW",

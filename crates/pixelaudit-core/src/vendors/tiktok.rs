@@ -15,6 +15,7 @@ pub(crate) struct Tiktok;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "tiktok",
     display: "TikTok Pixel",
+    id_format: "a pixel code of 20 capital letters and digits, e.g. CABC123DEF456GHI789J",
     decoder: &Tiktok,
     events: &[
         "Pageview",

@@ -19,6 +19,7 @@ pub(crate) struct X;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "x",
     display: "X (Twitter) pixel",
+    id_format: "a pixel id of a few letters and digits, e.g. o81g6 (event tags: tw-o81g6-<tag id>)",
     decoder: &X,
     events: &["pageview", "purchase", "conversion"],
     repeats: Repeats::Events(&[]),
