@@ -3,6 +3,9 @@
 //! with parameters that follow their rules (`missing_param`, `wrong_type`, `wrong_value`).
 //! A param the vendor sent hashed (listed in the hit's `hashed` param) is compared hashed: a
 //! plain configured or page value matches when its SHA-256 is what was sent.
+//!
+//! An expected event that did not fire at all is handed back as [`Unfired`]: a failed script
+//! of its vendor may explain it.
 
 use std::collections::BTreeMap;
 
@@ -12,8 +15,7 @@ use sha2::{Digest, Sha256};
 use super::currency::is_iso_4217;
 use super::{Code, Finding, PageInput, Severity};
 use crate::config::{ExpectSpec, PageSource, ParamRule};
-use crate::model::CapturedRequest;
-use crate::model::{DecodedHit, Hit, HitKind};
+use crate::model::{CapturedRequest, DecodedHit, Hit, HitKind, Vendor};
 use crate::vendors::decode_requests;
 
 /// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
@@ -62,9 +64,29 @@ pub fn lookup<'a>(hit: &'a Hit, key: &str) -> Option<&'a Value> {
     parts.try_fold(first, |value, part| value.get(part))
 }
 
-pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
+/// What the expectations found on one page load.
+pub(super) struct Expected {
+    /// Every finding but the `not_fired` of events that did not fire at all.
+    pub(super) findings: Vec<Finding>,
+    /// Expected events that did not fire at all, not even for another account.
+    pub(super) unfired: Vec<Unfired>,
+}
+
+/// An expected event that did not fire at all, with the `not_fired` finding that reports it
+/// unless something else explains it (its vendor's script failed).
+pub(super) struct Unfired {
+    /// The vendor.
+    pub(super) vendor: Vendor,
+    /// The expected event, as the expectation names it.
+    pub(super) event: String,
+    /// The `not_fired` finding.
+    pub(super) finding: Finding,
+}
+
+pub(super) fn check(page: &PageInput<'_>) -> Expected {
     let ctx = &page.context;
     let mut findings = Vec::new();
+    let mut unfired = Vec::new();
     for spec in ctx.checks.expected_in(ctx.scenario) {
         let matching: Vec<&DecodedHit> = page
             .hits
@@ -118,12 +140,21 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
                         spec.vendor, spec.event, spec.count
                     )
                 };
-                findings.push(about(
+                let finding = about(
                     Code::NotFired,
                     Severity::Error,
                     message,
                     json!({"count": n, "expected": spec.count.to_string()}),
-                ));
+                );
+                if n == 0 {
+                    unfired.push(Unfired {
+                        vendor: spec.vendor,
+                        event: spec.event.clone(),
+                        finding,
+                    });
+                } else {
+                    findings.push(finding);
+                }
             }
         }
         if !spec.count.allows(n) && n > spec.count.min {
@@ -157,7 +188,7 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
             findings.extend(param_findings(spec, hit, ctx.page_values));
         }
     }
-    findings
+    Expected { findings, unfired }
 }
 
 /// One finding per code for one hit, listing every rule that failed.
@@ -424,11 +455,11 @@ mod tests {
         }
     }
 
-    fn findings_for(
+    fn run_specs(
         specs: Vec<ExpectSpec>,
         urls: &[&str],
         page_values: BTreeMap<PageSource, Option<String>>,
-    ) -> Vec<(String, String)> {
+    ) -> Vec<Finding> {
         let mut requests = vec![document()];
         requests.extend(urls.iter().map(|u| ok("GET", u, None)));
         let checks = Checks {
@@ -439,6 +470,14 @@ mod tests {
         context.checks = &checks;
         context.page_values = &page_values;
         run_with(&requests, context)
+    }
+
+    fn findings_for(
+        specs: Vec<ExpectSpec>,
+        urls: &[&str],
+        page_values: BTreeMap<PageSource, Option<String>>,
+    ) -> Vec<(String, String)> {
+        run_specs(specs, urls, page_values)
             .into_iter()
             .map(|f| (f.code.as_str().to_string(), f.message))
             .collect()
