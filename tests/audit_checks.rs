@@ -17,6 +17,7 @@ const PAGES: &[&str] = &[
     "missing_eid.html",
     "late.html",
     "service_worker.html",
+    "lazy_bundle.html",
     "does-not-exist.html",
 ];
 const UNRESOLVABLE: &str = "https://gone.invalid/";
@@ -374,6 +375,82 @@ fn failing_vendor_loaders_are_broken_scripts() {
     assert!(
         messages[1].contains("ERR_NAME_NOT_RESOLVED"),
         "{messages:?}"
+    );
+}
+
+#[test]
+fn a_failed_lazy_bundle_on_a_vendor_script_host_is_a_broken_script() {
+    let audit = audit();
+    let url = page("lazy_bundle.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![finding("broken_script", "tiktok", "-")],
+        "the theme's 404 on the shared CDN is no vendor's: {}",
+        audit.page(&url)["findings"]
+    );
+    let f = &audit.page(&url)["findings"][0];
+    assert!(
+        s(&f["evidence"]["url"]).contains("analytics.tiktok.com/i18n/pixel/static/identify_"),
+        "{f}"
+    );
+    assert!(s(&f["message"]).contains("failed: 404"), "{f}");
+    assert_eq!(f["evidence"]["lost_events"], serde_json::json!([]));
+    assert!(
+        fixtures()
+            .received()
+            .iter()
+            .any(|r| r.host == "cdn.shopify.com" && r.path_and_query.contains("theme.js")),
+        "the theme's script was requested (and answered 404)"
+    );
+}
+
+#[test]
+fn the_expected_events_a_failed_bundle_loses_are_named_in_its_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lazy.toml");
+    std::fs::write(
+        &config,
+        r#"base_url = "https://fixtures.test/"
+
+[browser]
+quiet_ms = 500
+expect_timeout_ms = 1000
+
+[[pages]]
+name = "lazy"
+path = "/lazy_bundle.html"
+
+  [[pages.expect]]
+  vendor = "tiktok"
+  event = "Pageview"
+
+  [[pages.expect]]
+  vendor = "tiktok"
+  event = "ViewContent"
+
+  [[pages.expect]]
+  vendor = "meta"
+  event = "PageView"
+"#,
+    )
+    .unwrap();
+    let audit = common::audit_config(&config, None, &[]);
+    assert_eq!(audit.code, 2, "{}", audit.stderr);
+    let url = page("lazy_bundle.html");
+    assert_eq!(
+        audit.findings(&url),
+        vec![finding("broken_script", "tiktok", "-")],
+        "no not_fired for the lost events, nothing for the Meta PageView that fired: {}",
+        audit.page(&url)["findings"]
+    );
+    let f = &audit.page(&url)["findings"][0];
+    assert_eq!(
+        f["evidence"]["lost_events"],
+        serde_json::json!(["Pageview", "ViewContent"])
+    );
+    assert!(
+        s(&f["message"]).ends_with("so the expected Pageview and ViewContent did not fire"),
+        "{f}"
     );
 }
 

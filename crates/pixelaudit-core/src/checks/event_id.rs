@@ -1,31 +1,48 @@
 //! `missing_eid`: a Meta or TikTok conversion sent without an event id, so the vendor cannot
 //! deduplicate it against the same event sent server-side (Conversions API / Events API).
+//! A warning, or an error when an expectation on the hit requires the id (`event_id =
+//! "present"`): then the expectation reports no `missing_param` for it.
 
 use serde_json::json;
 
+use super::expectations::{matches_expectation, requires_event_id, right_account};
 use super::{Code, Finding, PageInput, Severity};
-use crate::model::HitKind;
+use crate::model::{Hit, HitKind};
+
+/// True when `hit` is a conversion its vendor needs an event id for, and it has none.
+pub(super) fn lacks_event_id(hit: &Hit) -> bool {
+    hit.vendor.profile().params.conversion_event_id.is_some()
+        && hit.kind == HitKind::Event
+        && hit.class.is_conversion()
+        && hit
+            .param("event_id")
+            .and_then(|v| v.as_str())
+            .is_none_or(|s| s.trim().is_empty())
+}
 
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
+    let ctx = &page.context;
     page.hits
         .iter()
-        .filter_map(|hit| {
+        .filter(|hit| lacks_event_id(&hit.hit))
+        .map(|hit| {
             let h = &hit.hit;
-            let key = h.vendor.profile().params.conversion_event_id?;
-            let missing = h.kind == HitKind::Event
-                && h.class.is_conversion()
-                && h.param("event_id").and_then(|v| v.as_str()).is_none_or(|s| s.trim().is_empty());
-            missing.then_some((hit, key))
-        })
-        .map(|(hit, key)| {
-            let event = hit.hit.event.as_deref().unwrap_or("event");
+            let key = h.vendor.profile().params.conversion_event_id.unwrap_or("event_id");
+            let event = h.event.as_deref().unwrap_or("event");
+            let required = ctx.checks.expected_in(ctx.scenario).iter().any(|spec| {
+                matches_expectation(spec, h) && right_account(spec, h) && requires_event_id(spec, h)
+            });
+            let (severity, because) = match required {
+                true => (Severity::Error, " (the site config requires it)"),
+                false => (Severity::Warning, ""),
+            };
             Finding::about_hit(
                 Code::MissingEid,
-                Severity::Warning,
+                severity,
                 hit,
                 format!(
-                    "{} {event} has no event id ({key}): the server-side copy of this conversion cannot be deduplicated",
-                    hit.hit.vendor
+                    "{} {event} has no event id ({key}){because}: the server-side copy of this conversion cannot be deduplicated",
+                    h.vendor
                 ),
                 json!({"url": page.requests[hit.request].url}),
             )

@@ -3,6 +3,11 @@
 //! with parameters that follow their rules (`missing_param`, `wrong_type`, `wrong_value`).
 //! A param the vendor sent hashed (listed in the hit's `hashed` param) is compared hashed: a
 //! plain configured or page value matches when its SHA-256 is what was sent.
+//!
+//! A rule does not report a problem a generic check already reports for the same hit, under
+//! another code: a missing event id is `missing_eid` (not also `missing_param`), a param of the
+//! wrong type is `wrong_type` (not also `wrong_value`). An expected event that did not fire at
+//! all is handed back as [`Unfired`]: a failed script of its vendor may explain it.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +15,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::currency::is_iso_4217;
-use super::{Code, Finding, PageInput, Severity};
+use super::{event_id, params, Code, Finding, PageInput, Severity};
 use crate::config::{ExpectSpec, PageSource, ParamRule};
-use crate::model::CapturedRequest;
-use crate::model::{DecodedHit, Hit, HitKind};
+use crate::model::{CapturedRequest, DecodedHit, Hit, HitKind, Vendor};
 use crate::vendors::decode_requests;
 
 /// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
@@ -27,7 +31,7 @@ pub fn matches_expectation(spec: &ExpectSpec, hit: &Hit) -> bool {
             .is_some_and(|event| spec.vendor.profile().same_event(event, &spec.event))
 }
 
-fn right_account(spec: &ExpectSpec, hit: &Hit) -> bool {
+pub(super) fn right_account(spec: &ExpectSpec, hit: &Hit) -> bool {
     spec.accounts.is_empty()
         || hit
             .account
@@ -62,9 +66,49 @@ pub fn lookup<'a>(hit: &'a Hit, key: &str) -> Option<&'a Value> {
     parts.try_fold(first, |value, part| value.get(part))
 }
 
-pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
+/// True when `key` names the hit's event id: the normalised `event_id`, or the vendor's own
+/// key for it (`raw.eid`).
+fn is_event_id_key(key: &str, hit: &Hit) -> bool {
+    key == "event_id"
+        || hit
+            .vendor
+            .profile()
+            .params
+            .conversion_event_id
+            .is_some_and(|own| key.strip_prefix("raw.") == Some(own))
+}
+
+/// True when `spec` has a rule that needs `hit`'s event id to be there (any rule on it but
+/// `absent`).
+pub(super) fn requires_event_id(spec: &ExpectSpec, hit: &Hit) -> bool {
+    spec.params
+        .iter()
+        .any(|(key, rule)| is_event_id_key(key, hit) && !matches!(rule, ParamRule::Absent))
+}
+
+/// What the expectations found on one page load.
+pub(super) struct Expected {
+    /// Every finding but the `not_fired` of events that did not fire at all.
+    pub(super) findings: Vec<Finding>,
+    /// Expected events that did not fire at all, not even for another account.
+    pub(super) unfired: Vec<Unfired>,
+}
+
+/// An expected event that did not fire at all, with the `not_fired` finding that reports it
+/// unless something else explains it (its vendor's script failed).
+pub(super) struct Unfired {
+    /// The vendor.
+    pub(super) vendor: Vendor,
+    /// The expected event, as the expectation names it.
+    pub(super) event: String,
+    /// The `not_fired` finding.
+    pub(super) finding: Finding,
+}
+
+pub(super) fn check(page: &PageInput<'_>) -> Expected {
     let ctx = &page.context;
     let mut findings = Vec::new();
+    let mut unfired = Vec::new();
     for spec in ctx.checks.expected_in(ctx.scenario) {
         let matching: Vec<&DecodedHit> = page
             .hits
@@ -118,12 +162,21 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
                         spec.vendor, spec.event, spec.count
                     )
                 };
-                findings.push(about(
+                let finding = about(
                     Code::NotFired,
                     Severity::Error,
                     message,
                     json!({"count": n, "expected": spec.count.to_string()}),
-                ));
+                );
+                if n == 0 {
+                    unfired.push(Unfired {
+                        vendor: spec.vendor,
+                        event: spec.event.clone(),
+                        finding,
+                    });
+                } else {
+                    findings.push(finding);
+                }
             }
         }
         if !spec.count.allows(n) && n > spec.count.min {
@@ -157,7 +210,7 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
             findings.extend(param_findings(spec, hit, ctx.page_values));
         }
     }
-    findings
+    Expected { findings, unfired }
 }
 
 /// One finding per code for one hit, listing every rule that failed.
@@ -167,9 +220,23 @@ fn param_findings(
     page_values: &BTreeMap<PageSource, Option<String>>,
 ) -> Vec<Finding> {
     let mut by_code: BTreeMap<Code, Vec<String>> = BTreeMap::new();
+    // The generic checks report these problems of the hit under their own codes.
+    let mistyped: Vec<&str> = params::type_problems(&hit.hit)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    let lacks_event_id = event_id::lacks_event_id(&hit.hit);
     for (key, rule) in &spec.params {
+        if mistyped.contains(&key.split('.').next().unwrap_or(key)) {
+            // `wrong_type` already: a wrong-typed value cannot be the expected one either.
+            continue;
+        }
         let hashed = is_hashed(&hit.hit, key);
         if let Err((code, problem)) = evaluate(rule, lookup(&hit.hit, key), page_values, hashed) {
+            if code == Code::MissingParam && lacks_event_id && is_event_id_key(key, &hit.hit) {
+                // `missing_eid` already, as an error since this rule requires the id.
+                continue;
+            }
             by_code
                 .entry(code)
                 .or_default()
@@ -424,11 +491,11 @@ mod tests {
         }
     }
 
-    fn findings_for(
+    fn run_specs(
         specs: Vec<ExpectSpec>,
         urls: &[&str],
         page_values: BTreeMap<PageSource, Option<String>>,
-    ) -> Vec<(String, String)> {
+    ) -> Vec<Finding> {
         let mut requests = vec![document()];
         requests.extend(urls.iter().map(|u| ok("GET", u, None)));
         let checks = Checks {
@@ -439,6 +506,14 @@ mod tests {
         context.checks = &checks;
         context.page_values = &page_values;
         run_with(&requests, context)
+    }
+
+    fn findings_for(
+        specs: Vec<ExpectSpec>,
+        urls: &[&str],
+        page_values: BTreeMap<PageSource, Option<String>>,
+    ) -> Vec<(String, String)> {
+        run_specs(specs, urls, page_values)
             .into_iter()
             .map(|f| (f.code.as_str().to_string(), f.message))
             .collect()
@@ -554,6 +629,106 @@ mod tests {
                 "{label}: {f:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_conversion_without_its_required_event_id_is_missing_eid_only() {
+        // A Meta AddToCart sent without `eid`.
+        let atc =
+            "https://www.facebook.com/tr/?id=111&ev=AddToCart&cd[value]=59.9&cd[currency]=EUR";
+        for key in ["event_id", "raw.eid"] {
+            for rule in [ParamRule::Present, ParamRule::Equals(json!("atc-1"))] {
+                let label = format!("{rule} on {key}");
+                let found = run_specs(
+                    vec![spec("AddToCart", vec![(key, rule)])],
+                    &[atc],
+                    BTreeMap::new(),
+                );
+                let found: Vec<(&str, Severity)> = found
+                    .iter()
+                    .map(|f| (f.code.as_str(), f.severity))
+                    .collect();
+                assert_eq!(
+                    found,
+                    vec![("missing_eid", Severity::Error)],
+                    "{label}: an error, since the site config requires the id"
+                );
+            }
+        }
+        let found = run_specs(vec![spec("AddToCart", vec![])], &[atc], BTreeMap::new());
+        let found: Vec<(&str, Severity)> = found
+            .iter()
+            .map(|f| (f.code.as_str(), f.severity))
+            .collect();
+        assert_eq!(found, vec![("missing_eid", Severity::Warning)]);
+        // A page view needs no id for deduplication: a rule that requires one is the only
+        // finding, `missing_param`.
+        let f = findings_for(
+            vec![spec("PageView", vec![("event_id", ParamRule::Present)])],
+            &["https://www.facebook.com/tr/?id=111&ev=PageView"],
+            BTreeMap::new(),
+        );
+        assert_eq!(
+            f.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            vec!["missing_param"]
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_wrong_type_only() {
+        let vc = "https://www.facebook.com/tr/?id=111&ev=ViewContent&cd[value]=%2459.90&cd[currency]=EUR";
+        let price = PageSource::JsonLd("offers.price".into());
+        let values = BTreeMap::from([(price.clone(), Some("59.90".into()))]);
+        let rules = vec![
+            ParamRule::Equals(json!(59.9)),
+            ParamRule::OneOf(vec![json!(59.9), json!(49.9)]),
+            ParamRule::Range {
+                min: Some(1.0),
+                max: None,
+            },
+            ParamRule::Number,
+            ParamRule::Regex(regex::Regex::new("^[0-9.]+$").unwrap()),
+            ParamRule::FromPage {
+                source: price,
+                tolerance: 0.01,
+            },
+        ];
+        for rule in rules {
+            let label = format!("{rule}");
+            let found = run_specs(
+                vec![spec("ViewContent", vec![("value", rule)])],
+                &[vc],
+                values.clone(),
+            );
+            assert_eq!(
+                found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+                vec!["wrong_type"],
+                "{label}: {found:?}"
+            );
+            assert_eq!(
+                found[0].evidence["problems"],
+                json!(["value is \"$59.90\", not a number"]),
+                "{label}"
+            );
+        }
+        // A rule on another param of the same hit still reports its own problem.
+        let f = findings_for(
+            vec![spec(
+                "ViewContent",
+                vec![
+                    ("value", ParamRule::Equals(json!(59.9))),
+                    ("currency", ParamRule::Equals(json!("USD"))),
+                ],
+            )],
+            &[vc],
+            BTreeMap::new(),
+        );
+        assert_eq!(
+            f.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            vec!["wrong_type", "wrong_value"]
+        );
+        assert!(f[1].1.contains("currency is \"EUR\""), "{}", f[1].1);
+        assert!(!f[1].1.contains("value is"), "{}", f[1].1);
     }
 
     #[test]

@@ -83,13 +83,24 @@ pub struct PageInput<'a> {
 
 /// Runs every generic check on one page load; findings come out in a stable order.
 pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
+    let mut delivery = delivery::check(page);
+    let expected = expectations::check(page);
+    // An expected event that did not fire while a script of its vendor failed is lost to that
+    // failure: one finding, the script's, names it (`lost_events`) instead of a `not_fired`.
+    let unexplained: Vec<Finding> = expected
+        .unfired
+        .into_iter()
+        .filter(|unfired| !delivery.lose(unfired.vendor, &unfired.event))
+        .map(|unfired| unfired.finding)
+        .collect();
     let mut findings = Vec::new();
     findings.extend(page::check(page));
-    findings.extend(delivery::check(page));
+    findings.extend(delivery.into_findings());
     findings.extend(duplicates::check(page));
     findings.extend(params::check(page));
     findings.extend(event_id::check(page));
-    findings.extend(expectations::check(page));
+    findings.extend(expected.findings);
+    findings.extend(unexplained);
     findings.extend(governance::check(page));
     findings.extend(consent::check(page));
     // Requests arrive in no fixed order: sort so that reports are deterministic.

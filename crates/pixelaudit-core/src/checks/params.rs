@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::currency::is_iso_4217;
 use super::{Code, Finding, PageInput, Severity};
-use crate::model::{DecodedHit, EventClass, HitKind};
+use crate::model::{DecodedHit, EventClass, Hit, HitKind};
 
 fn present(hit: &DecodedHit, key: &str) -> bool {
     match hit.hit.param(key) {
@@ -65,33 +65,47 @@ fn missing(hit: &DecodedHit) -> Option<Finding> {
     ))
 }
 
-fn wrong_types(hit: &DecodedHit) -> Option<Finding> {
+/// The params of `hit` the generic check reports as `wrong_type`, each with its problem (none
+/// for loaders and for vendors whose params are not checked).
+pub(super) fn type_problems(hit: &Hit) -> Vec<(&'static str, String)> {
+    if hit.kind != HitKind::Event || !hit.vendor.profile().params.checked {
+        return Vec::new();
+    }
     let mut problems = Vec::new();
     if let Some(value) = hit
-        .hit
         .param("value")
         .filter(|v| !v.is_number() && !is_blank(v))
     {
-        problems.push(format!("value is {value}, not a number"));
+        problems.push(("value", format!("value is {value}, not a number")));
     }
-    if let Some(currency) = hit.hit.param("currency").filter(|v| !is_blank(v)) {
+    if let Some(currency) = hit.param("currency").filter(|v| !is_blank(v)) {
         let valid = currency.as_str().is_some_and(is_iso_4217);
         if !valid {
-            problems.push(format!("currency {currency} is not an ISO 4217 code"));
+            problems.push((
+                "currency",
+                format!("currency {currency} is not an ISO 4217 code"),
+            ));
         }
     }
     for key in ["content_ids", "items"] {
-        if let Some(v) = hit.hit.param(key).filter(|v| !v.is_array() && !is_blank(v)) {
-            problems.push(format!("{key} is {v}, not a list"));
+        if let Some(v) = hit.param(key).filter(|v| !v.is_array() && !is_blank(v)) {
+            problems.push((key, format!("{key} is {v}, not a list")));
         }
     }
     if let Some(v) = hit
-        .hit
         .param("num_items")
         .filter(|v| !v.is_number() && !is_blank(v))
     {
-        problems.push(format!("num_items is {v}, not a number"));
+        problems.push(("num_items", format!("num_items is {v}, not a number")));
     }
+    problems
+}
+
+fn wrong_types(hit: &DecodedHit) -> Option<Finding> {
+    let problems: Vec<String> = type_problems(&hit.hit)
+        .into_iter()
+        .map(|(_, problem)| problem)
+        .collect();
     if problems.is_empty() {
         return None;
     }

@@ -53,7 +53,8 @@ pub enum Code {
     MissingParam,
     /// A parameter has the wrong type (value not a number, currency not ISO 4217, ids not a list).
     WrongType,
-    /// A vendor's loader script failed (4xx/5xx, DNS, connection).
+    /// A vendor's script failed (4xx/5xx, DNS, connection): a loader, or any script from the
+    /// vendor's own script hosts. Names the expected events it lost (`lost_events`).
     BrokenScript,
     /// The page's Content-Security-Policy blocked a vendor script or hit.
     CspBlocked,
@@ -63,7 +64,8 @@ pub enum Code {
     MissingEid,
     /// The page itself failed to load.
     PageError,
-    /// An expected hit did not arrive (or arrived fewer times than expected).
+    /// An expected hit did not arrive (or arrived fewer times than expected), and no failed
+    /// script of its vendor explains it.
     NotFired,
     /// A hit went to an account / pixel id that is not the store's.
     WrongId,
@@ -223,7 +225,8 @@ impl Code {
              currency that is not a 3-letter ISO code, product ids not sent as a list)."
             }
             Code::BrokenScript => {
-                "A vendor's script failed to load, so its tracking does not work on that page."
+                "A vendor's script failed to load, so its tracking does not work on that page \
+             (the finding names the expected events that were lost with it)."
             }
             Code::CspBlocked => {
                 "The site's security policy (Content-Security-Policy) blocked a vendor script or \

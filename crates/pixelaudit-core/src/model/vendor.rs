@@ -48,6 +48,12 @@ pub struct VendorProfile {
     /// event, so an expectation for either name matches a hit with either (TikTok sends
     /// `CompletePayment` as `Purchase`), and both names are known events in site configs.
     pub aliases: &'static [(&'static str, &'static str)],
+    /// Where the vendor's own scripts are served from, each `host` or `host/path-prefix`
+    /// (`connect.facebook.net`, `s.pinimg.com/ct/`): a script from there that fails is this
+    /// vendor's `broken_script` whatever its path (an old loader path, a lazily loaded
+    /// sub-bundle). Only hosts and paths that serve this vendor's scripts and nobody else's:
+    /// never a shared CDN.
+    pub script_hosts: &'static [&'static str],
 }
 
 impl VendorProfile {
@@ -68,6 +74,15 @@ impl VendorProfile {
             .flat_map(|&(a, b)| [a, b])
             .filter(|name| !self.events.contains(name));
         self.events.iter().copied().chain(aliased)
+    }
+
+    /// True when a script at `host` and `path` comes from one of [`Self::script_hosts`]. The
+    /// host must be the same (not a subdomain); a path prefix must start the path.
+    pub fn serves_script(&self, host: &str, path: &str) -> bool {
+        self.script_hosts.iter().any(|entry| {
+            let (entry_host, prefix) = entry.split_at(entry.find('/').unwrap_or(entry.len()));
+            host.eq_ignore_ascii_case(entry_host) && path.starts_with(prefix)
+        })
     }
 }
 
@@ -226,6 +241,7 @@ mod tests {
         },
         loaded_by: None,
         aliases: &[("CompletePayment", "Purchase")],
+        script_hosts: &["cdn.test.example", "static.test.example/pixel/"],
     };
 
     #[test]
@@ -235,6 +251,17 @@ mod tests {
         assert!(PROFILE.same_event("Purchase", "CompletePayment"));
         assert!(!PROFILE.same_event("Pageview", "Purchase"));
         assert!(!PROFILE.same_event("CompletePayment", "Pageview"));
+    }
+
+    #[test]
+    fn script_hosts_are_whole_hosts_or_host_and_path_prefix() {
+        assert!(PROFILE.serves_script("cdn.test.example", "/any/bundle.js"));
+        assert!(PROFILE.serves_script("CDN.test.example", "/"));
+        assert!(PROFILE.serves_script("static.test.example", "/pixel/lazy_1a2b.js"));
+        assert!(!PROFILE.serves_script("static.test.example", "/theme/app.js"));
+        assert!(!PROFILE.serves_script("static.test.example", "/pixelated.js"));
+        assert!(!PROFILE.serves_script("sub.cdn.test.example", "/bundle.js"));
+        assert!(!PROFILE.serves_script("cdn.test.example.evil.test", "/bundle.js"));
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // `bat.js`.
+    script_hosts: &["bat.bing.com"],
 };
 
 impl Decoder for Bing {

@@ -66,6 +66,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: Some(super::GTM),
     aliases: &[],
+    // GA4 has no script of its own: gtag.js and GTM containers are the `gtm` vendor's.
+    script_hosts: &[],
 };
 
 impl Decoder for Ga4 {

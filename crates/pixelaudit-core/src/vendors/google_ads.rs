@@ -36,6 +36,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: Some(super::GTM),
     aliases: &[],
+    // The legacy `conversion.js` / `conversion_async.js` (gtag.js loads are the `gtm` vendor's).
+    script_hosts: &["www.googleadservices.com/pagead/"],
 };
 
 /// Where a request went, once its endpoint is recognised.

@@ -27,6 +27,9 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // `gtm.js`, `gtag/js` and what they load from Google's host (first-party gateway and sGTM
+    // loads are recognised by the decoder from their path).
+    script_hosts: &["www.googletagmanager.com"],
 };
 
 /// Tag id prefixes a first-party `gtag/js` load must carry to be recognised as Google's.

@@ -46,6 +46,12 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // Onsite `klaviyo.js` and its bundles, the tracking JS, and the legacy `analytics.js`.
+    script_hosts: &[
+        "static.klaviyo.com",
+        "static-tracking.klaviyo.com",
+        "a.klaviyo.com/media/js/",
+    ],
 };
 
 /// Base64 as legacy `data=` params come: padded or not, trailing bits tolerated.

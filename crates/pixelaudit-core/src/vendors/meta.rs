@@ -51,6 +51,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // fbevents.js, the per-pixel `signals/config/<id>` and the plugins under `signals/plugins/`.
+    script_hosts: &["connect.facebook.net"],
 };
 
 const MIRROR_PATH: &str = "/privacy_sandbox/pixel/register/trigger";

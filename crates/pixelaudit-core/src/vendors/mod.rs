@@ -60,6 +60,16 @@ pub fn parse(name: &str) -> Option<Vendor> {
     ALL.iter().copied().find(|v| v.as_str() == name)
 }
 
+/// The vendor whose own script hosts serve `url`
+/// ([`VendorProfile::script_hosts`](crate::model::VendorProfile::script_hosts)), if any.
+pub fn script_owner(url: &str) -> Option<Vendor> {
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?;
+    ALL.iter()
+        .copied()
+        .find(|v| v.profile().serves_script(host, url.path()))
+}
+
 /// Decodes one request with every decoder.
 pub fn decode(request: &CapturedRequest) -> Vec<Hit> {
     let not_a_hit = request.url.starts_with("data:")
@@ -235,6 +245,60 @@ mod tests {
             if let Some(loader) = profile.loaded_by {
                 assert_ne!(loader, vendor, "{name} is loaded by another vendor");
             }
+        }
+    }
+
+    #[test]
+    fn script_hosts_belong_to_one_vendor_each() {
+        for &vendor in all() {
+            for entry in vendor.profile().script_hosts {
+                let (host, path) = entry.split_at(entry.find('/').unwrap_or(entry.len()));
+                let path = if path.is_empty() { "/" } else { path };
+                assert!(
+                    !host.is_empty() && host == host.to_ascii_lowercase() && !entry.contains(':'),
+                    "{entry} is a lowercase host, optionally with a path prefix"
+                );
+                let owners: Vec<&str> = all()
+                    .iter()
+                    .filter(|v| v.profile().serves_script(host, path))
+                    .map(|v| v.as_str())
+                    .collect();
+                assert_eq!(owners, vec![vendor.as_str()], "{entry} has one owner");
+            }
+        }
+        let owner = |url: &str| script_owner(url).map(|v| v.as_str());
+        for (url, vendor) in [
+            (
+                "https://connect.facebook.net/signals/plugins/identity.js?v=2.9.156",
+                "meta",
+            ),
+            (
+                "https://analytics.tiktok.com/i18n/pixel/static/identify_1a2b3c.js",
+                "tiktok",
+            ),
+            (
+                "https://www.googletagmanager.com/gtag/destination?id=G-1",
+                "gtm",
+            ),
+            ("https://s.pinimg.com/ct/lib/main.123abc.js", "pinterest"),
+            ("https://www.redditstatic.com/ads/v1/pixel.js", "reddit"),
+            (
+                "https://static.klaviyo.com/onsite/js/vendors~signup_forms.js",
+                "klaviyo",
+            ),
+        ] {
+            assert_eq!(owner(url), Some(vendor), "{url}");
+        }
+        for url in [
+            "https://s.pinimg.com/images/widget.js",
+            "https://www.redditstatic.com/shreddit/app.js",
+            "https://cdn.shopify.com/s/files/1/0000/0001/t/1/assets/theme.js",
+            "https://connect.facebook.net.evil.test/en_US/fbevents.js",
+            "https://sub.bat.bing.com/bat.js",
+            "data:text/javascript,1",
+            "not a url",
+        ] {
+            assert_eq!(owner(url), None, "{url}");
         }
     }
 

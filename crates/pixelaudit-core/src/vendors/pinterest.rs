@@ -42,6 +42,9 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // `ct/core.js` and `ct/lib/main.<hash>.js`; the rest of s.pinimg.com is Pinterest's site,
+    // not the tag.
+    script_hosts: &["s.pinimg.com/ct/"],
 };
 
 /// The query parameters that carry a JSON object.

@@ -46,6 +46,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // `ads/pixel.js` and its older paths; the rest of www.redditstatic.com is Reddit's site.
+    script_hosts: &["www.redditstatic.com/ads/"],
 };
 
 impl Decoder for Reddit {

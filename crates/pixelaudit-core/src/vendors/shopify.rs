@@ -40,6 +40,10 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // The web pixels manager on Shopify's extensions CDN; bundles served from the store's own
+    // domain are recognised by the decoder from their path. Not cdn.shopify.com: it serves
+    // every theme's and app's files.
+    script_hosts: &["extensions.shopifycdn.com/cdn/shopifycloud/web-pixels-manager/"],
 };
 
 /// Monorail endpoints, under the store's `/.well-known/shopify/monorail` or on monorail-edge.

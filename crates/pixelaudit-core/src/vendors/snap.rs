@@ -46,6 +46,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // `scevent.min.js`.
+    script_hosts: &["sc-static.net"],
 };
 
 impl Decoder for Snap {

@@ -50,6 +50,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     loaded_by: None,
     // The current library sends `ttq.track('CompletePayment')` as `Purchase`.
     aliases: &[("CompletePayment", "Purchase")],
+    // `events.js` and the main bundle's lazily loaded `i18n/pixel/static/…` sub-bundles.
+    script_hosts: &["analytics.tiktok.com"],
 };
 
 const LOADER_PATHS: [&str; 2] = ["/i18n/pixel/events.js", "/i18n/pixel/sdk.js"];

@@ -35,6 +35,9 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     },
     loaded_by: None,
     aliases: &[],
+    // `uwt.js` and the legacy `oct.js` (platform.twitter.com also serves X's embeds: the
+    // decoder recognises the two loaders there by path).
+    script_hosts: &["static.ads-twitter.com"],
 };
 
 impl Decoder for X {
