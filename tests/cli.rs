@@ -238,6 +238,31 @@ fn validate_reports_each_broken_file_with_a_suggestion_and_exits_3() {
 }
 
 #[test]
+fn validate_reports_every_error_of_a_file_at_its_position() {
+    let fixture = "tests/fixtures/sites/three-errors.toml";
+    let output = bin().args(["validate", fixture]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let positions: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix(" --> "))
+        .collect();
+    assert_eq!(
+        positions,
+        [
+            format!("{fixture}:6:10"),
+            format!("{fixture}:9:12"),
+            format!("{fixture}:15:14"),
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown device `tablet`"), "{stderr}");
+    assert!(stderr.contains("did you mean `tiktok`?"), "{stderr}");
+    assert!(stderr.contains("did you mean `currency`?"), "{stderr}");
+    assert!(stderr.contains(&format!("{fixture}: 3 errors")), "{stderr}");
+}
+
+#[test]
 fn several_formats_need_an_output_folder_and_say_so_before_running() {
     let output = bin()
         .args([

@@ -94,10 +94,11 @@ impl Validator<'_> {
             let text = source.get_ref();
             if text.contains("://") && !text.starts_with("imap://") && !text.starts_with("imaps://")
             {
-                return Err(self.err(
+                self.record(self.err(
                     Some(source.span()),
                     format!("`{text}`: an email source is a path (.eml file, folder, Maildir) or an imap:// / imaps:// URL"),
                 ));
+                continue;
             }
             plan.sources.push(text.clone());
         }

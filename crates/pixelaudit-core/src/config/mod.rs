@@ -20,6 +20,7 @@ mod notify;
 mod plan;
 mod schedule;
 mod site;
+mod source;
 mod suggest;
 
 pub use adblock::{AdblockConfig, AdblockPlan};
@@ -42,8 +43,14 @@ pub use site::{BrowserConfig, SiteConfig};
 
 use std::path::Path;
 
-/// Reads and validates a site config file.
+/// Reads and validates a site config file; the first error in the file when it is invalid.
 pub fn load(path: &Path) -> Result<Site, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::io(path, &e))?;
-    Site::parse(path, &text)
+    load_all(path).map_err(|mut errors| errors.remove(0))
+}
+
+/// Reads and validates a site config file, with every error in the file when it is invalid
+/// (see [`Site::parse_all`]).
+pub fn load_all(path: &Path) -> Result<Site, Vec<ConfigError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| vec![ConfigError::io(path, &e)])?;
+    Site::parse_all(path, &text)
 }

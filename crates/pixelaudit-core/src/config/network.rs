@@ -132,12 +132,14 @@ impl Validator<'_> {
         let resolve = n
             .resolve
             .iter()
-            .map(|rule| {
-                rule.get_ref()
-                    .parse::<ResolveRule>()
-                    .map_err(|message| self.err(Some(rule.span()), message))
+            .filter_map(|rule| {
+                self.keep(
+                    rule.get_ref()
+                        .parse::<ResolveRule>()
+                        .map_err(|message| self.err(Some(rule.span()), message)),
+                )
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect();
         Ok(NetworkPlan {
             resolve,
             ca_certs: n.ca_cert.clone(),

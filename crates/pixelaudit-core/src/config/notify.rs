@@ -119,16 +119,26 @@ impl Validator<'_> {
                     )
                 })
         };
-        let when = match choose(
-            n.when.as_ref(),
-            &["always", "failure", "regression"],
-            "`when`",
-        )? {
+        let when = match self
+            .keep(choose(
+                n.when.as_ref(),
+                &["always", "failure", "regression"],
+                "`when`",
+            ))
+            .flatten()
+        {
             Some("failure") => When::Failure,
             Some("regression") => When::Regression,
             _ => When::Always,
         };
-        let tls = match choose(n.tls.as_ref(), &["starttls", "implicit", "none"], "`tls`")? {
+        let tls = match self
+            .keep(choose(
+                n.tls.as_ref(),
+                &["starttls", "implicit", "none"],
+                "`tls`",
+            ))
+            .flatten()
+        {
             Some("implicit") => TlsMode::Implicit,
             Some("none") => TlsMode::None,
             _ => TlsMode::Starttls,
@@ -139,14 +149,14 @@ impl Validator<'_> {
                 .parse::<lettre::message::Mailbox>()
                 .is_err()
             {
-                return Err(self.err(
+                self.record(self.err(
                     Some(address.span()),
                     format!("`{}` is not an email address", address.get_ref()),
                 ));
             }
         }
         if n.to.is_empty() {
-            return Err(self.err(None, "[notify] needs at least one recipient in `to`"));
+            self.record(self.err(None, "[notify] needs at least one recipient in `to`"));
         }
         let subject = match &n.subject {
             Some(template) => {
