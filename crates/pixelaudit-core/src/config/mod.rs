@@ -23,7 +23,7 @@ mod site;
 mod source;
 mod suggest;
 
-pub use adblock::{AdblockConfig, AdblockPlan};
+pub use adblock::{AdblockConfig, AdblockPlan, ADBLOCK_LIST_NAMES};
 pub use consent::{ConsentAction, ConsentMode, ConsentPlan};
 pub use discover::{DiscoverConfig, DiscoverOptions, PageTypeConfig};
 pub use email::{EmailConfig, EmailPlan};

@@ -33,7 +33,7 @@ pub struct NotifyConfig {
     #[serde(default)]
     pub tls: Option<Spanned<String>>,
     /// A PEM file with an extra CA certificate to trust for the SMTP server (a company or
-    /// test CA); the system's roots are always trusted.
+    /// test CA), relative to the config's folder; the system's roots are always trusted.
     #[serde(default)]
     pub smtp_ca_cert: Option<std::path::PathBuf>,
     /// Retries after a failed send (default 3).
@@ -182,7 +182,7 @@ impl Validator<'_> {
                 .smtp_port
                 .unwrap_or(if tls == TlsMode::Implicit { 465 } else { 587 }),
             tls,
-            ca_cert: n.smtp_ca_cert.clone(),
+            ca_cert: n.smtp_ca_cert.as_ref().map(|path| self.file(path)),
             retries: n.retries.unwrap_or(3),
             backoff: Duration::from_millis(n.retry_backoff_ms.unwrap_or(2000)),
         })

@@ -493,6 +493,11 @@ impl Validator<'_> {
         self.source.error(span, message)
     }
 
+    /// A path from the config, relative ones resolved against the config's folder.
+    pub(super) fn file(&self, path: impl AsRef<Path>) -> std::path::PathBuf {
+        self.source.file(path)
+    }
+
     /// Records an error; the file will be rejected.
     pub(super) fn record(&self, error: ConfigError) {
         self.errors.borrow_mut().push(error);
@@ -819,6 +824,37 @@ pub(super) mod tests {
             e.message.contains("did you mean `quiet_ms`?"),
             "{}",
             e.message
+        );
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_folder() {
+        let text = "base_url = \"https://shop.test/\"\n[network]\nca_cert = [\"certs/ca.pem\", \"/etc/ssl/ca.pem\"]\n[email]\nsources = [\"emails/\", \"../shared/welcome.eml\", \"imaps://seed@imap.test/INBOX\"]\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"b@shop.test\"\nsmtp_host = \"h\"\nsmtp_ca_cert = \"smtp-ca.pem\"\n";
+        let s = Site::parse(Path::new("/srv/audit/sites/shop.toml"), text).unwrap();
+        assert_eq!(
+            s.network.ca_certs,
+            [
+                Path::new("/srv/audit/sites/certs/ca.pem"),
+                Path::new("/etc/ssl/ca.pem")
+            ]
+        );
+        assert_eq!(
+            s.email.unwrap().sources,
+            [
+                "/srv/audit/sites/emails/",
+                "/srv/audit/sites/../shared/welcome.eml",
+                "imaps://seed@imap.test/INBOX"
+            ]
+        );
+        assert_eq!(
+            s.notify.unwrap().ca_cert.unwrap(),
+            Path::new("/srv/audit/sites/smtp-ca.pem")
+        );
+        let bare = Site::parse(Path::new("shop.toml"), text).unwrap();
+        assert_eq!(
+            bare.network.ca_certs[0],
+            Path::new("certs/ca.pem"),
+            "a config in the current folder"
         );
     }
 

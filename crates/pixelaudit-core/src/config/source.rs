@@ -2,7 +2,7 @@
 //! validating it points at file:line:col.
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::ConfigError;
 
@@ -21,6 +21,16 @@ impl<'a> Source<'a> {
     /// The file.
     pub(crate) fn path(&self) -> &'a Path {
         self.path
+    }
+
+    /// A path from the config: relative ones are relative to the config's folder, not to the
+    /// current directory.
+    pub(crate) fn file(&self, path: impl AsRef<Path>) -> PathBuf {
+        let path = path.as_ref();
+        if path.is_absolute() {
+            return path.to_path_buf();
+        }
+        self.path.parent().unwrap_or(Path::new("")).join(path)
     }
 
     /// The text the TOML deserializer reads.
