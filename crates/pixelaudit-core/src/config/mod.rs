@@ -28,7 +28,7 @@ pub use consent::{ConsentAction, ConsentMode, ConsentPlan};
 pub use discover::{DiscoverConfig, DiscoverOptions, PageTypeConfig};
 pub use email::{EmailConfig, EmailPlan};
 pub use error::ConfigError;
-pub use expect::{Count, PageSource, ParamRule, RULE_KEYWORDS};
+pub use expect::{Count, ExpectDefaults, PageSource, ParamRule, RULE_KEYWORDS};
 pub use glob::{translate as translate_glob, GlobError, PathGlob};
 pub use journey::{Action, CookieSpec, FieldValue, KeyValue, Scroll};
 pub use network::{lookup, HostPattern, NetworkConfig, NetworkPlan, ResolveRule};

@@ -209,6 +209,10 @@ pub(super) struct Validator<'a> {
     pixels: BTreeMap<Vendor, Vec<String>>,
     consent: Option<&'a ConsentConfig>,
     errors: RefCell<Vec<ConfigError>>,
+    /// `[expect_defaults] within_ms`.
+    default_within: Option<Duration>,
+    /// `[expect_defaults] consent`, validated.
+    default_consent: Option<Vec<Scenario>>,
 }
 
 impl Site {
@@ -328,13 +332,20 @@ impl Site {
             .map(|(vendor, ids)| (vendor, ids.to_vec()))
             .collect();
         let base = config.base_or_placeholder();
-        let v = Validator {
+        let mut v = Validator {
             source,
             base: base.clone(),
             pixels: pixels.clone(),
             consent: config.consent.as_ref(),
             errors: RefCell::new(config.check_urls(source)),
+            default_within: None,
+            default_consent: None,
         };
+        if let Some(defaults) = &config.expect_defaults {
+            v.default_within = defaults.within_ms.map(Duration::from_millis);
+            v.default_consent = defaults.consent.as_ref().map(|list| v.scenarios(list));
+        }
+        let v = v;
         let consent = config
             .consent
             .as_ref()
@@ -647,9 +658,10 @@ impl Validator<'_> {
             }
             params.push((key.get_ref().clone(), rule.get_ref().clone()));
         }
-        let scenarios = match &e.consent {
-            Some(list) => self.scenarios(list),
-            None => self.tracking_allowed(),
+        let scenarios = match (&e.consent, &self.default_consent) {
+            (Some(list), _) => self.scenarios(list),
+            (None, Some(defaults)) => defaults.clone(),
+            (None, None) => self.tracking_allowed(),
         };
         let (Some(vendor), Some(event), true) = (vendor, event, params_ok) else {
             return None;
@@ -662,7 +674,10 @@ impl Validator<'_> {
                 None => self.pixels.get(&vendor).cloned().unwrap_or_default(),
             },
             count: e.count.unwrap_or(Count::ONCE),
-            within: e.within_ms.map(Duration::from_millis),
+            within: e
+                .within_ms
+                .map(Duration::from_millis)
+                .or(self.default_within),
             scenarios,
             params,
         })
@@ -822,6 +837,50 @@ pub(super) mod tests {
         let e = site("[browser]\nquiet = 1\n").unwrap_err();
         assert!(
             e.message.contains("did you mean `quiet_ms`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn expect_defaults_apply_to_every_expectation_that_does_not_set_them() {
+        let s = site("[consent]\naccept = { click = \"#ok\" }\nreject = { click = \"#no\" }\n[expect_defaults]\nwithin_ms = 4000\nconsent = [\"accept\", \"reject\"]\n[[templates]]\nmatch = \"/**\"\n[[templates.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"ga4\"\nevent = \"page_view\"\nwithin_ms = 500\nconsent = [\"accept\"]\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/cart\"\n[[journeys.steps.expect]]\nvendor = \"tiktok\"\nevent = \"Pageview\"\n").unwrap();
+        let both = vec![Scenario::Accept, Scenario::Reject];
+        let page = &s.pages[0].checks.expect;
+        assert_eq!(
+            (page[0].within, &page[0].scenarios),
+            (Some(Duration::from_millis(4000)), &both),
+            "a template's expectation takes the defaults"
+        );
+        assert_eq!(
+            (page[1].within, &page[1].scenarios),
+            (Some(Duration::from_millis(500)), &vec![Scenario::Accept]),
+            "its own keys win"
+        );
+        let step = &s.journeys[0].steps[0].checks.expect;
+        assert_eq!(step.len(), 2);
+        for e in step {
+            assert_eq!(
+                (e.within, &e.scenarios),
+                (Some(Duration::from_millis(4000)), &both)
+            );
+        }
+        let none = site(
+            "[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n",
+        )
+        .unwrap();
+        assert_eq!(none.pages[0].checks.expect[0].within, None);
+        let e = site("[expect_defaults]\nconsent = [\"accept\"]\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(12)));
+        assert!(
+            e.message.contains("needs `[consent.accept]`"),
+            "{}",
+            e.message
+        );
+        let e = site("[expect_defaults]\nwithin = 100\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(1)));
+        assert!(
+            e.message.contains("did you mean `within_ms`?"),
             "{}",
             e.message
         );

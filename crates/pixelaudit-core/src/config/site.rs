@@ -12,7 +12,7 @@ use serde_spanned::Spanned;
 use url::Url;
 
 use super::consent::ConsentConfig;
-use super::expect::{Expectation, Matcher};
+use super::expect::{ExpectDefaults, Expectation, Matcher};
 use super::journey::JourneyConfig;
 use super::schedule::ScheduleConfig;
 use super::source::Source;
@@ -29,6 +29,9 @@ pub struct SiteConfig {
     pub name: Option<String>,
     /// The store's base URL; page paths are resolved against it.
     pub base_url: Spanned<String>,
+    /// Defaults for every expectation that does not set `within_ms` / `consent` itself.
+    #[serde(default)]
+    pub expect_defaults: Option<ExpectDefaults>,
     /// Pages to audit.
     #[serde(default)]
     pub pages: Vec<PageConfig>,
