@@ -263,6 +263,47 @@ fn validate_reports_every_error_of_a_file_at_its_position() {
 }
 
 #[test]
+fn validate_reads_variables_from_the_environment_and_names_an_unset_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("env.toml");
+    std::fs::write(
+        &path,
+        "base_url = \"https://${PIXELAUDIT_TEST_HOST}/\"\n[network]\nresolve = [\"${PIXELAUDIT_TEST_HOST}=127.0.0.1:${PIXELAUDIT_TEST_PORT}\"]\n",
+    )
+    .unwrap();
+    let output = bin()
+        .arg("validate")
+        .arg(&path)
+        .env("PIXELAUDIT_TEST_HOST", "staging.shop.test")
+        .env("PIXELAUDIT_TEST_PORT", "8443")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = bin()
+        .arg("validate")
+        .arg(&path)
+        .env("PIXELAUDIT_TEST_HOST", "staging.shop.test")
+        .env_remove("PIXELAUDIT_TEST_PORT")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("environment variable `PIXELAUDIT_TEST_PORT` is not set"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}:3:47", path.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn several_formats_need_an_output_folder_and_say_so_before_running() {
     let output = bin()
         .args([

@@ -26,8 +26,9 @@ pub struct NotifyConfig {
     pub when: Option<Spanned<String>>,
     /// SMTP server.
     pub smtp_host: String,
-    /// SMTP port (default 587, or 465 with `tls = "implicit"`).
-    #[serde(default)]
+    /// SMTP port (default 587, or 465 with `tls = "implicit"`): a number, or a string holding
+    /// one, such as `"${SMTP_PORT}"`.
+    #[serde(default, deserialize_with = "port")]
     pub smtp_port: Option<u16>,
     /// `starttls` (default), `implicit` or `none`.
     #[serde(default)]
@@ -42,6 +43,31 @@ pub struct NotifyConfig {
     /// Wait before the first retry, in ms (default 2000; doubles each time).
     #[serde(default)]
     pub retry_backoff_ms: Option<u64>,
+}
+
+/// A port as a number or as a string (so that `${VAR}` can give it).
+fn port<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u16>, D::Error> {
+    struct PortVisitor;
+
+    impl serde::de::Visitor<'_> for PortVisitor {
+        type Value = u16;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a port number, or a string holding one such as \"${SMTP_PORT}\"")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u16, E> {
+            u16::try_from(n).map_err(|_| E::custom(format!("{n} is not a port number")))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<u16, E> {
+            text.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("`{text}` is not a port number")))
+        }
+    }
+
+    deserializer.deserialize_any(PortVisitor).map(Some)
 }
 
 /// When to send.

@@ -16,7 +16,7 @@ use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
 use super::schedule::SchedulePlan;
 use super::site::{BrowserConfig, SiteConfig};
-use super::source::Source;
+use super::source::{Env, Source};
 use super::suggest::did_you_mean;
 use super::ConfigError;
 use super::{AdblockPlan, NetworkPlan};
@@ -318,10 +318,30 @@ impl Site {
     /// Parses, then validates every name, URL and rule, reporting every error in file order
     /// (never an empty list). TOML syntax errors, unknown keys and values of the wrong type
     /// stop reading at the first one: that one alone is returned.
+    ///
+    /// `${VAR}` in string values is read from the environment first (see `source.rs`).
     pub fn parse_all(path: &Path, text: &str) -> Result<Site, Vec<ConfigError>> {
-        let source = Source::new(path, text);
-        let config = SiteConfig::read(&source).map_err(|e| vec![e])?;
-        Site::validate(&source, &config)
+        Site::parse_with_env(path, text, &|name| std::env::var(name).ok())
+    }
+
+    /// [`Site::parse_all`] with variables read from `env`.
+    pub(crate) fn parse_with_env(
+        path: &Path,
+        text: &str,
+        env: Env,
+    ) -> Result<Site, Vec<ConfigError>> {
+        let (source, expansion) = Source::expand(path, text, env);
+        let config = match SiteConfig::read(&source) {
+            Ok(config) => config,
+            // A string whose `${VAR}` failed has that error already.
+            Err(error) if source.in_failed_string(&error) => return Err(expansion),
+            Err(error) => return Err(sorted(expansion, vec![error])),
+        };
+        match Site::validate(&source, &config) {
+            Ok(site) if expansion.is_empty() => Ok(site),
+            Ok(_) => Err(sorted(expansion, Vec::new())),
+            Err(errors) => Err(sorted(expansion, errors)),
+        }
     }
 
     /// Validates a parsed config.
@@ -472,14 +492,21 @@ impl Site {
             schedule: config.schedule.as_ref().and_then(|s| v.keep(v.schedule(s))),
         };
         let mut errors = v.errors.into_inner();
+        // A string whose `${VAR}` failed has that error already.
+        errors.retain(|e| !source.in_failed_string(e));
         if errors.is_empty() {
             return Ok(site);
         }
-        // In file order; errors without a position last.
-        errors.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
-        errors.dedup();
-        Err(errors)
+        Err(sorted(errors, Vec::new()))
     }
+}
+
+/// Both lists in file order (errors without a position last), each error once.
+fn sorted(mut errors: Vec<ConfigError>, more: Vec<ConfigError>) -> Vec<ConfigError> {
+    errors.extend(more);
+    errors.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
+    errors.dedup();
+    errors
 }
 
 /// The checks of every template whose pattern matches `url`'s path.
@@ -839,6 +866,128 @@ pub(super) mod tests {
             e.message.contains("did you mean `quiet_ms`?"),
             "{}",
             e.message
+        );
+    }
+
+    fn with_env(text: &str, vars: &[(&str, &str)]) -> Result<Site, Vec<ConfigError>> {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        Site::parse_with_env(Path::new("sites/shop.toml"), text, &env)
+    }
+
+    const VARS: &[(&str, &str)] = &[
+        ("SHOP_HOST", "staging.shop.test"),
+        ("SHOP_PORT", "8443"),
+        ("SMTP_PORT", "2525"),
+        ("SITE_NAME", "shop \"eu\"\nsmtp_password = 1"),
+        ("META_ID", "1234567890123456"),
+        ("PIXELAUDIT_SMTP_PASSWORD", "hunter2"),
+    ];
+
+    #[test]
+    fn variables_are_expanded_in_string_values_and_escaped_with_a_double_dollar() {
+        let s = with_env("name = \"${SITE_NAME}\"\nbase_url = \"https://${SHOP_HOST}:${SHOP_PORT}/\"\n[pixels]\nmeta = [\"${META_ID}\"]\n[network]\nresolve = [\"${SHOP_HOST}=127.0.0.1:${SHOP_PORT}\"]\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"b@shop.test\"\nsmtp_host = \"${SHOP_HOST}\"\nsmtp_port = \"${SMTP_PORT}\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/\"\n[[journeys.steps]]\nrun_js = \"console.log(`$${SHOP_HOST} costs $5`)\"\n", VARS).unwrap();
+        assert_eq!(
+            s.name, "shop \"eu\"\nsmtp_password = 1",
+            "a value stays one string"
+        );
+        assert_eq!(s.base_url.as_str(), "https://staging.shop.test:8443/");
+        assert_eq!(s.pixels[&vendors::META], ["1234567890123456"]);
+        assert_eq!(
+            s.network.resolve[0].chromium(),
+            "MAP staging.shop.test 127.0.0.1:8443"
+        );
+        let notify = s.notify.unwrap();
+        assert_eq!(
+            (notify.host.as_str(), notify.port),
+            ("staging.shop.test", 2525)
+        );
+        match &s.journeys[0].steps[1].action {
+            Action::RunJs(js) => assert_eq!(js, "console.log(`${SHOP_HOST} costs $5`)"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn positions_stay_those_of_the_file_around_expanded_values() {
+        // After an expanded value on the same line, and inside one (the value as written).
+        let errors = with_env("base_url = \"https://${SHOP_HOST}/\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\nparams = { event_id = { equals = \"${SHOP_HOST}\" }, curency = \"present\" }\n[network]\nresolve = [\"${SHOP_HOST}\"]\n", VARS).unwrap_err();
+        let at: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.column.unwrap()))
+            .collect();
+        assert_eq!(at, [(7, 52), (9, 12)], "{errors:#?}");
+        assert!(errors[0].message.contains("`curency`"));
+        assert!(errors[1].message.contains("PATTERN=ADDR:PORT"));
+        assert!(errors[1]
+            .to_string()
+            .contains("9 | resolve = [\"${SHOP_HOST}\"]"));
+        assert!(
+            errors[1]
+                .to_string()
+                .ends_with("|            ^^^^^^^^^^^^^^"),
+            "the caret covers the value as written: {}",
+            errors[1]
+        );
+        let e = with_env(
+            "base_url = \"https://${SHOP_HOST}/\"\n[browser]\nquiet = 1\n",
+            VARS,
+        )
+        .unwrap_err();
+        assert_eq!((e[0].line, e[0].column), (Some(3), Some(1)), "{e:#?}");
+    }
+
+    #[test]
+    fn an_unset_variable_is_an_error_at_its_reference() {
+        let errors = with_env("base_url = \"https://shop.test/\"\n[network]\nresolve = [\"shop.test=${SHOP_ADDR}:${SHOP_PORT}\", \"${NOPE\"]\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"${PIXELAUDIT_SMTP_PASSWORD}\"\nsmtp_host = \"h\"\nsmtp_port = \"${SMTP_PORTT}\"\nretries = \"${1X}\"\n[[pages]]\npath = \"/\"\ndevice = \"tablet\"\n", VARS).unwrap_err();
+        let at: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.column.unwrap(), e.message.as_str()))
+            .collect();
+        assert_eq!(at.len(), 5, "{errors:#?}");
+        assert_eq!((at[0].0, at[0].1), (3, 23));
+        assert!(
+            at[0]
+                .2
+                .contains("environment variable `SHOP_ADDR` is not set"),
+            "{}",
+            at[0].2
+        );
+        assert_eq!((at[1].0, at[1].1), (3, 52));
+        assert!(at[1].2.contains("without a closing `}`"), "{}", at[1].2);
+        assert_eq!((at[2].0, at[2].1), (6, 9));
+        assert!(
+            at[2]
+                .2
+                .contains("`PIXELAUDIT_SMTP_PASSWORD` looks like a secret"),
+            "{}",
+            at[2].2
+        );
+        assert_eq!((at[3].0, at[3].1), (8, 14));
+        assert!(at[3].2.contains("`SMTP_PORTT` is not set"), "{}", at[3].2);
+        assert_eq!((at[4].0, at[4].1), (9, 12));
+        assert!(at[4].2.contains("not a variable name"), "{}", at[4].2);
+        assert!(
+            !errors
+                .iter()
+                .any(|e| e.message.contains("PATTERN=ADDR:PORT")),
+            "no second error for a value whose variable failed"
+        );
+        // TOML errors are still reported after a failed variable; `device` is not reached.
+        let first = Site::parse(
+            Path::new("sites/shop.toml"),
+            "base_url = \"https://${PIXELAUDIT_TEST_UNSET_VARIABLE}/\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((first.line, first.column), (Some(1), Some(21)));
+        let e = with_env("base_url = \"https://shop.test/\"\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"b@shop.test\"\nsmtp_host = \"h\"\nsmtp_password = \"${SHOP_PORT}\"\n", VARS).unwrap_err();
+        assert!(
+            e[0].message.contains("unknown field `smtp_password`"),
+            "{}",
+            e[0].message
         );
     }
 

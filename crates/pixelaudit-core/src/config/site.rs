@@ -235,7 +235,10 @@ impl SiteConfig {
     /// Parses a config's text and checks its URLs (the first error); `path` is used for names
     /// and error positions. [`Site::parse`](crate::config::Site::parse) validates everything.
     pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, ConfigError> {
-        let source = Source::new(path, text);
+        let (source, errors) = Source::expand(path, text, &|name| std::env::var(name).ok());
+        if let Some(error) = errors.into_iter().next() {
+            return Err(error);
+        }
         let config = SiteConfig::read(&source)?;
         match config.check_urls(&source).into_iter().next() {
             Some(error) => Err(error),
