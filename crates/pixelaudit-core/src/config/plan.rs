@@ -317,9 +317,8 @@ impl Site {
 
     /// Parses, then validates every name, URL and rule, reporting every error in file order
     /// (never an empty list). TOML syntax errors, unknown keys and values of the wrong type
-    /// stop reading at the first one: that one alone is returned.
-    ///
-    /// `${VAR}` in string values is read from the environment first (see `source.rs`).
+    /// stop reading at the first one: that one is returned, with the errors of `${VAR}`
+    /// references, which are expanded from the environment first (see `source.rs`).
     pub fn parse_all(path: &Path, text: &str) -> Result<Site, Vec<ConfigError>> {
         Site::parse_with_env(path, text, &|name| std::env::var(name).ok())
     }
