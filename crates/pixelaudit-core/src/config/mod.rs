@@ -5,7 +5,8 @@
 //! journeys and templates; each other section keeps its raw type, its validated type and its
 //! validation in one file: `adblock.rs`, `consent.rs`, `discover.rs`, `email.rs`,
 //! `network.rs`, `notify.rs`, `schedule.rs` (`expect.rs` and `journey.rs` hold the rules and
-//! steps of pages).
+//! steps of pages, `expect.rs` also `[expect_defaults]`). `source.rs` is the file itself: its
+//! folder (relative paths), `${VAR}` expansion, and the way from a span back to file:line:col.
 
 mod adblock;
 mod consent;

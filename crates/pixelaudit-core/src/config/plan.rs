@@ -364,7 +364,6 @@ impl Site {
             v.default_within = defaults.within_ms.map(Duration::from_millis);
             v.default_consent = defaults.consent.as_ref().map(|list| v.scenarios(list));
         }
-        let v = v;
         let consent = config
             .consent
             .as_ref()
