@@ -238,6 +238,72 @@ fn validate_reports_each_broken_file_with_a_suggestion_and_exits_3() {
 }
 
 #[test]
+fn validate_reports_every_error_of_a_file_at_its_position() {
+    let fixture = "tests/fixtures/sites/three-errors.toml";
+    let output = bin().args(["validate", fixture]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let positions: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix(" --> "))
+        .collect();
+    assert_eq!(
+        positions,
+        [
+            format!("{fixture}:6:10"),
+            format!("{fixture}:9:12"),
+            format!("{fixture}:15:14"),
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown device `tablet`"), "{stderr}");
+    assert!(stderr.contains("did you mean `tiktok`?"), "{stderr}");
+    assert!(stderr.contains("did you mean `currency`?"), "{stderr}");
+    assert!(stderr.contains(&format!("{fixture}: 3 errors")), "{stderr}");
+}
+
+#[test]
+fn validate_reads_variables_from_the_environment_and_names_an_unset_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("env.toml");
+    std::fs::write(
+        &path,
+        "base_url = \"https://${PIXELAUDIT_TEST_HOST}/\"\n[network]\nresolve = [\"${PIXELAUDIT_TEST_HOST}=127.0.0.1:${PIXELAUDIT_TEST_PORT}\"]\n",
+    )
+    .unwrap();
+    let output = bin()
+        .arg("validate")
+        .arg(&path)
+        .env("PIXELAUDIT_TEST_HOST", "staging.shop.test")
+        .env("PIXELAUDIT_TEST_PORT", "8443")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = bin()
+        .arg("validate")
+        .arg(&path)
+        .env("PIXELAUDIT_TEST_HOST", "staging.shop.test")
+        .env_remove("PIXELAUDIT_TEST_PORT")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("environment variable `PIXELAUDIT_TEST_PORT` is not set"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}:3:47", path.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn several_formats_need_an_output_folder_and_say_so_before_running() {
     let output = bin()
         .args([

@@ -527,17 +527,21 @@ fn a_site_config_with_email_sources_audits_pages_and_emails_together() {
         .iter()
         .map(|h| format!("\"{h}=127.0.0.1:{port}\""))
         .collect();
+    // The source is relative to the config's folder (not to the test's current directory).
+    std::fs::create_dir(dir.path().join("emails")).unwrap();
+    std::fs::copy(
+        emails_dir("emails").join("03-sendgrid-restock.eml"),
+        dir.path().join("emails/03-sendgrid-restock.eml"),
+    )
+    .unwrap();
     let config = dir.path().join("store.toml");
     std::fs::write(
         &config,
         format!(
             "name = \"store-with-emails\"\nbase_url = \"https://demo-store.test/\"\n\
              [[pages]]\nname = \"cart\"\npath = \"/cart\"\n\
-             [email]\nsources = [\"{}\"]\naudit_landing_pages = false\n\
+             [email]\nsources = [\"emails/03-sendgrid-restock.eml\"]\naudit_landing_pages = false\n\
              [network]\nresolve = [{}]\nca_cert = [\"{}\"]\n",
-            emails_dir("emails")
-                .join("03-sendgrid-restock.eml")
-                .display(),
             resolve.join(", "),
             fixtures().certificate_file().display()
         ),

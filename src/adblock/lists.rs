@@ -224,6 +224,12 @@ fn human(age: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_config_keeps_exactly_the_named_lists_as_names() {
+        let names: Vec<&str> = super::DEBIAN_LISTS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, pixelaudit_core::config::ADBLOCK_LIST_NAMES);
+    }
+
     use super::*;
 
     #[test]

@@ -278,8 +278,10 @@ fn progress_bar(options: &mut AuditOptions) -> Option<indicatif::ProgressBar> {
 /// The site config at `path` (its errors printed, exit code 3), or the ad-hoc site without one.
 fn load_site(path: Option<&Path>, adhoc: impl FnOnce() -> Site) -> Result<Site, Exit> {
     match path {
-        Some(path) => config::load(path).map_err(|error| {
-            eprintln!("error: {error}");
+        Some(path) => config::load_all(path).map_err(|errors| {
+            for error in &errors {
+                eprintln!("error: {error}");
+            }
             Exit::InvalidConfig
         }),
         None => Ok(adhoc()),

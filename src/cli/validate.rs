@@ -18,7 +18,7 @@ pub struct ValidateArgs {
 pub(super) fn run(args: &ValidateArgs) -> Exit {
     let mut exit = Exit::Clean;
     for path in &args.sites {
-        match config::load(path) {
+        match config::load_all(path) {
             Ok(site) => println!(
                 "ok: {} ({} page(s), {} journey(s), {} expectation(s))",
                 path.display(),
@@ -26,8 +26,13 @@ pub(super) fn run(args: &ValidateArgs) -> Exit {
                 site.journeys.len(),
                 site.expectation_count()
             ),
-            Err(error) => {
-                eprintln!("error: {error}\n");
+            Err(errors) => {
+                for error in &errors {
+                    eprintln!("error: {error}\n");
+                }
+                if errors.len() > 1 {
+                    eprintln!("{}: {} errors\n", path.display(), errors.len());
+                }
                 exit = Exit::InvalidConfig;
             }
         }

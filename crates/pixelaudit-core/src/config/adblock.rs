@@ -15,7 +15,8 @@ use crate::model::Severity;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdblockConfig {
-    /// Lists by name (`easylist`, `easyprivacy`: Debian's copies) or path.
+    /// Lists by name (`easylist`, `easyprivacy`: Debian's copies), `http(s)://` URL, or path
+    /// (relative to the config's folder).
     #[serde(default)]
     pub lists: Option<Vec<String>>,
     /// Audit every page and journey again with the lists blocking (default true).
@@ -53,7 +54,19 @@ impl Default for AdblockPlan {
     }
 }
 
+/// The filter lists known by name (the app maps them to Debian's files).
+pub const ADBLOCK_LIST_NAMES: &[&str] = &["easylist", "easyprivacy"];
+
 impl Validator<'_> {
+    /// A list as written: a name or URL as is, a path resolved against the config's folder.
+    fn list(&self, spec: &str) -> String {
+        let url = url::Url::parse(spec).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if url || ADBLOCK_LIST_NAMES.contains(&spec) {
+            return spec.to_string();
+        }
+        self.file(spec).display().to_string()
+    }
+
     pub(super) fn adblock(&self, a: &AdblockConfig) -> Result<AdblockPlan, ConfigError> {
         let defaults = AdblockPlan::default();
         let severity = match &a.severity {
@@ -70,7 +83,10 @@ impl Validator<'_> {
             })?,
         };
         Ok(AdblockPlan {
-            lists: a.lists.clone().unwrap_or(defaults.lists),
+            lists: match &a.lists {
+                Some(lists) => lists.iter().map(|list| self.list(list)).collect(),
+                None => defaults.lists,
+            },
             blocked_run: a.blocked_run.unwrap_or(defaults.blocked_run),
             severity,
             max_age: a
@@ -100,5 +116,19 @@ mod tests {
         );
         assert_eq!(e.line, Some(3));
         assert!(site("").unwrap().adblock.is_none());
+        let a = site("[adblock]\nlists = [\"easyprivacy\", \"lists/own.txt\", \"/etc/lists/x.txt\", \"https://lists.test/a.txt\"]\n")
+            .unwrap()
+            .adblock
+            .unwrap();
+        assert_eq!(
+            a.lists,
+            [
+                "easyprivacy",
+                "sites/lists/own.txt",
+                "/etc/lists/x.txt",
+                "https://lists.test/a.txt"
+            ],
+            "a relative path is relative to sites/shop.toml's folder"
+        );
     }
 }

@@ -78,8 +78,8 @@ impl Validator<'_> {
         let exempt = match &c.exempt {
             Some(list) => list
                 .iter()
-                .map(|v| self.vendor(v))
-                .collect::<Result<_, _>>()?,
+                .filter_map(|v| self.keep(self.vendor(v)))
+                .collect(),
             None => vendors::all()
                 .iter()
                 .copied()

@@ -104,13 +104,21 @@ impl Validator<'_> {
         options.max_depth = d.max_depth.unwrap_or(options.max_depth);
         options.per_type = d.per_type.unwrap_or(options.per_type);
         options.concurrency = d.concurrency.unwrap_or(options.concurrency).max(1);
-        options.include = d.include.iter().map(glob).collect::<Result<_, _>>()?;
-        options.exclude = d.exclude.iter().map(glob).collect::<Result<_, _>>()?;
+        options.include = d
+            .include
+            .iter()
+            .filter_map(|g| self.keep(glob(g)))
+            .collect();
+        options.exclude = d
+            .exclude
+            .iter()
+            .filter_map(|g| self.keep(glob(g)))
+            .collect();
         options.types = d
             .types
             .iter()
-            .map(|t| Ok((t.name.clone(), glob(&t.pattern)?)))
-            .collect::<Result<_, ConfigError>>()?;
+            .filter_map(|t| Some((t.name.clone(), self.keep(glob(&t.pattern))?)))
+            .collect();
         Ok(options)
     }
 }

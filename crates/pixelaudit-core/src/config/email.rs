@@ -13,8 +13,9 @@ use super::ConfigError;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
-    /// `.eml` files, folders of them, Maildir folders, or `imaps://user@host/FOLDER` URLs
-    /// (credentials from `PIXELAUDIT_IMAP_USERNAME` / `PIXELAUDIT_IMAP_PASSWORD`).
+    /// `.eml` files, folders of them, Maildir folders (relative to the config's folder), or
+    /// `imaps://user@host/FOLDER` URLs (credentials from `PIXELAUDIT_IMAP_USERNAME` /
+    /// `PIXELAUDIT_IMAP_PASSWORD`).
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,
     /// Query parameters every tracked link's destination must carry (default `utm_source`,
@@ -44,7 +45,8 @@ pub struct EmailConfig {
 /// What an email audit checks, from the site's `[email]` section (or its defaults).
 #[derive(Debug, Clone)]
 pub struct EmailPlan {
-    /// Sources from the config: paths and `imap(s)://` URLs.
+    /// Sources from the config: paths (relative ones joined to the config's folder) and
+    /// `imap(s)://` URLs.
     pub sources: Vec<String>,
     /// Query parameters every tracked destination must carry.
     pub require_utm: Vec<String>,
@@ -94,12 +96,17 @@ impl Validator<'_> {
             let text = source.get_ref();
             if text.contains("://") && !text.starts_with("imap://") && !text.starts_with("imaps://")
             {
-                return Err(self.err(
+                self.record(self.err(
                     Some(source.span()),
                     format!("`{text}`: an email source is a path (.eml file, folder, Maildir) or an imap:// / imaps:// URL"),
                 ));
+                continue;
             }
-            plan.sources.push(text.clone());
+            plan.sources.push(if text.contains("://") {
+                text.clone()
+            } else {
+                self.file(text).display().to_string()
+            });
         }
         if let Some(utm) = &e.require_utm {
             plan.require_utm = utm.clone();

@@ -17,6 +17,9 @@ pub struct ConfigError {
     pub message: String,
     source_line: Option<String>,
     caret_len: usize,
+    /// The byte offset in the file, when the error has a position (`u32` keeps the error
+    /// small; a config is far smaller than 4 GiB).
+    start: Option<u32>,
 }
 
 impl ConfigError {
@@ -29,6 +32,7 @@ impl ConfigError {
             message: format!("cannot read the file: {error}"),
             source_line: None,
             caret_len: 0,
+            start: None,
         }
     }
 
@@ -46,9 +50,11 @@ impl ConfigError {
             message: message.into(),
             source_line: None,
             caret_len: 0,
+            start: None,
         };
         if let Some(span) = span {
             let start = span.start.min(text.len());
+            error.start = u32::try_from(start).ok();
             let before = &text[..start];
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);
             let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
@@ -60,6 +66,13 @@ impl ConfigError {
             error.source_line = Some(line_text.trim_end_matches('\r').to_string());
         }
         error
+    }
+}
+
+impl ConfigError {
+    /// The byte offset in the file, when the error has a position.
+    pub(crate) fn start(&self) -> Option<usize> {
+        self.start.map(|start| start as usize)
     }
 }
 

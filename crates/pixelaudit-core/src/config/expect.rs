@@ -36,6 +36,20 @@ pub struct Expectation {
     pub params: BTreeMap<Spanned<String>, Spanned<ParamRule>>,
 }
 
+/// The `[expect_defaults]` section: what every expectation (of a page, a template or a
+/// journey step) takes when it does not set the key itself.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDefaults {
+    /// The time budget of each expected hit, in ms (an expectation's `within_ms`).
+    #[serde(default)]
+    pub within_ms: Option<u64>,
+    /// The consent scenarios expectations apply in (an expectation's `consent`; without
+    /// either, those where tracking is allowed).
+    #[serde(default)]
+    pub consent: Option<Vec<Spanned<String>>>,
+}
+
 /// A hit that must not fire (governance): a vendor, optionally one event.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

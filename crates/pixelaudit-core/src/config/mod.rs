@@ -5,7 +5,8 @@
 //! journeys and templates; each other section keeps its raw type, its validated type and its
 //! validation in one file: `adblock.rs`, `consent.rs`, `discover.rs`, `email.rs`,
 //! `network.rs`, `notify.rs`, `schedule.rs` (`expect.rs` and `journey.rs` hold the rules and
-//! steps of pages).
+//! steps of pages, `expect.rs` also `[expect_defaults]`). `source.rs` is the file itself: its
+//! folder (relative paths), `${VAR}` expansion, and the way from a span back to file:line:col.
 
 mod adblock;
 mod consent;
@@ -20,14 +21,15 @@ mod notify;
 mod plan;
 mod schedule;
 mod site;
+mod source;
 mod suggest;
 
-pub use adblock::{AdblockConfig, AdblockPlan};
+pub use adblock::{AdblockConfig, AdblockPlan, ADBLOCK_LIST_NAMES};
 pub use consent::{ConsentAction, ConsentMode, ConsentPlan};
 pub use discover::{DiscoverConfig, DiscoverOptions, PageTypeConfig};
 pub use email::{EmailConfig, EmailPlan};
 pub use error::ConfigError;
-pub use expect::{Count, PageSource, ParamRule, RULE_KEYWORDS};
+pub use expect::{Count, ExpectDefaults, PageSource, ParamRule, RULE_KEYWORDS};
 pub use glob::{translate as translate_glob, GlobError, PathGlob};
 pub use journey::{Action, CookieSpec, FieldValue, KeyValue, Scroll};
 pub use network::{lookup, HostPattern, NetworkConfig, NetworkPlan, ResolveRule};
@@ -43,8 +45,14 @@ pub use suggest::{closest, did_you_mean};
 
 use std::path::Path;
 
-/// Reads and validates a site config file.
+/// Reads and validates a site config file; the first error in the file when it is invalid.
 pub fn load(path: &Path) -> Result<Site, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::io(path, &e))?;
-    Site::parse(path, &text)
+    load_all(path).map_err(|mut errors| errors.remove(0))
+}
+
+/// Reads and validates a site config file, with every error in the file when it is invalid
+/// (see [`Site::parse_all`]).
+pub fn load_all(path: &Path) -> Result<Site, Vec<ConfigError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| vec![ConfigError::io(path, &e)])?;
+    Site::parse_all(path, &text)
 }

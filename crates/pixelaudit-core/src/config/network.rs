@@ -18,7 +18,8 @@ pub struct NetworkConfig {
     /// `PATTERN=ADDR:PORT` overrides: an exact host or `*.domain`.
     #[serde(default)]
     pub resolve: Vec<Spanned<String>>,
-    /// PEM files with certificates to trust on top of the system roots.
+    /// PEM files with certificates to trust on top of the system roots (relative to the
+    /// config's folder).
     #[serde(default)]
     pub ca_cert: Vec<std::path::PathBuf>,
     /// Accept any certificate (local testing only).
@@ -132,15 +133,17 @@ impl Validator<'_> {
         let resolve = n
             .resolve
             .iter()
-            .map(|rule| {
-                rule.get_ref()
-                    .parse::<ResolveRule>()
-                    .map_err(|message| self.err(Some(rule.span()), message))
+            .filter_map(|rule| {
+                self.keep(
+                    rule.get_ref()
+                        .parse::<ResolveRule>()
+                        .map_err(|message| self.err(Some(rule.span()), message)),
+                )
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect();
         Ok(NetworkPlan {
             resolve,
-            ca_certs: n.ca_cert.clone(),
+            ca_certs: n.ca_cert.iter().map(|path| self.file(path)).collect(),
             insecure: n.insecure,
         })
     }

@@ -26,14 +26,15 @@ pub struct NotifyConfig {
     pub when: Option<Spanned<String>>,
     /// SMTP server.
     pub smtp_host: String,
-    /// SMTP port (default 587, or 465 with `tls = "implicit"`).
-    #[serde(default)]
+    /// SMTP port (default 587, or 465 with `tls = "implicit"`): a number, or a string holding
+    /// one, such as `"${SMTP_PORT}"`.
+    #[serde(default, deserialize_with = "port")]
     pub smtp_port: Option<u16>,
     /// `starttls` (default), `implicit` or `none`.
     #[serde(default)]
     pub tls: Option<Spanned<String>>,
     /// A PEM file with an extra CA certificate to trust for the SMTP server (a company or
-    /// test CA); the system's roots are always trusted.
+    /// test CA), relative to the config's folder; the system's roots are always trusted.
     #[serde(default)]
     pub smtp_ca_cert: Option<std::path::PathBuf>,
     /// Retries after a failed send (default 3).
@@ -42,6 +43,31 @@ pub struct NotifyConfig {
     /// Wait before the first retry, in ms (default 2000; doubles each time).
     #[serde(default)]
     pub retry_backoff_ms: Option<u64>,
+}
+
+/// A port as a number or as a string (so that `${VAR}` can give it).
+fn port<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u16>, D::Error> {
+    struct PortVisitor;
+
+    impl serde::de::Visitor<'_> for PortVisitor {
+        type Value = u16;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a port number, or a string holding one such as \"${SMTP_PORT}\"")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u16, E> {
+            u16::try_from(n).map_err(|_| E::custom(format!("{n} is not a port number")))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<u16, E> {
+            text.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("`{text}` is not a port number")))
+        }
+    }
+
+    deserializer.deserialize_any(PortVisitor).map(Some)
 }
 
 /// When to send.
@@ -119,16 +145,26 @@ impl Validator<'_> {
                     )
                 })
         };
-        let when = match choose(
-            n.when.as_ref(),
-            &["always", "failure", "regression"],
-            "`when`",
-        )? {
+        let when = match self
+            .keep(choose(
+                n.when.as_ref(),
+                &["always", "failure", "regression"],
+                "`when`",
+            ))
+            .flatten()
+        {
             Some("failure") => When::Failure,
             Some("regression") => When::Regression,
             _ => When::Always,
         };
-        let tls = match choose(n.tls.as_ref(), &["starttls", "implicit", "none"], "`tls`")? {
+        let tls = match self
+            .keep(choose(
+                n.tls.as_ref(),
+                &["starttls", "implicit", "none"],
+                "`tls`",
+            ))
+            .flatten()
+        {
             Some("implicit") => TlsMode::Implicit,
             Some("none") => TlsMode::None,
             _ => TlsMode::Starttls,
@@ -139,14 +175,14 @@ impl Validator<'_> {
                 .parse::<lettre::message::Mailbox>()
                 .is_err()
             {
-                return Err(self.err(
+                self.record(self.err(
                     Some(address.span()),
                     format!("`{}` is not an email address", address.get_ref()),
                 ));
             }
         }
         if n.to.is_empty() {
-            return Err(self.err(None, "[notify] needs at least one recipient in `to`"));
+            self.record(self.err(None, "[notify] needs at least one recipient in `to`"));
         }
         let subject = match &n.subject {
             Some(template) => {
@@ -172,7 +208,7 @@ impl Validator<'_> {
                 .smtp_port
                 .unwrap_or(if tls == TlsMode::Implicit { 465 } else { 587 }),
             tls,
-            ca_cert: n.smtp_ca_cert.clone(),
+            ca_cert: n.smtp_ca_cert.as_ref().map(|path| self.file(path)),
             retries: n.retries.unwrap_or(3),
             backoff: Duration::from_millis(n.retry_backoff_ms.unwrap_or(2000)),
         })

@@ -1,7 +1,8 @@
 //! The validated site: everything the audit runs, with names resolved to vendors, scenarios,
-//! devices and URLs. Built from the raw config by [`Site::from_config`], which reports every
+//! devices and URLs. Built from the raw config by [`Site::parse_all`], which reports every
 //! semantic error at its file:line:col.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -15,6 +16,7 @@ use super::expect::{Count, Expectation, Matcher, ParamRule};
 use super::journey::{Action, StepConfig};
 use super::schedule::SchedulePlan;
 use super::site::{BrowserConfig, SiteConfig};
+use super::source::{Env, Source};
 use super::suggest::did_you_mean;
 use super::ConfigError;
 use super::{AdblockPlan, NetworkPlan};
@@ -196,12 +198,21 @@ pub(super) type Span = Option<Range<usize>>;
 
 /// Validates a raw config's parts against its file, for error positions; each section's file
 /// adds the method that validates that section.
+///
+/// Errors are collected, not returned at the first: a check that fails records its error
+/// with [`Validator::keep`] and validation goes on with the next part, so one run reports
+/// every error of the file. A part whose checks failed is left out of the plan, which is
+/// never used since the file as a whole is then rejected.
 pub(super) struct Validator<'a> {
-    path: &'a Path,
-    text: &'a str,
+    source: &'a Source<'a>,
     base: Url,
     pixels: BTreeMap<Vendor, Vec<String>>,
     consent: Option<&'a ConsentConfig>,
+    errors: RefCell<Vec<ConfigError>>,
+    /// `[expect_defaults] within_ms`.
+    default_within: Option<Duration>,
+    /// `[expect_defaults] consent`, validated.
+    default_consent: Option<Vec<Scenario>>,
 }
 
 impl Site {
@@ -298,33 +309,67 @@ impl Site {
                 .sum::<usize>()
     }
 
-    /// Parses, then validates every name, URL and rule.
+    /// Parses, then validates every name, URL and rule; the first error in the file when
+    /// there are some (see [`Site::parse_all`] for all of them).
     pub fn parse(path: &Path, text: &str) -> Result<Site, ConfigError> {
-        let config = SiteConfig::parse(path, text)?;
-        Site::from_config(path, text, &config)
+        Site::parse_all(path, text).map_err(|mut errors| errors.remove(0))
     }
 
-    /// Validates a parsed config; `text` is its source for error positions.
-    pub fn from_config(path: &Path, text: &str, config: &SiteConfig) -> Result<Site, ConfigError> {
+    /// Parses, then validates every name, URL and rule, reporting every error in file order
+    /// (never an empty list). TOML syntax errors, unknown keys and values of the wrong type
+    /// stop reading at the first one: that one is returned, with the errors of `${VAR}`
+    /// references, which are expanded from the environment first (see `source.rs`).
+    pub fn parse_all(path: &Path, text: &str) -> Result<Site, Vec<ConfigError>> {
+        Site::parse_with_env(path, text, &|name| std::env::var(name).ok())
+    }
+
+    /// [`Site::parse_all`] with variables read from `env`.
+    pub(crate) fn parse_with_env(
+        path: &Path,
+        text: &str,
+        env: Env,
+    ) -> Result<Site, Vec<ConfigError>> {
+        let (source, expansion) = Source::expand(path, text, env);
+        let config = match SiteConfig::read(&source) {
+            Ok(config) => config,
+            // A string whose `${VAR}` failed has that error already.
+            Err(error) if source.in_failed_string(&error) => return Err(expansion),
+            Err(error) => return Err(sorted(expansion, vec![error])),
+        };
+        match Site::validate(&source, &config) {
+            Ok(site) if expansion.is_empty() => Ok(site),
+            Ok(_) => Err(sorted(expansion, Vec::new())),
+            Err(errors) => Err(sorted(expansion, errors)),
+        }
+    }
+
+    /// Validates a parsed config.
+    fn validate(source: &Source, config: &SiteConfig) -> Result<Site, Vec<ConfigError>> {
         let pixels: BTreeMap<Vendor, Vec<String>> = config
             .pixels
             .listed()
             .map(|(vendor, ids)| (vendor, ids.to_vec()))
             .collect();
-        let v = Validator {
-            path,
-            text,
-            base: config.base_url(),
+        let base = config.base_or_placeholder();
+        let mut v = Validator {
+            source,
+            base: base.clone(),
             pixels: pixels.clone(),
             consent: config.consent.as_ref(),
+            errors: RefCell::new(config.check_urls(source)),
+            default_within: None,
+            default_consent: None,
         };
+        if let Some(defaults) = &config.expect_defaults {
+            v.default_within = defaults.within_ms.map(Duration::from_millis);
+            v.default_consent = defaults.consent.as_ref().map(|list| v.scenarios(list));
+        }
         let consent = config
             .consent
             .as_ref()
-            .map(|c| v.consent_plan(c))
-            .transpose()?;
+            .and_then(|c| v.keep(v.consent_plan(c)));
         let default_scenarios = match config.consent.as_ref().and_then(|c| c.scenarios.as_ref()) {
-            Some(list) => v.scenarios(list)?,
+            Some(list) => v.scenarios(list),
             None => vec![Scenario::None],
         };
         let mut templates = Vec::new();
@@ -334,35 +379,40 @@ impl Site {
                     Some(template.pattern.span()),
                     format!("invalid match pattern: {e}"),
                 )
-            })?;
-            templates.push(TemplatePlan {
-                pattern,
-                checks: v.checks(&template.expect, &template.forbid)?,
             });
+            let checks = v.checks(&template.expect, &template.forbid);
+            if let Some(pattern) = v.keep(pattern) {
+                templates.push(TemplatePlan { pattern, checks });
+            }
         }
         let template_checks = |url: &Url| checks_for(&templates, url);
         let mut pages = Vec::new();
-        for (page, (name, url)) in config.pages.iter().zip(config.page_urls()) {
+        for page in &config.pages {
             let scenarios = match &page.consent {
-                Some(list) => v.scenarios(list)?,
+                Some(list) => v.scenarios(list),
                 None => default_scenarios.clone(),
             };
+            let own = v.checks(&page.expect, &page.forbid);
+            let device = v.keep(v.device(page.device.as_ref()));
+            // An unresolvable page is an error of `check_urls` already.
+            let (Ok(url), Some(device)) = (page.resolve(&base), device) else {
+                continue;
+            };
             let mut checks = template_checks(&url);
-            let own = v.checks(&page.expect, &page.forbid)?;
             checks.expect.extend(own.expect);
             checks.forbid.extend(own.forbid);
             pages.push(PagePlan {
-                name,
+                name: page.name.clone().unwrap_or_else(|| url.path().to_string()),
                 url,
                 scenarios,
-                device: v.device(page.device.as_ref())?,
+                device,
                 checks,
             });
         }
         if config.pages.is_empty() && config.journeys.is_empty() {
             pages.push(PagePlan {
                 name: "home".to_string(),
-                url: config.base_url(),
+                url: base.clone(),
                 scenarios: default_scenarios.clone(),
                 device: Device::Desktop,
                 checks: Checks::default(),
@@ -372,24 +422,24 @@ impl Site {
         for journey in &config.journeys {
             let mut steps = Vec::new();
             for step in &journey.steps {
-                let mut plan = v.step(step)?;
-                if let Action::Goto(url) = &plan.action {
-                    let mut checks = template_checks(url);
-                    checks.expect.append(&mut plan.checks.expect);
-                    checks.forbid.append(&mut plan.checks.forbid);
-                    plan.checks = checks;
+                if let Some(mut plan) = v.step(step) {
+                    if let Action::Goto(url) = &plan.action {
+                        let mut checks = template_checks(url);
+                        checks.expect.append(&mut plan.checks.expect);
+                        checks.forbid.append(&mut plan.checks.forbid);
+                        plan.checks = checks;
+                    }
+                    steps.push(plan);
                 }
-                steps.push(plan);
             }
-            if let Some(position) = steps
-                .iter()
-                .position(|s| !matches!(s.action, Action::Goto(_) | Action::SetCookie(_)))
-            {
-                if !steps[..position]
+            // A step that acts on a page needs a `goto` before it (a cookie can be preset).
+            let needs_page = |s: &StepConfig| s.goto.is_none() && s.set_cookie.is_none();
+            if let Some(position) = journey.steps.iter().position(|s| needs_page(s.get_ref())) {
+                if !journey.steps[..position]
                     .iter()
-                    .any(|s| matches!(s.action, Action::Goto(_)))
+                    .any(|s| s.get_ref().goto.is_some())
                 {
-                    return Err(v.err(
+                    v.record(v.err(
                         Some(journey.steps[position].span()),
                         format!(
                             "journey `{}`: this step needs a page; put a `goto` step before it",
@@ -398,52 +448,63 @@ impl Site {
                     ));
                 }
             }
-            journeys.push(JourneyPlan {
-                name: journey.name.clone(),
-                scenarios: match &journey.consent {
-                    Some(list) => v.scenarios(list)?,
-                    None => default_scenarios.clone(),
-                },
-                device: v.device(journey.device.as_ref())?,
-                steps,
-            });
+            let scenarios = match &journey.consent {
+                Some(list) => v.scenarios(list),
+                None => default_scenarios.clone(),
+            };
+            if let Some(device) = v.keep(v.device(journey.device.as_ref())) {
+                journeys.push(JourneyPlan {
+                    name: journey.name.clone(),
+                    scenarios,
+                    device,
+                    steps,
+                });
+            }
         }
-        Ok(Site {
+        let site = Site {
             name: config.name().to_string(),
-            base_url: config.base_url(),
+            base_url: base.clone(),
             pixels,
             pages,
             journeys,
             consent,
             browser: config.browser.clone(),
-            adblock: config.adblock.as_ref().map(|a| v.adblock(a)).transpose()?,
-            notify: config.notify.as_ref().map(|n| v.notify(n)).transpose()?,
+            adblock: config.adblock.as_ref().and_then(|a| v.keep(v.adblock(a))),
+            notify: config.notify.as_ref().and_then(|n| v.keep(v.notify(n))),
             network: config
                 .network
                 .as_ref()
-                .map(|n| v.network(n))
-                .transpose()?
+                .and_then(|n| v.keep(v.network(n)))
                 .unwrap_or_default(),
             email: config
                 .email
                 .as_ref()
-                .map(|e| v.email(e, &config.base_url()))
-                .transpose()?,
+                .and_then(|e| v.keep(v.email(e, &base))),
             templates,
             default_scenarios,
             discover: config
                 .discover
                 .as_ref()
-                .map(|d| v.discover(d))
-                .transpose()?
+                .and_then(|d| v.keep(v.discover(d)))
                 .unwrap_or_default(),
-            schedule: config
-                .schedule
-                .as_ref()
-                .map(|s| s.plan(path, text))
-                .transpose()?,
-        })
+            schedule: config.schedule.as_ref().and_then(|s| v.keep(v.schedule(s))),
+        };
+        let mut errors = v.errors.into_inner();
+        // A string whose `${VAR}` failed has that error already.
+        errors.retain(|e| !source.in_failed_string(e));
+        if errors.is_empty() {
+            return Ok(site);
+        }
+        Err(sorted(errors, Vec::new()))
     }
+}
+
+/// Both lists in file order (errors without a position last), each error once.
+fn sorted(mut errors: Vec<ConfigError>, more: Vec<ConfigError>) -> Vec<ConfigError> {
+    errors.extend(more);
+    errors.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
+    errors.dedup();
+    errors
 }
 
 /// The checks of every template whose pattern matches `url`'s path.
@@ -465,7 +526,22 @@ fn glob(pattern: &str) -> Result<regex::Regex, regex::Error> {
 
 impl Validator<'_> {
     pub(super) fn err(&self, span: Span, message: impl Into<String>) -> ConfigError {
-        ConfigError::at(self.path, self.text, span, message)
+        self.source.error(span, message)
+    }
+
+    /// A path from the config, relative ones resolved against the config's folder.
+    pub(super) fn file(&self, path: impl AsRef<Path>) -> std::path::PathBuf {
+        self.source.file(path)
+    }
+
+    /// Records an error; the file will be rejected.
+    pub(super) fn record(&self, error: ConfigError) {
+        self.errors.borrow_mut().push(error);
+    }
+
+    /// The value of a check that passed, or `None` with its error recorded.
+    pub(super) fn keep<T>(&self, result: Result<T, ConfigError>) -> Option<T> {
+        result.map_err(|error| self.record(error)).ok()
     }
 
     pub(super) fn vendor(&self, name: &Spanned<String>) -> Result<Vendor, ConfigError> {
@@ -502,39 +578,46 @@ impl Validator<'_> {
         Ok(event.clone())
     }
 
-    fn scenarios(&self, list: &[Spanned<String>]) -> Result<Vec<Scenario>, ConfigError> {
+    /// The scenarios of a list, each name checked (errors recorded).
+    fn scenarios(&self, list: &[Spanned<String>]) -> Vec<Scenario> {
         let mut out = Vec::new();
         for name in list {
-            let scenario = Scenario::parse(name.get_ref()).ok_or_else(|| {
-                self.err(
-                    Some(name.span()),
-                    format!(
-                        "unknown consent scenario `{}`{}; scenarios are none, accept, reject",
-                        name.get_ref(),
-                        did_you_mean(name.get_ref(), Scenario::NAMES)
-                    ),
-                )
-            })?;
-            let configured = match scenario {
-                Scenario::None => true,
-                Scenario::Accept => self.consent.is_some_and(|c| c.accept.is_some()),
-                Scenario::Reject => self.consent.is_some_and(|c| c.reject.is_some()),
-            };
-            if !configured {
-                return Err(self.err(
-                    Some(name.span()),
-                    format!(
-                        "the `{}` scenario needs `[consent.{}]` (a banner selector to click, or cookies to preset)",
-                        scenario.as_str(),
-                        scenario.as_str()
-                    ),
-                ));
-            }
-            if !out.contains(&scenario) {
-                out.push(scenario);
+            if let Some(scenario) = self.keep(self.scenario(name)) {
+                if !out.contains(&scenario) {
+                    out.push(scenario);
+                }
             }
         }
-        Ok(out)
+        out
+    }
+
+    fn scenario(&self, name: &Spanned<String>) -> Result<Scenario, ConfigError> {
+        let scenario = Scenario::parse(name.get_ref()).ok_or_else(|| {
+            self.err(
+                Some(name.span()),
+                format!(
+                    "unknown consent scenario `{}`{}; scenarios are none, accept, reject",
+                    name.get_ref(),
+                    did_you_mean(name.get_ref(), Scenario::NAMES)
+                ),
+            )
+        })?;
+        let configured = match scenario {
+            Scenario::None => true,
+            Scenario::Accept => self.consent.is_some_and(|c| c.accept.is_some()),
+            Scenario::Reject => self.consent.is_some_and(|c| c.reject.is_some()),
+        };
+        if !configured {
+            return Err(self.err(
+                Some(name.span()),
+                format!(
+                    "the `{}` scenario needs `[consent.{}]` (a banner selector to click, or cookies to preset)",
+                    scenario.as_str(),
+                    scenario.as_str()
+                ),
+            ));
+        }
+        Ok(scenario)
     }
 
     fn device(&self, name: Option<&Spanned<String>>) -> Result<Device, ConfigError> {
@@ -551,32 +634,43 @@ impl Validator<'_> {
         }
     }
 
-    fn checks(&self, expect: &[Expectation], forbid: &[Matcher]) -> Result<Checks, ConfigError> {
+    /// The checks that passed (the others' errors recorded).
+    fn checks(&self, expect: &[Expectation], forbid: &[Matcher]) -> Checks {
         let mut checks = Checks::default();
         for e in expect {
-            checks.expect.push(self.expectation(e)?);
+            if let Some(spec) = self.expectation(e) {
+                checks.expect.push(spec);
+            }
         }
         for m in forbid {
-            let vendor = self.vendor(&m.vendor)?;
-            let event = m
-                .event
-                .as_ref()
-                .map(|e| self.event(vendor, e))
-                .transpose()?;
+            let Some(vendor) = self.keep(self.vendor(&m.vendor)) else {
+                continue;
+            };
+            let event = match &m.event {
+                Some(e) => match self.keep(self.event(vendor, e)) {
+                    Some(event) => Some(event),
+                    None => continue,
+                },
+                None => None,
+            };
             checks.forbid.push(ForbidSpec { vendor, event });
         }
-        Ok(checks)
+        checks
     }
 
-    fn expectation(&self, e: &Expectation) -> Result<ExpectSpec, ConfigError> {
-        let vendor = self.vendor(&e.vendor)?;
-        let event = self.event(vendor, &e.event)?;
+    /// An expectation, or `None` with every error of its vendor, event, parameters and
+    /// scenarios recorded.
+    fn expectation(&self, e: &Expectation) -> Option<ExpectSpec> {
+        let vendor = self.keep(self.vendor(&e.vendor));
+        let event = vendor.and_then(|vendor| self.keep(self.event(vendor, &e.event)));
         let mut params = Vec::new();
+        let mut params_ok = true;
         for (key, rule) in &e.params {
             let root = key.get_ref().split('.').next().unwrap_or_default();
             if !PARAM_KEYS.contains(&root) || (root == "raw" && !key.get_ref().starts_with("raw."))
             {
-                return Err(self.err(
+                params_ok = false;
+                self.record(self.err(
                     Some(key.span()),
                     format!(
                         "unknown parameter `{}`{}; parameters are {} (or `raw.<vendor key>`)",
@@ -585,14 +679,19 @@ impl Validator<'_> {
                         PARAM_KEYS[..PARAM_KEYS.len() - 1].join(", ")
                     ),
                 ));
+                continue;
             }
             params.push((key.get_ref().clone(), rule.get_ref().clone()));
         }
-        let scenarios = match &e.consent {
-            Some(list) => self.scenarios(list)?,
-            None => self.tracking_allowed(),
+        let scenarios = match (&e.consent, &self.default_consent) {
+            (Some(list), _) => self.scenarios(list),
+            (None, Some(defaults)) => defaults.clone(),
+            (None, None) => self.tracking_allowed(),
         };
-        Ok(ExpectSpec {
+        let (Some(vendor), Some(event), true) = (vendor, event, params_ok) else {
+            return None;
+        };
+        Some(ExpectSpec {
             vendor,
             event,
             accounts: match &e.account {
@@ -600,7 +699,10 @@ impl Validator<'_> {
                 None => self.pixels.get(&vendor).cloned().unwrap_or_default(),
             },
             count: e.count.unwrap_or(Count::ONCE),
-            within: e.within_ms.map(Duration::from_millis),
+            within: e
+                .within_ms
+                .map(Duration::from_millis)
+                .or(self.default_within),
             scenarios,
             params,
         })
@@ -615,10 +717,45 @@ impl Validator<'_> {
         }
     }
 
-    fn step(&self, step: &Spanned<StepConfig>) -> Result<StepPlan, ConfigError> {
+    /// A step, or `None` with the errors of its action and checks recorded.
+    fn step(&self, step: &Spanned<StepConfig>) -> Option<StepPlan> {
         let span = Some(step.span());
         let s = step.get_ref();
-        let mut actions = Vec::new();
+        let present = [
+            s.goto.is_some(),
+            s.click.is_some(),
+            s.fill.is_some(),
+            s.select.is_some(),
+            s.wait_for.is_some(),
+            s.set_cookie.is_some(),
+            s.set_local_storage.is_some(),
+            s.run_js.is_some(),
+            s.scroll.is_some(),
+        ]
+        .into_iter()
+        .filter(|p| *p)
+        .count();
+        let checks = self.checks(&s.expect, &s.forbid);
+        if present != 1 {
+            self.record(self.err(
+                span,
+                format!(
+                    "a step has exactly one action (goto, click, fill, select, wait_for, set_cookie, set_local_storage, run_js, scroll); this one has {present}"
+                ),
+            ));
+            return None;
+        }
+        let action = self.keep(self.action(s, span))?;
+        Some(StepPlan {
+            name: s.name.clone().unwrap_or_else(|| action.label()),
+            action,
+            checks,
+            timeout: s.timeout_ms.map(Duration::from_millis),
+        })
+    }
+
+    /// The one action of a step.
+    fn action(&self, s: &StepConfig, span: Span) -> Result<Action, ConfigError> {
         if let Some(target) = &s.goto {
             let url = self.base.join(target.get_ref()).map_err(|e| {
                 self.err(
@@ -626,58 +763,42 @@ impl Validator<'_> {
                     format!("goto target cannot be resolved: {e}"),
                 )
             })?;
-            actions.push(Action::Goto(url));
+            return Ok(Action::Goto(url));
         }
         if let Some(selector) = &s.click {
-            actions.push(Action::Click(selector.clone()));
+            return Ok(Action::Click(selector.clone()));
         }
         if let Some(field) = &s.fill {
-            actions.push(Action::Fill(field.clone()));
+            return Ok(Action::Fill(field.clone()));
         }
         if let Some(field) = &s.select {
-            actions.push(Action::Select(field.clone()));
+            return Ok(Action::Select(field.clone()));
         }
         if let Some(wait) = &s.wait_for {
-            actions.push(match (&wait.selector, &wait.vendor) {
-                (Some(selector), None) if wait.event.is_none() => Action::WaitForSelector(selector.clone()),
-                (None, Some(vendor)) => Action::WaitForHit { vendor: self.vendor(vendor)?, event: wait.event.clone() },
-                _ => return Err(self.err(span, "wait_for takes either { selector = \"…\" } or { vendor = \"…\", event = \"…\" }")),
-            });
+            return match (&wait.selector, &wait.vendor) {
+                (Some(selector), None) if wait.event.is_none() => Ok(Action::WaitForSelector(selector.clone())),
+                (None, Some(vendor)) => Ok(Action::WaitForHit { vendor: self.vendor(vendor)?, event: wait.event.clone() }),
+                _ => Err(self.err(span, "wait_for takes either { selector = \"…\" } or { vendor = \"…\", event = \"…\" }")),
+            };
         }
         if let Some(cookie) = &s.set_cookie {
-            actions.push(Action::SetCookie(cookie.clone()));
+            return Ok(Action::SetCookie(cookie.clone()));
         }
         if let Some(kv) = &s.set_local_storage {
-            actions.push(Action::SetLocalStorage(kv.clone()));
+            return Ok(Action::SetLocalStorage(kv.clone()));
         }
         if let Some(js) = &s.run_js {
-            actions.push(Action::RunJs(js.clone()));
+            return Ok(Action::RunJs(js.clone()));
         }
-        if let Some(scroll) = &s.scroll {
-            if scroll.selector.is_some() == scroll.y.is_some() {
-                return Err(self.err(
-                    span,
-                    "scroll takes either { selector = \"…\" } or { y = 800 }",
-                ));
+        match &s.scroll {
+            Some(scroll) if scroll.selector.is_some() != scroll.y.is_some() => {
+                Ok(Action::Scroll(scroll.clone()))
             }
-            actions.push(Action::Scroll(scroll.clone()));
-        }
-        if actions.len() != 1 {
-            return Err(self.err(
+            _ => Err(self.err(
                 span,
-                format!(
-                    "a step has exactly one action (goto, click, fill, select, wait_for, set_cookie, set_local_storage, run_js, scroll); this one has {}",
-                    actions.len()
-                ),
-            ));
+                "scroll takes either { selector = \"…\" } or { y = 800 }",
+            )),
         }
-        let action = actions.remove(0);
-        Ok(StepPlan {
-            name: s.name.clone().unwrap_or_else(|| action.label()),
-            action,
-            checks: self.checks(&s.expect, &s.forbid)?,
-            timeout: s.timeout_ms.map(Duration::from_millis),
-        })
     }
 }
 
@@ -744,6 +865,227 @@ pub(super) mod tests {
             "{}",
             e.message
         );
+    }
+
+    fn with_env(text: &str, vars: &[(&str, &str)]) -> Result<Site, Vec<ConfigError>> {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        Site::parse_with_env(Path::new("sites/shop.toml"), text, &env)
+    }
+
+    const VARS: &[(&str, &str)] = &[
+        ("SHOP_HOST", "staging.shop.test"),
+        ("SHOP_PORT", "8443"),
+        ("SMTP_PORT", "2525"),
+        ("SITE_NAME", "shop \"eu\"\nsmtp_password = 1"),
+        ("META_ID", "1234567890123456"),
+        ("PIXELAUDIT_SMTP_PASSWORD", "hunter2"),
+    ];
+
+    #[test]
+    fn variables_are_expanded_in_string_values_and_escaped_with_a_double_dollar() {
+        let s = with_env("name = \"${SITE_NAME}\"\nbase_url = \"https://${SHOP_HOST}:${SHOP_PORT}/\"\n[pixels]\nmeta = [\"${META_ID}\"]\n[network]\nresolve = [\"${SHOP_HOST}=127.0.0.1:${SHOP_PORT}\"]\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"b@shop.test\"\nsmtp_host = \"${SHOP_HOST}\"\nsmtp_port = \"${SMTP_PORT}\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/\"\n[[journeys.steps]]\nrun_js = \"console.log(`$${SHOP_HOST} costs $5`)\"\n", VARS).unwrap();
+        assert_eq!(
+            s.name, "shop \"eu\"\nsmtp_password = 1",
+            "a value stays one string"
+        );
+        assert_eq!(s.base_url.as_str(), "https://staging.shop.test:8443/");
+        assert_eq!(s.pixels[&vendors::META], ["1234567890123456"]);
+        assert_eq!(
+            s.network.resolve[0].chromium(),
+            "MAP staging.shop.test 127.0.0.1:8443"
+        );
+        let notify = s.notify.unwrap();
+        assert_eq!(
+            (notify.host.as_str(), notify.port),
+            ("staging.shop.test", 2525)
+        );
+        match &s.journeys[0].steps[1].action {
+            Action::RunJs(js) => assert_eq!(js, "console.log(`${SHOP_HOST} costs $5`)"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn positions_stay_those_of_the_file_around_expanded_values() {
+        // After an expanded value on the same line, and inside one (the value as written).
+        let errors = with_env("base_url = \"https://${SHOP_HOST}/\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\nparams = { event_id = { equals = \"${SHOP_HOST}\" }, curency = \"present\" }\n[network]\nresolve = [\"${SHOP_HOST}\"]\n", VARS).unwrap_err();
+        let at: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.column.unwrap()))
+            .collect();
+        assert_eq!(at, [(7, 52), (9, 12)], "{errors:#?}");
+        assert!(errors[0].message.contains("`curency`"));
+        assert!(errors[1].message.contains("PATTERN=ADDR:PORT"));
+        assert!(errors[1]
+            .to_string()
+            .contains("9 | resolve = [\"${SHOP_HOST}\"]"));
+        assert!(
+            errors[1]
+                .to_string()
+                .ends_with("|            ^^^^^^^^^^^^^^"),
+            "the caret covers the value as written: {}",
+            errors[1]
+        );
+        let e = with_env(
+            "base_url = \"https://${SHOP_HOST}/\"\n[browser]\nquiet = 1\n",
+            VARS,
+        )
+        .unwrap_err();
+        assert_eq!((e[0].line, e[0].column), (Some(3), Some(1)), "{e:#?}");
+    }
+
+    #[test]
+    fn an_unset_variable_is_an_error_at_its_reference() {
+        let errors = with_env("base_url = \"https://shop.test/\"\n[network]\nresolve = [\"shop.test=${SHOP_ADDR}:${SHOP_PORT}\", \"${NOPE\"]\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"${PIXELAUDIT_SMTP_PASSWORD}\"\nsmtp_host = \"h\"\nsmtp_port = \"${SMTP_PORTT}\"\nretries = \"${1X}\"\n[[pages]]\npath = \"/\"\ndevice = \"tablet\"\n", VARS).unwrap_err();
+        let at: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.column.unwrap(), e.message.as_str()))
+            .collect();
+        assert_eq!(at.len(), 5, "{errors:#?}");
+        assert_eq!((at[0].0, at[0].1), (3, 23));
+        assert!(
+            at[0]
+                .2
+                .contains("environment variable `SHOP_ADDR` is not set"),
+            "{}",
+            at[0].2
+        );
+        assert_eq!((at[1].0, at[1].1), (3, 52));
+        assert!(at[1].2.contains("without a closing `}`"), "{}", at[1].2);
+        assert_eq!((at[2].0, at[2].1), (6, 9));
+        assert!(
+            at[2]
+                .2
+                .contains("`PIXELAUDIT_SMTP_PASSWORD` looks like a secret"),
+            "{}",
+            at[2].2
+        );
+        assert_eq!((at[3].0, at[3].1), (8, 14));
+        assert!(at[3].2.contains("`SMTP_PORTT` is not set"), "{}", at[3].2);
+        assert_eq!((at[4].0, at[4].1), (9, 12));
+        assert!(at[4].2.contains("not a variable name"), "{}", at[4].2);
+        assert!(
+            !errors
+                .iter()
+                .any(|e| e.message.contains("PATTERN=ADDR:PORT")),
+            "no second error for a value whose variable failed"
+        );
+        // TOML errors are still reported after a failed variable; `device` is not reached.
+        let first = Site::parse(
+            Path::new("sites/shop.toml"),
+            "base_url = \"https://${PIXELAUDIT_TEST_UNSET_VARIABLE}/\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((first.line, first.column), (Some(1), Some(21)));
+        let e = with_env("base_url = \"https://shop.test/\"\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"b@shop.test\"\nsmtp_host = \"h\"\nsmtp_password = \"${SHOP_PORT}\"\n", VARS).unwrap_err();
+        assert!(
+            e[0].message.contains("unknown field `smtp_password`"),
+            "{}",
+            e[0].message
+        );
+    }
+
+    #[test]
+    fn expect_defaults_apply_to_every_expectation_that_does_not_set_them() {
+        let s = site("[consent]\naccept = { click = \"#ok\" }\nreject = { click = \"#no\" }\n[expect_defaults]\nwithin_ms = 4000\nconsent = [\"accept\", \"reject\"]\n[[templates]]\nmatch = \"/**\"\n[[templates.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"ga4\"\nevent = \"page_view\"\nwithin_ms = 500\nconsent = [\"accept\"]\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/cart\"\n[[journeys.steps.expect]]\nvendor = \"tiktok\"\nevent = \"Pageview\"\n").unwrap();
+        let both = vec![Scenario::Accept, Scenario::Reject];
+        let page = &s.pages[0].checks.expect;
+        assert_eq!(
+            (page[0].within, &page[0].scenarios),
+            (Some(Duration::from_millis(4000)), &both),
+            "a template's expectation takes the defaults"
+        );
+        assert_eq!(
+            (page[1].within, &page[1].scenarios),
+            (Some(Duration::from_millis(500)), &vec![Scenario::Accept]),
+            "its own keys win"
+        );
+        let step = &s.journeys[0].steps[0].checks.expect;
+        assert_eq!(step.len(), 2);
+        for e in step {
+            assert_eq!(
+                (e.within, &e.scenarios),
+                (Some(Duration::from_millis(4000)), &both)
+            );
+        }
+        let none = site(
+            "[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n",
+        )
+        .unwrap();
+        assert_eq!(none.pages[0].checks.expect[0].within, None);
+        let e = site("[expect_defaults]\nconsent = [\"accept\"]\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(12)));
+        assert!(
+            e.message.contains("needs `[consent.accept]`"),
+            "{}",
+            e.message
+        );
+        let e = site("[expect_defaults]\nwithin = 100\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(1)));
+        assert!(
+            e.message.contains("did you mean `within_ms`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_folder() {
+        let text = "base_url = \"https://shop.test/\"\n[network]\nca_cert = [\"certs/ca.pem\", \"/etc/ssl/ca.pem\"]\n[email]\nsources = [\"emails/\", \"../shared/welcome.eml\", \"imaps://seed@imap.test/INBOX\"]\n[notify]\nto = [\"a@shop.test\"]\nfrom = \"b@shop.test\"\nsmtp_host = \"h\"\nsmtp_ca_cert = \"smtp-ca.pem\"\n";
+        let s = Site::parse(Path::new("/srv/audit/sites/shop.toml"), text).unwrap();
+        assert_eq!(
+            s.network.ca_certs,
+            [
+                Path::new("/srv/audit/sites/certs/ca.pem"),
+                Path::new("/etc/ssl/ca.pem")
+            ]
+        );
+        assert_eq!(
+            s.email.unwrap().sources,
+            [
+                "/srv/audit/sites/emails/",
+                "/srv/audit/sites/../shared/welcome.eml",
+                "imaps://seed@imap.test/INBOX"
+            ]
+        );
+        assert_eq!(
+            s.notify.unwrap().ca_cert.unwrap(),
+            Path::new("/srv/audit/sites/smtp-ca.pem")
+        );
+        let bare = Site::parse(Path::new("shop.toml"), text).unwrap();
+        assert_eq!(
+            bare.network.ca_certs[0],
+            Path::new("certs/ca.pem"),
+            "a config in the current folder"
+        );
+    }
+
+    #[test]
+    fn every_error_of_a_file_is_reported_in_file_order() {
+        let text = format!(
+            "{BASE}[[pages]]\npath = \"/\"\ndevice = \"tablet\"\n[[pages.expect]]\nvendor = \"tiktk\"\nevent = \"Pageview\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\nparams = {{ curency = \"present\" }}\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\nclick = \"#a\"\n[notify]\nto = [\"nope\"]\nfrom = \"a@shop.test\"\nsmtp_host = \"h\"\nwhen = \"failures\"\n"
+        );
+        let errors = Site::parse_all(Path::new("sites/shop.toml"), &text).unwrap_err();
+        let positions: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.column.unwrap()))
+            .collect();
+        assert_eq!(
+            positions,
+            [(4, 10), (6, 10), (11, 12), (14, 1), (17, 7), (20, 8)],
+            "{errors:#?}"
+        );
+        assert!(errors[0].message.contains("unknown device `tablet`"));
+        assert!(errors[3].message.contains("put a `goto` step before it"));
+        assert!(errors[5].message.contains("did you mean `failure`?"));
+        let first = Site::parse(Path::new("sites/shop.toml"), &text).unwrap_err();
+        assert_eq!(first, errors[0], "parse returns the first in the file");
+        let e = site("base_url_typo = 1\n[browser]\nquiet = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "reading stops at the first unknown key");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! zone), whether a run missed while the daemon was down is made up at start-up, and each run's
 //! time budget. Validated into a [`SchedulePlan`] with file:line:col errors.
 
-use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -10,6 +9,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
+use super::plan::Validator;
 use super::suggest::did_you_mean;
 use super::ConfigError;
 
@@ -71,33 +71,35 @@ impl SchedulePlan {
     }
 }
 
-impl ScheduleConfig {
-    /// Validates the section; `path` and `text` locate errors.
-    pub(crate) fn plan(&self, path: &Path, text: &str) -> Result<SchedulePlan, ConfigError> {
-        let err = |span, message: String| ConfigError::at(path, text, Some(span), message);
-        if self.cron.get_ref().is_empty() {
+impl Validator<'_> {
+    /// Validates the `[schedule]` section (each expression on its own).
+    pub(super) fn schedule(&self, s: &ScheduleConfig) -> Result<SchedulePlan, ConfigError> {
+        let err = |span, message: String| self.err(Some(span), message);
+        if s.cron.get_ref().is_empty() {
             return Err(err(
-                self.cron.span(),
+                s.cron.span(),
                 "`cron` needs at least one expression, e.g. [\"0 0 6 * * *\"] (06:00 every day)"
                     .into(),
             ));
         }
         let mut crons = Vec::new();
-        for expression in self.cron.get_ref() {
-            let schedule = parse_cron(expression.get_ref())
-                .map_err(|message| err(expression.span(), message))?;
-            crons.push(CronSpec {
-                source: expression.get_ref().trim().to_string(),
-                schedule,
-            });
-        }
-        let timezone = match &self.timezone {
-            None => Tz::UTC,
-            Some(name) => {
-                parse_timezone(name.get_ref()).map_err(|message| err(name.span(), message))?
+        for expression in s.cron.get_ref() {
+            let schedule =
+                parse_cron(expression.get_ref()).map_err(|message| err(expression.span(), message));
+            if let Some(schedule) = self.keep(schedule) {
+                crons.push(CronSpec {
+                    source: expression.get_ref().trim().to_string(),
+                    schedule,
+                });
             }
+        }
+        let timezone = match &s.timezone {
+            None => Tz::UTC,
+            Some(name) => self
+                .keep(parse_timezone(name.get_ref()).map_err(|message| err(name.span(), message)))
+                .unwrap_or(Tz::UTC),
         };
-        let budget = match (&self.budget_minutes, &self.budget_secs) {
+        let budget = match (&s.budget_minutes, &s.budget_secs) {
             (Some(_), Some(secs)) => {
                 return Err(err(
                     secs.span(),
@@ -111,7 +113,7 @@ impl ScheduleConfig {
         Ok(SchedulePlan {
             crons,
             timezone,
-            catch_up: self.catch_up.unwrap_or(false),
+            catch_up: s.catch_up.unwrap_or(false),
             budget,
         })
     }
@@ -179,6 +181,7 @@ pub fn parse_timezone(name: &str) -> Result<Tz, String> {
 mod tests {
     use super::*;
     use crate::config::Site;
+    use std::path::Path;
 
     fn site(schedule: &str) -> Result<Site, ConfigError> {
         Site::parse(

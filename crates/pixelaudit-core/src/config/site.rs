@@ -12,9 +12,10 @@ use serde_spanned::Spanned;
 use url::Url;
 
 use super::consent::ConsentConfig;
-use super::expect::{Expectation, Matcher};
+use super::expect::{ExpectDefaults, Expectation, Matcher};
 use super::journey::JourneyConfig;
 use super::schedule::ScheduleConfig;
+use super::source::Source;
 use super::{AdblockConfig, ConfigError, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig};
 use crate::model::Vendor;
 use crate::vendors;
@@ -28,6 +29,9 @@ pub struct SiteConfig {
     pub name: Option<String>,
     /// The store's base URL; page paths are resolved against it.
     pub base_url: Spanned<String>,
+    /// Defaults for every expectation that does not set `within_ms` / `consent` itself.
+    #[serde(default)]
+    pub expect_defaults: Option<ExpectDefaults>,
     /// Pages to audit.
     #[serde(default)]
     pub pages: Vec<PageConfig>,
@@ -228,36 +232,65 @@ impl BrowserConfig {
 }
 
 impl SiteConfig {
-    /// Parses and validates a config's text; `path` is used for names and error positions.
+    /// Parses a config's text and checks its URLs (the first error); `path` is used for names
+    /// and error positions. [`Site::parse`](crate::config::Site::parse) validates everything.
     pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, ConfigError> {
-        let mut config: SiteConfig = toml::from_str(text).map_err(|e| {
+        let (source, errors) = Source::expand(path, text, &|name| std::env::var(name).ok());
+        if let Some(error) = errors.into_iter().next() {
+            return Err(error);
+        }
+        let config = SiteConfig::read(&source)?;
+        match config.check_urls(&source).into_iter().next() {
+            Some(error) => Err(error),
+            None => Ok(config),
+        }
+    }
+
+    /// Deserializes the text: TOML syntax, unknown keys and wrong types stop at the first
+    /// error (serde cannot go on past one).
+    pub(crate) fn read(source: &Source) -> Result<SiteConfig, ConfigError> {
+        let mut config: SiteConfig = toml::from_str(source.toml()).map_err(|e| {
             let message = super::suggest::improve_unknown_field(e.message().trim());
-            ConfigError::at(path, text, e.span(), message)
+            source.error(e.span(), message)
         })?;
-        let base = Url::parse(config.base_url.get_ref()).map_err(|e| {
-            ConfigError::at(
-                path,
-                text,
-                Some(config.base_url.span()),
-                format!("base_url is not a valid URL: {e}"),
-            )
-        })?;
-        if !matches!(base.scheme(), "http" | "https") {
-            return Err(ConfigError::at(
-                path,
-                text,
-                Some(config.base_url.span()),
-                "base_url must be an http:// or https:// URL",
-            ));
-        }
-        for page in &config.pages {
-            page.resolve(&base)
-                .map_err(|(span, message)| ConfigError::at(path, text, span, message))?;
-        }
         if config.name.is_none() {
-            config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            config.name = source
+                .path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned());
         }
         Ok(config)
+    }
+
+    /// Every error of `base_url` and the pages' `path` / `url`.
+    pub(crate) fn check_urls(&self, source: &Source) -> Vec<ConfigError> {
+        let mut errors = Vec::new();
+        if let Err(message) = self.valid_base_url() {
+            errors.push(source.error(Some(self.base_url.span()), message));
+        }
+        let base = self.base_or_placeholder();
+        for page in &self.pages {
+            if let Err((span, message)) = page.resolve(&base) {
+                errors.push(source.error(span, message));
+            }
+        }
+        errors
+    }
+
+    fn valid_base_url(&self) -> Result<Url, String> {
+        let base = Url::parse(self.base_url.get_ref())
+            .map_err(|e| format!("base_url is not a valid URL: {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err("base_url must be an http:// or https:// URL".into());
+        }
+        Ok(base)
+    }
+
+    /// The base URL, or a stand-in when it is invalid (already an error) so that the rest of
+    /// the file is still checked.
+    pub(crate) fn base_or_placeholder(&self) -> Url {
+        self.valid_base_url()
+            .unwrap_or_else(|_| Url::parse("https://base-url.invalid/").expect("valid"))
     }
 
     /// The site's name.
