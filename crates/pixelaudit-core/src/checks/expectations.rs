@@ -395,13 +395,35 @@ fn evaluate(
                 Ok(())
             }
         }
-        ParamRule::FromPage { source, tolerance } => {
+        ParamRule::FromPage {
+            source,
+            tolerance,
+            capture,
+        } => {
             let Some(Some(on_page)) = page_values.get(source) else {
                 return Err((
                     Code::WrongValue,
                     format!("cannot be checked: the page has no {source}"),
                 ));
             };
+            let on_page = match capture {
+                None => on_page.clone(),
+                Some(re) => match re.captures(on_page) {
+                    Some(found) => found
+                        .get(1)
+                        .or_else(|| found.get(0))
+                        .map_or_else(String::new, |m| m.as_str().to_string()),
+                    None => {
+                        return Err((
+                            Code::WrongValue,
+                            format!(
+                                "cannot be checked: `{re}` finds nothing in the page's {source} ({on_page:?})"
+                            ),
+                        ))
+                    }
+                },
+            };
+            let on_page = &on_page;
             let candidates: Vec<&Value> = match value {
                 Value::Array(items) => items.iter().collect(),
                 single => vec![single],
@@ -537,6 +559,7 @@ mod tests {
                     ParamRule::FromPage {
                         source: price,
                         tolerance: 0.01,
+                        capture: None,
                     },
                 ),
                 (
@@ -544,6 +567,7 @@ mod tests {
                     ParamRule::FromPage {
                         source: sku,
                         tolerance: 0.01,
+                        capture: None,
                     },
                 ),
                 ("currency", ParamRule::IsoCurrency),
@@ -607,6 +631,7 @@ mod tests {
                 ParamRule::FromPage {
                     source: PageSource::Meta("product:price:amount".into()),
                     tolerance: 0.01,
+                    capture: None,
                 },
                 "value",
                 "wrong_value",
@@ -691,6 +716,7 @@ mod tests {
             ParamRule::FromPage {
                 source: price,
                 tolerance: 0.01,
+                capture: None,
             },
         ];
         for rule in rules {
@@ -788,6 +814,7 @@ mod tests {
                 ParamRule::FromPage {
                     source: order,
                     tolerance: 0.0,
+                    capture: None,
                 },
             ),
         ];
@@ -881,11 +908,70 @@ mod tests {
     }
 
     #[test]
+    fn a_capture_picks_the_value_out_of_the_pages_text() {
+        let sku = PageSource::Css {
+            selector: ".sku".into(),
+            attribute: None,
+        };
+        let rule = |pattern: &str| ParamRule::FromPage {
+            source: sku.clone(),
+            tolerance: 0.01,
+            capture: Some(regex::Regex::new(pattern).unwrap()),
+        };
+        let values = BTreeMap::from([(sku.clone(), Some("SKU: LS-001 (in stock)".into()))]);
+        // VC carries content_ids ["LS-001"].
+        let ok = findings_for(
+            vec![spec(
+                "ViewContent",
+                vec![("content_ids", rule(r"SKU: (\S+)"))],
+            )],
+            &[VC],
+            values.clone(),
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let wrong = findings_for(
+            vec![spec(
+                "ViewContent",
+                vec![("content_ids", rule(r"SKU: \S+"))],
+            )],
+            &[VC],
+            values.clone(),
+        );
+        assert_eq!(
+            wrong.len(),
+            1,
+            "without a group the whole match is the value: {wrong:?}"
+        );
+        assert_eq!(wrong[0].0, "wrong_value");
+        assert!(wrong[0].1.contains("SKU: LS-001"), "{}", wrong[0].1);
+        let nothing = findings_for(
+            vec![spec(
+                "ViewContent",
+                vec![("content_ids", rule(r"EAN: (\d+)"))],
+            )],
+            &[VC],
+            values,
+        );
+        assert_eq!(nothing.len(), 1);
+        assert_eq!(nothing[0].0, "wrong_value");
+        assert!(
+            nothing[0]
+                .1
+                .contains("finds nothing in the page's css:.sku"),
+            "{}",
+            nothing[0].1
+        );
+    }
+
+    #[test]
     fn page_amounts_parse_in_both_conventions() {
         assert_eq!(parse_amount("€59,90"), Some(59.9));
         assert_eq!(parse_amount("1.299,00 €"), Some(1299.0));
         assert_eq!(parse_amount("$1,299.00"), Some(1299.0));
         assert_eq!(parse_amount("free"), None);
+        assert_eq!(parse_amount("$9.99"), Some(9.99));
+        assert_eq!(parse_amount("€1.234,50"), Some(1234.5));
+        assert_eq!(parse_amount("19,50 €"), Some(19.5));
         assert!(same_as_page(&json!(59.9), "59.90", 0.01));
         assert!(same_as_page(&json!("LS-001"), "LS-001", 0.01));
         assert!(!same_as_page(&json!("LS-002"), "LS-001", 0.01));

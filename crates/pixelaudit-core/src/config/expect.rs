@@ -164,6 +164,9 @@ pub enum ParamRule {
         source: PageSource,
         /// Allowed numeric difference (default 0.01).
         tolerance: f64,
+        /// A regex that picks the value out of the page's text: its first group, or the whole
+        /// match without one (`SKU: (\S+)` reads `AB-12` out of `SKU: AB-12 (in stock)`).
+        capture: Option<regex::Regex>,
     },
 }
 
@@ -260,6 +263,8 @@ struct RuleTable {
     from_page: Option<String>,
     #[serde(default)]
     tolerance: Option<f64>,
+    #[serde(default)]
+    capture: Option<String>,
 }
 
 impl RuleTable {
@@ -277,6 +282,9 @@ impl RuleTable {
         if self.tolerance.is_some() && self.from_page.is_none() {
             return Err("`tolerance` goes with `from_page`".into());
         }
+        if self.capture.is_some() && self.from_page.is_none() {
+            return Err("`capture` goes with `from_page`".into());
+        }
         if let Some(value) = self.equals {
             return Ok(ParamRule::Equals(value));
         }
@@ -289,9 +297,16 @@ impl RuleTable {
                 .map_err(|e| format!("invalid regex: {e}"));
         }
         if let Some(source) = self.from_page {
+            let capture = self
+                .capture
+                .map(|pattern| {
+                    regex::Regex::new(&pattern).map_err(|e| format!("invalid capture regex: {e}"))
+                })
+                .transpose()?;
             return Ok(ParamRule::FromPage {
                 source: PageSource::parse(&source)?,
                 tolerance: self.tolerance.unwrap_or(0.01),
+                capture,
             });
         }
         Ok(ParamRule::Range {
@@ -355,7 +370,12 @@ impl fmt::Display for ParamRule {
                 (None, Some(b)) => write!(f, "a number ≤ {b}"),
                 (None, None) => f.write_str("a number"),
             },
-            ParamRule::FromPage { source, .. } => write!(f, "equal to the page's {source}"),
+            ParamRule::FromPage {
+                source, capture, ..
+            } => match capture {
+                Some(re) => write!(f, "equal to what `{re}` captures of the page's {source}"),
+                None => write!(f, "equal to the page's {source}"),
+            },
         }
     }
 }
@@ -393,8 +413,24 @@ mod tests {
             rule("{ regex = \"^SKU-\" }"),
             Ok(ParamRule::Regex(_))
         ));
+        match rule("{ from_page = \"css:.sku\", capture = \"SKU: (\\\\S+)\" }").unwrap() {
+            ParamRule::FromPage {
+                capture: Some(re), ..
+            } => assert_eq!(re.as_str(), "SKU: (\\S+)"),
+            other => panic!("{other:?}"),
+        }
+        assert!(rule("{ equals = 1, capture = \"x\" }")
+            .unwrap_err()
+            .contains("`capture` goes with `from_page`"));
+        assert!(rule("{ from_page = \"css:.sku\", capture = \"(\" }")
+            .unwrap_err()
+            .contains("invalid capture regex"));
         match rule("{ from_page = \"css:.price@data-price\" }").unwrap() {
-            ParamRule::FromPage { source, tolerance } => {
+            ParamRule::FromPage {
+                source,
+                tolerance,
+                capture: None,
+            } => {
                 assert_eq!(
                     source,
                     PageSource::Css {
