@@ -38,146 +38,92 @@ impl Severity {
     }
 }
 
-/// Stable finding codes (a public interface: scripts match on them).
-///
-/// Each code carries its own words for people: [`Code::title`] and [`Code::explanation`] (what
-/// the HTML report shows). The README's finding-code table lists every code in [`Code::ALL`]
-/// (`tests/finding_codes.rs` checks it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Code {
-    /// The same vendor + account + event fired more than once in one page load.
-    Duplicate,
-    /// A parameter the event needs is missing (value without currency, purchase without value,
-    /// currency or transaction id).
-    MissingParam,
-    /// A parameter has the wrong type (value not a number, currency not ISO 4217, ids not a list).
-    WrongType,
-    /// A vendor's script failed (4xx/5xx, DNS, connection): a loader, or any script from the
-    /// vendor's own script hosts. Names the expected events it lost (`lost_events`).
-    BrokenScript,
-    /// The page's Content-Security-Policy blocked a vendor script or hit.
-    CspBlocked,
-    /// A tracking hit got 4xx/5xx or never reached its server.
-    EndpointError,
-    /// A Meta/TikTok conversion without an event id: server-side deduplication fails.
-    MissingEid,
-    /// The page itself failed to load.
-    PageError,
-    /// An expected hit did not arrive (or arrived fewer times than expected), and no failed
-    /// script of its vendor explains it.
-    NotFired,
-    /// A hit went to an account / pixel id that is not the store's.
-    WrongId,
-    /// A parameter has a value other than the expected one.
-    WrongValue,
-    /// A hit that must not fire on this page fired.
-    UnexpectedTag,
-    /// An expected hit arrived later than its time budget.
-    SlowFire,
-    /// A hit that needs consent fired before the visitor gave it.
-    FiresBeforeConsent,
-    /// A hit that needs consent fired after the visitor rejected it.
-    FiresAfterReject,
-    /// A journey step could not be performed (element missing, not clickable, …).
-    StepFailed,
-    /// An event that ad blockers remove (filter lists block it or its loader).
-    AdblockBlocked,
-    /// An email has no open-tracking pixel.
-    MissingOpenPixel,
-    /// An email's open pixel did not load as an image (4xx/5xx, not an image, unreachable).
-    BrokenOpenPixel,
-    /// An email carries more than one open pixel of the same sender.
-    DuplicateOpenPixel,
-    /// A link's redirect chain fails or lands on a 4xx/5xx page.
-    BrokenClickRedirect,
-    /// A link's destination lacks UTM parameters the site requires.
-    MissingUtm,
-    /// The links of one email name different `utm_campaign`s.
-    InconsistentUtm,
-    /// A link to the store bypasses click tracking.
-    UntrackedLink,
-    /// An email could not be read or parsed.
-    EmailUnreadable,
-}
+/// Declares [`Code`] from one list (variant, its doc, the name reports write), with
+/// [`Code::ALL`] in declaration order and [`Code::as_str`], so the three cannot drift apart.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// Stable finding codes (a public interface: scripts match on them).
+        ///
+        /// Each code carries its own words for people: [`Code::title`] and
+        /// [`Code::explanation`] (what the HTML report shows). The README's finding-code table
+        /// lists every code in [`Code::ALL`] (`tests/finding_codes.rs` checks it).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code {
+            $($(#[$doc])* $variant,)*
+        }
 
-/// `Code::ALL` from one list of variants, plus a `match` on that same list with no wildcard:
-/// a variant missing from the list does not compile.
-macro_rules! all_codes {
-    ($($variant:ident,)*) => {
-        /// Every code, in declaration order.
-        pub const ALL: &'static [Code] = {
-            #[allow(dead_code)]
-            fn every_variant_is_listed(code: Code) {
-                match code {
-                    $(Code::$variant => {})*
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written in reports.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
                 }
             }
-            &[$(Code::$variant),*]
-        };
+        }
     };
 }
 
+codes! {
+    /// The same vendor + account + event fired more than once in one page load.
+    Duplicate => "duplicate",
+    /// A parameter the event needs is missing (value without currency, purchase without value,
+    /// currency or transaction id).
+    MissingParam => "missing_param",
+    /// A parameter has the wrong type (value not a number, currency not ISO 4217, ids not a list).
+    WrongType => "wrong_type",
+    /// A vendor's script failed (4xx/5xx, DNS, connection): a loader, or any script from the
+    /// vendor's own script hosts. Names the expected events it lost (`lost_events`).
+    BrokenScript => "broken_script",
+    /// The page's Content-Security-Policy blocked a vendor script or hit.
+    CspBlocked => "csp_blocked",
+    /// A tracking hit got 4xx/5xx or never reached its server.
+    EndpointError => "endpoint_error",
+    /// A Meta/TikTok conversion without an event id: server-side deduplication fails.
+    MissingEid => "missing_eid",
+    /// The page itself failed to load.
+    PageError => "page_error",
+    /// An expected hit did not arrive (or arrived fewer times than expected), and no failed
+    /// script of its vendor explains it.
+    NotFired => "not_fired",
+    /// A hit went to an account / pixel id that is not the store's.
+    WrongId => "wrong_id",
+    /// A parameter has a value other than the expected one.
+    WrongValue => "wrong_value",
+    /// A hit that must not fire on this page fired.
+    UnexpectedTag => "unexpected_tag",
+    /// An expected hit arrived later than its time budget.
+    SlowFire => "slow_fire",
+    /// A hit that needs consent fired before the visitor gave it.
+    FiresBeforeConsent => "fires_before_consent",
+    /// A hit that needs consent fired after the visitor rejected it.
+    FiresAfterReject => "fires_after_reject",
+    /// A journey step could not be performed (element missing, not clickable, …).
+    StepFailed => "step_failed",
+    /// An event that ad blockers remove (filter lists block it or its loader).
+    AdblockBlocked => "adblock_blocked",
+    /// An email has no open-tracking pixel.
+    MissingOpenPixel => "missing_open_pixel",
+    /// An email's open pixel did not load as an image (4xx/5xx, not an image, unreachable).
+    BrokenOpenPixel => "broken_open_pixel",
+    /// An email carries more than one open pixel of the same sender.
+    DuplicateOpenPixel => "duplicate_open_pixel",
+    /// A link's redirect chain fails or lands on a 4xx/5xx page.
+    BrokenClickRedirect => "broken_click_redirect",
+    /// A link's destination lacks UTM parameters the site requires.
+    MissingUtm => "missing_utm",
+    /// The links of one email name different `utm_campaign`s.
+    InconsistentUtm => "inconsistent_utm",
+    /// A link to the store bypasses click tracking.
+    UntrackedLink => "untracked_link",
+    /// An email could not be read or parsed.
+    EmailUnreadable => "email_unreadable",
+}
+
 impl Code {
-    all_codes! {
-        Duplicate,
-        MissingParam,
-        WrongType,
-        BrokenScript,
-        CspBlocked,
-        EndpointError,
-        MissingEid,
-        PageError,
-        NotFired,
-        WrongId,
-        WrongValue,
-        UnexpectedTag,
-        SlowFire,
-        FiresBeforeConsent,
-        FiresAfterReject,
-        StepFailed,
-        AdblockBlocked,
-        MissingOpenPixel,
-        BrokenOpenPixel,
-        DuplicateOpenPixel,
-        BrokenClickRedirect,
-        MissingUtm,
-        InconsistentUtm,
-        UntrackedLink,
-        EmailUnreadable,
-    }
-
-    /// The code as written in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::Duplicate => "duplicate",
-            Code::MissingParam => "missing_param",
-            Code::WrongType => "wrong_type",
-            Code::BrokenScript => "broken_script",
-            Code::CspBlocked => "csp_blocked",
-            Code::EndpointError => "endpoint_error",
-            Code::MissingEid => "missing_eid",
-            Code::PageError => "page_error",
-            Code::NotFired => "not_fired",
-            Code::WrongId => "wrong_id",
-            Code::WrongValue => "wrong_value",
-            Code::UnexpectedTag => "unexpected_tag",
-            Code::SlowFire => "slow_fire",
-            Code::FiresBeforeConsent => "fires_before_consent",
-            Code::FiresAfterReject => "fires_after_reject",
-            Code::StepFailed => "step_failed",
-            Code::AdblockBlocked => "adblock_blocked",
-            Code::MissingOpenPixel => "missing_open_pixel",
-            Code::BrokenOpenPixel => "broken_open_pixel",
-            Code::DuplicateOpenPixel => "duplicate_open_pixel",
-            Code::BrokenClickRedirect => "broken_click_redirect",
-            Code::MissingUtm => "missing_utm",
-            Code::InconsistentUtm => "inconsistent_utm",
-            Code::UntrackedLink => "untracked_link",
-            Code::EmailUnreadable => "email_unreadable",
-        }
-    }
-
     /// The code in words, for people who do not know the codes (`Fires before consent`).
     pub fn title(self) -> &'static str {
         match self {
