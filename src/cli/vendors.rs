@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::exit::Exit;
+use pixelaudit_core::checks::{self, ParamRequirement};
 use pixelaudit_core::config::closest;
 use pixelaudit_core::model::{Repeats, Vendor, VendorProfile};
 use pixelaudit_core::vendors;
@@ -127,7 +128,7 @@ struct VendorInfo {
     /// Whether its events get the generic parameter checks.
     params_checked: bool,
     /// The normalised parameters the checks read, with what they require.
-    params: Vec<ParamInfo>,
+    params: Vec<ParamRequirement>,
     /// The vendor's own key for a conversion's event id, when conversions need one.
     event_id_key: Option<&'static str>,
     /// How it behaves under consent.
@@ -147,19 +148,6 @@ struct RepeatsInfo {
     all: bool,
     /// These events repeat by design.
     events: Vec<&'static str>,
-}
-
-#[derive(Debug, Serialize)]
-struct ParamInfo {
-    /// The normalised key, as `params` rules in a site config address it.
-    key: &'static str,
-    /// What a value must be (`number`, `iso_currency`, `list`), else `wrong_type`; null when
-    /// any value is accepted.
-    #[serde(rename = "type")]
-    kind: Option<&'static str>,
-    /// Which events must carry it: `purchase`, `purchase_or_value` (purchases, and any event
-    /// with a value), `conversion`; null when it is optional.
-    required_on: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -211,7 +199,7 @@ impl VendorInfo {
             events,
             repeats,
             params_checked: profile.params.checked && !profile.events.is_empty(),
-            params: params(profile),
+            params: checks::param_requirements(profile),
             event_id_key: profile.params.conversion_event_id,
             consent: ConsentInfo {
                 exempt_by_default: profile.consent.exempt_by_default,
@@ -219,43 +207,6 @@ impl VendorInfo {
             },
         }
     }
-}
-
-/// The normalised parameters the generic checks read from a vendor's events, and what they
-/// require of each, from its [`ParamFacts`](pixelaudit_core::model::ParamFacts): `missing_param`
-/// and `wrong_type` (`checks/params.rs`), `missing_eid` (`checks/event_id.rs`). None for a
-/// loader (no events) or a vendor whose parameters are not checked.
-fn params(profile: &VendorProfile) -> Vec<ParamInfo> {
-    let facts = profile.params;
-    if profile.events.is_empty() || !facts.checked {
-        return Vec::new();
-    }
-    let param = |key, kind, required_on| ParamInfo {
-        key,
-        kind,
-        required_on,
-    };
-    vec![
-        param("value", Some("number"), Some("purchase")),
-        param(
-            "currency",
-            Some("iso_currency"),
-            facts.currency.then_some("purchase_or_value"),
-        ),
-        param(
-            "transaction_id",
-            None,
-            facts.transaction_id.then_some("purchase"),
-        ),
-        param(
-            "event_id",
-            None,
-            facts.conversion_event_id.map(|_| "conversion"),
-        ),
-        param("content_ids", Some("list"), None),
-        param("items", Some("list"), None),
-        param("num_items", Some("number"), None),
-    ]
 }
 
 /// Every vendor, one line each: name, what it is, how many events, id format.

@@ -12,6 +12,7 @@ mod page;
 mod params;
 
 pub use expectations::{lookup, matches_expectation, met};
+pub use params::{param_requirements, ParamRequirement};
 
 use std::collections::BTreeMap;
 

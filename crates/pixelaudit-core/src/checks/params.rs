@@ -2,11 +2,65 @@
 //! without value, currency or transaction id) and `wrong_type` (value not a number, currency
 //! not ISO 4217, ids not a list).
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::currency::is_iso_4217;
 use super::{Code, Finding, PageInput, Severity};
-use crate::model::{DecodedHit, EventClass, Hit, HitKind};
+use crate::model::{DecodedHit, EventClass, Hit, HitKind, VendorProfile};
+
+/// A normalised parameter the generic checks read from a vendor's events, and what they
+/// require of it: what `missing_param` / `wrong_type` here and `missing_eid`
+/// (`event_id.rs`) enforce, said for people (`pixelaudit vendors`). Kept next to the checks so
+/// that the two change together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ParamRequirement {
+    /// The normalised key, as `params` rules in a site config address it.
+    pub key: &'static str,
+    /// What a value must be (`number`, `iso_currency`, `list`), else `wrong_type`; null when
+    /// any value is accepted.
+    #[serde(rename = "type")]
+    pub kind: Option<&'static str>,
+    /// Which events must carry it: `purchase`, `purchase_or_value` (purchases, and any event
+    /// with a value), `conversion`; null when it is optional.
+    pub required_on: Option<&'static str>,
+}
+
+/// What the generic checks require of a vendor's event parameters, from its profile's
+/// [`ParamFacts`](crate::model::ParamFacts). None for a loader (no events) or a vendor whose
+/// parameters are not checked.
+pub fn param_requirements(profile: &VendorProfile) -> Vec<ParamRequirement> {
+    let facts = profile.params;
+    if profile.events.is_empty() || !facts.checked {
+        return Vec::new();
+    }
+    let param = |key, kind, required_on| ParamRequirement {
+        key,
+        kind,
+        required_on,
+    };
+    vec![
+        param("value", Some("number"), Some("purchase")),
+        param(
+            "currency",
+            Some("iso_currency"),
+            facts.currency.then_some("purchase_or_value"),
+        ),
+        param(
+            "transaction_id",
+            None,
+            facts.transaction_id.then_some("purchase"),
+        ),
+        param(
+            "event_id",
+            None,
+            facts.conversion_event_id.map(|_| "conversion"),
+        ),
+        param("content_ids", Some("list"), None),
+        param("items", Some("list"), None),
+        param("num_items", Some("number"), None),
+    ]
+}
 
 fn present(hit: &DecodedHit, key: &str) -> bool {
     match hit.hit.param(key) {
