@@ -25,6 +25,10 @@ pub(crate) fn handle(request: &Incoming, fixtures_dir: Option<&Path>) -> Reply {
         // Fixture pages post to first-party collectors (server-side tagging endpoints).
         return Reply::status(204);
     }
+    if request.method == "GET" && is_google_gateway_path(&request.path) {
+        // A store's Google tag gateway forwards these to Google and answers like it.
+        return Reply::status(204);
+    }
     if request.method != "GET" && request.method != "HEAD" {
         return Reply::status(405).header("Allow", "GET, HEAD, POST");
     }
@@ -50,6 +54,12 @@ pub(crate) fn handle(request: &Incoming, fixtures_dir: Option<&Path>) -> Reply {
         }
     }
     reply
+}
+
+/// `<prefix>/g/collect` and `<prefix>/g/d/ccm/conversion/<id>/`: what gtag.js sends through a
+/// store's Google tag gateway.
+fn is_google_gateway_path(path: &str) -> bool {
+    path.ends_with("/g/collect") || path.contains("/ccm/conversion/")
 }
 
 /// Turns a URL path into a relative file path, or `None` if any segment tries to leave the

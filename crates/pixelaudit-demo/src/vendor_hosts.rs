@@ -37,6 +37,7 @@ pub(crate) const VENDOR_HOSTS: &[&str] = &[
     "static.ads-twitter.com",
     "t.co",
     "analytics.twitter.com",
+    "analytics.x.com",
     "www.redditstatic.com",
     "alb.reddit.com",
     "static.klaviyo.com",
@@ -74,6 +75,7 @@ pub(crate) fn handle(request: &Incoming) -> Reply {
         }
         "www.googleadservices.com" if path.starts_with("/pagead/conversion/") => Reply::gif(),
         "www.google.com" if path.starts_with("/pagead/1p-conversion/") => Reply::gif(),
+        "www.google.com" if path == "/ccm/collect" => Reply::status(204).cors(origin),
 
         // TikTok
         "analytics.tiktok.com" => match path {
@@ -101,14 +103,25 @@ pub(crate) fn handle(request: &Incoming) -> Reply {
 
         // X
         "static.ads-twitter.com" if path == "/uwt.js" => Reply::javascript(X_JS),
-        "t.co" | "analytics.twitter.com" if path == "/1/i/adsct" => Reply::gif(),
+        "t.co" | "analytics.twitter.com" | "analytics.x.com" => match path {
+            "/1/i/adsct" | "/i/adsct" => Reply::gif(),
+            // Conversion tags post the same fields as a form.
+            "/1/i/adsctp" | "/i/adsctp" => Reply::status(200).cors(origin),
+            _ => Reply::not_found(),
+        },
 
         // Reddit (only the current loader path exists; `/ads/v1/pixel.js` is a 404)
         "www.redditstatic.com" if path == "/ads/pixel.js" => Reply::javascript(REDDIT_JS),
         "alb.reddit.com" if path == "/rp.gif" => Reply::gif(),
+        // The current library posts JSON to `/rp`.
+        "alb.reddit.com" if path == "/rp" => Reply::status(200).cors(origin),
 
         // Klaviyo
         "static.klaviyo.com" if path == "/onsite/js/klaviyo.js" => Reply::javascript(KLAVIYO_JS),
+        // The legacy klaviyo.js endpoint answers `1` to a GET or a multipart POST.
+        "a.klaviyo.com" if path == "/api/track" => {
+            Reply::new(200, Some("text/html; charset=utf-8"), "1").cors(origin)
+        }
         "a.klaviyo.com" if path == "/client/events/" || path == "/client/events" => {
             if request
                 .query_param("company_id")
