@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_spanned::Spanned;
 
-use super::suggest::did_you_mean;
+use super::suggest::{closest, did_you_mean};
 
 /// One expected hit.
 #[derive(Debug, Clone, Deserialize)]
@@ -324,7 +324,7 @@ impl<'de> Deserialize<'de> for ParamRule {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(
                     f,
-                    "a rule keyword ({}) or a table such as {{ equals = \"EUR\" }}",
+                    "a value, a rule keyword ({}) or a table such as {{ one_of = [\"EUR\", \"USD\"] }}",
                     RULE_KEYWORDS.join(", ")
                 )
             }
@@ -335,14 +335,30 @@ impl<'de> Deserialize<'de> for ParamRule {
                     "number" => ParamRule::Number,
                     "iso_currency" => ParamRule::IsoCurrency,
                     "non_empty_list" => ParamRule::NonEmptyList,
-                    other => {
-                        return Err(E::custom(format!(
-                            "unknown rule `{other}`{}; a rule is one of {} or a table such as {{ equals = \"{other}\" }}",
-                            did_you_mean(other, RULE_KEYWORDS.iter().copied()),
-                            RULE_KEYWORDS.join(", ")
-                        )))
-                    }
+                    // A plain value is the value expected; one a letter or two from a keyword
+                    // is far more likely a typo of it than an expected value.
+                    other => match closest(other, RULE_KEYWORDS.iter().copied()) {
+                        Some(keyword) => {
+                            return Err(E::custom(format!(
+                                "unknown rule `{other}` (did you mean `{keyword}`?); a rule is one of {}, a value, or a table; write {{ equals = \"{other}\" }} to expect this exact text",
+                                RULE_KEYWORDS.join(", ")
+                            )))
+                        }
+                        None => ParamRule::Equals(Value::String(other.to_string())),
+                    },
                 })
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<ParamRule, E> {
+                Ok(ParamRule::Equals(Value::from(n)))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<ParamRule, E> {
+                Ok(ParamRule::Equals(Value::from(n)))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<ParamRule, E> {
+                Ok(ParamRule::Equals(Value::from(n)))
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<ParamRule, E> {
+                Ok(ParamRule::Equals(Value::Bool(b)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ParamRule, A::Error> {
                 let table = RuleTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
@@ -442,6 +458,28 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn plain_values_are_the_value_expected() {
+        for (text, value) in [
+            ("59.9", serde_json::json!(59.9)),
+            ("1001", serde_json::json!(1001)),
+            ("true", serde_json::json!(true)),
+            ("\"EUR\"", serde_json::json!("EUR")),
+            ("\"purchase-1001\"", serde_json::json!("purchase-1001")),
+        ] {
+            match rule(text) {
+                Ok(ParamRule::Equals(v)) => assert_eq!(v, value, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        // A keyword is the keyword; the same text as a value is written as a table.
+        assert!(matches!(rule("\"present\""), Ok(ParamRule::Present)));
+        assert!(matches!(
+            rule("{ equals = \"present\" }"),
+            Ok(ParamRule::Equals(_))
+        ));
     }
 
     #[test]
