@@ -232,10 +232,15 @@ fn param_findings(
             continue;
         }
         let hashed = is_hashed(&hit.hit, key);
-        if let Err((code, problem)) = evaluate(rule, lookup(&hit.hit, key), page_values, hashed) {
-            if code == Code::MissingParam && lacks_event_id && is_event_id_key(key, &hit.hit) {
-                // `missing_eid` already, as an error since this rule requires the id.
-                continue;
+        if let Err((mut code, problem)) = evaluate(rule, lookup(&hit.hit, key), page_values, hashed)
+        {
+            if code == Code::MissingParam && is_event_id_key(key, &hit.hit) {
+                if lacks_event_id {
+                    // `missing_eid` already, as an error since this rule requires the id.
+                    continue;
+                }
+                // Any vendor's missing event id is one problem with one name.
+                code = Code::MissingEid;
             }
             by_code
                 .entry(code)
@@ -336,12 +341,19 @@ fn evaluate(
         )),
         false => wrong(expected),
     };
-    let same = |actual: &Value, expected: &Value| {
+    let same_one = |actual: &Value, expected: &Value| {
         if hashed {
             hashes_to(actual, expected)
         } else {
             same(actual, expected)
         }
+    };
+    // A list (`content_ids`) matches a single expected value when one of its items does.
+    let same = |actual: &Value, expected: &Value| match (actual, expected) {
+        (Value::Array(items), single) if !single.is_array() => {
+            items.iter().any(|item| same_one(item, single))
+        }
+        _ => same_one(actual, expected),
     };
     match rule {
         ParamRule::Present | ParamRule::Absent => Ok(()),
@@ -375,11 +387,15 @@ fn evaluate(
             }
         }
         ParamRule::Regex(re) => {
-            let text = match value {
+            let text = |v: &Value| match v {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            if re.is_match(&text) {
+            let matched = match value {
+                Value::Array(items) => items.iter().any(|item| re.is_match(&text(item))),
+                single => re.is_match(&text(single)),
+            };
+            if matched {
                 Ok(())
             } else {
                 wrong(format!("to match /{}/", re.as_str()))
@@ -445,11 +461,20 @@ fn evaluate(
 }
 
 /// Equality for configured values: numbers numerically, everything else as JSON.
+/// Equality of a sent value with an expected one. A number and a string holding a number are
+/// compared as numbers (`transaction_id = 1001` matches the `"1001"` a vendor sends, and
+/// `value = 74.5` matches `74.50`), and a string is compared as the text sent.
 fn same(actual: &Value, expected: &Value) -> bool {
-    match (actual.as_f64(), expected.as_f64()) {
-        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
-        _ => actual == expected,
+    let number = |v: &Value| {
+        v.as_f64()
+            .or_else(|| v.as_str()?.trim().parse::<f64>().ok())
+    };
+    if actual.is_number() || expected.is_number() {
+        if let (Some(a), Some(b)) = (number(actual), number(expected)) {
+            return (a - b).abs() < 1e-9;
+        }
     }
+    actual == expected
 }
 
 /// Equality with a value read from the page: numerically within `tolerance` when both read as
@@ -542,6 +567,47 @@ mod tests {
     }
 
     const VC: &str = "https://www.facebook.com/tr/?id=111&ev=ViewContent&cd[value]=59.9&cd[currency]=EUR&cd[content_ids]=%5B%22LS-001%22%5D";
+
+    #[test]
+    fn a_list_matches_a_single_value_when_one_of_its_items_does() {
+        // Two items: LS-001 and MS-002.
+        let purchase = "https://www.facebook.com/tr/?id=111&ev=ViewContent&cd[value]=1&cd[currency]=EUR&cd[content_ids]=%5B%22LS-001%22%2C%22MS-002%22%5D";
+        let regex = |p: &str| ParamRule::Regex(regex::Regex::new(p).unwrap());
+        for (rule, ok) in [
+            (ParamRule::Equals(json!("MS-002")), true),
+            (ParamRule::Equals(json!("XX-999")), false),
+            (
+                ParamRule::OneOf(vec![json!("XX-999"), json!("LS-001")]),
+                true,
+            ),
+            (ParamRule::OneOf(vec![json!("XX-999")]), false),
+            (ParamRule::Equals(json!(["LS-001", "MS-002"])), true),
+            (ParamRule::Equals(json!(["LS-001"])), false),
+            (regex("^MS-"), true),
+            (regex("^XX-"), false),
+        ] {
+            let label = format!("{rule}");
+            let f = findings_for(
+                vec![spec("ViewContent", vec![("content_ids", rule)])],
+                &[purchase],
+                BTreeMap::new(),
+            );
+            assert_eq!(f.is_empty(), ok, "{label}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_match_the_strings_that_hold_them() {
+        assert!(super::same(&json!("1001"), &json!(1001)));
+        assert!(super::same(&json!(1001), &json!("1001")));
+        assert!(super::same(&json!("74.50"), &json!(74.5)));
+        assert!(!super::same(&json!("1002"), &json!(1001)));
+        assert!(
+            !super::same(&json!("1001"), &json!("1001.0")),
+            "text stays text"
+        );
+        assert!(!super::same(&json!("SKU-1"), &json!(1)));
+    }
 
     #[test]
     fn met_expectation_with_passing_rules_has_no_findings() {
@@ -686,17 +752,47 @@ mod tests {
             .map(|f| (f.code.as_str(), f.severity))
             .collect();
         assert_eq!(found, vec![("missing_eid", Severity::Warning)]);
-        // A page view needs no id for deduplication: a rule that requires one is the only
-        // finding, `missing_param`.
-        let f = findings_for(
+        // A page view is no conversion, so the generic check says nothing; a rule that requires
+        // its id is the only finding, under the same code (an error).
+        let f = run_specs(
             vec![spec("PageView", vec![("event_id", ParamRule::Present)])],
             &["https://www.facebook.com/tr/?id=111&ev=PageView"],
             BTreeMap::new(),
         );
-        assert_eq!(
-            f.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
-            vec!["missing_param"]
+        let f: Vec<(&str, Severity)> = f.iter().map(|f| (f.code.as_str(), f.severity)).collect();
+        assert_eq!(f, vec![("missing_eid", Severity::Error)]);
+    }
+
+    #[test]
+    fn any_vendors_required_event_id_is_missing_eid() {
+        // A Snap purchase without `cdid`: Snap has no generic event-id check.
+        let mut request = crate::model::CapturedRequest::new(
+            "POST",
+            "https://tr.snapchat.com/p",
+            Some(
+                r#"{"req":[{"t":{"pid":"p-1","ev":"PURCHASE","e_pr":30,"e_cur":"EUR","e_tid":"1002"}}]}"#,
+            ),
         );
+        request.content_type = Some("application/json".into());
+        request.status = Some(200);
+        let mut snap = spec("PURCHASE", vec![("event_id", ParamRule::Present)]);
+        snap.vendor = crate::vendors::parse("snap").unwrap();
+        snap.accounts = vec![];
+        let found = run_with(
+            &[document(), request],
+            Context {
+                checks: &Checks {
+                    expect: vec![snap],
+                    forbid: vec![],
+                },
+                ..Context::generic()
+            },
+        );
+        let found: Vec<(&str, Severity)> = found
+            .iter()
+            .map(|f| (f.code.as_str(), f.severity))
+            .collect();
+        assert_eq!(found, vec![("missing_eid", Severity::Error)]);
     }
 
     #[test]
