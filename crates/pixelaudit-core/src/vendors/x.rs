@@ -19,7 +19,7 @@ pub(crate) struct X;
 pub(crate) static PROFILE: VendorProfile = VendorProfile {
     name: "x",
     display: "X (Twitter) pixel",
-    id_format: "a pixel id of a few letters and digits, e.g. o81g6 (event tags: tw-o81g6-<tag id>)",
+    id_format: "a pixel id of a few letters and digits, e.g. o81g6; an event (conversion) tag sends tw-o81g6-<tag id>, and its hits are that tag id: expect them with event = \"<tag id>\"",
     decoder: &X,
     events: &["pageview", "purchase", "conversion"],
     repeats: Repeats::Events(&[]),

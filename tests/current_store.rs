@@ -1,0 +1,203 @@
+//! End-to-end: a second fixture store, written from the vendors' current wire formats
+//! (`tests/fixtures/pages/current/`, stand-ins in `tags.js`), audited in real Chromium with a
+//! config written from its tracking plan (`tests/fixtures/sites/current-store.toml`). Each page
+//! reports exactly its planted defects; correct pages report nothing.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use common::{audit_config, s, site_config, Audit};
+use serde_json::Value;
+
+fn audit() -> &'static Audit {
+    static AUDIT: OnceLock<Audit> = OnceLock::new();
+    AUDIT.get_or_init(|| audit_config(&site_config("current-store.toml"), None, &[]))
+}
+
+fn url(page: &str) -> String {
+    format!("https://fixtures.test/current/{page}")
+}
+
+/// (code, vendor, event) of a page's findings, in report order.
+fn findings(page: &str) -> Vec<(String, String, String)> {
+    audit().findings(&url(page))
+}
+
+fn f(code: &str, vendor: &str, event: &str) -> (String, String, String) {
+    (code.into(), vendor.into(), event.into())
+}
+
+/// The page's event hits as a set of (vendor, account, event).
+fn events(page: &str) -> BTreeSet<(String, String, String)> {
+    hits(page)
+        .into_iter()
+        .filter(|h| h["kind"] == "event")
+        .map(|h| (s(&h["vendor"]), s(&h["account"]), s(&h["event"])))
+        .collect()
+}
+
+fn hits(page: &str) -> Vec<Value> {
+    audit().page(&url(page))["hits"]
+        .as_array()
+        .unwrap()
+        .to_vec()
+}
+
+/// The one event hit of `vendor` named `event` on `page`.
+fn hit(page: &str, vendor: &str, event: &str) -> Value {
+    let found: Vec<Value> = hits(page)
+        .into_iter()
+        .filter(|h| h["vendor"] == vendor && h["event"] == event)
+        .collect();
+    assert_eq!(found.len(), 1, "{vendor} {event} on {page}: {found:?}");
+    found[0].clone()
+}
+
+fn e(vendor: &str, account: &str, event: &str) -> (String, String, String) {
+    (vendor.into(), account.into(), event.into())
+}
+
+const META: &str = "2233445566778899";
+const SNAP: &str = "c3f1e2a0-5b6d-4e7f-8a9b-0c1d2e3f4a5b";
+
+#[test]
+fn correct_pages_report_nothing() {
+    for page in ["index.html", "product.html", "thank-you.html"] {
+        assert_eq!(findings(page), vec![], "{page}: {}", audit().stderr);
+    }
+    // Defects elsewhere make the run fail.
+    assert_eq!(audit().code, 2, "{}", audit().stderr);
+}
+
+#[test]
+fn every_vendor_of_the_home_page_is_decoded_in_its_current_format() {
+    assert_eq!(
+        events("index.html"),
+        BTreeSet::from([
+            e("meta", META, "PageView"),
+            e("meta", META, "SubscribedButtonClick"),
+            e("ga4", "G-NWO2026XY", "page_view"),
+            e("google_ads", "AW-10862264272", "page_view"),
+            e("snap", SNAP, "PAGE_VIEW"),
+            e("x", "o81g6", "pageview"),
+            e("bing", "187654321", "pageLoad"),
+            e("reddit", "a2_abc123z", "PageVisit"),
+            e("tiktok", "CQ3AB5RC77U3N2T0ABCD", "Pageview"),
+            e("klaviyo", "AbC123", "Active on Site"),
+        ])
+    );
+    // The gateway's GA4 hit is the store's own path, marked first-party; its X page view was
+    // sent twice (analytics.twitter.com and its t.co copy) and counts once.
+    let ga4 = hit("index.html", "ga4", "page_view");
+    assert_eq!(ga4["first_party"], true);
+    assert!(s(&ga4["url"]).starts_with("https://fixtures.test/metrics/g/collect?"));
+    let x = hit("index.html", "x", "pageview");
+    assert_eq!(x["mirrors"].as_array().unwrap().len(), 1, "{x}");
+    // Two automatic button clicks of Meta's pixel are no duplicate.
+    let clicks = hits("index.html")
+        .into_iter()
+        .filter(|h| h["event"] == "SubscribedButtonClick")
+        .count();
+    assert_eq!(clicks, 2);
+}
+
+#[test]
+fn one_snap_batch_carries_several_events_and_its_dedup_ids() {
+    let page_view = hit("thank-you.html", "snap", "PAGE_VIEW");
+    let purchase = hit("thank-you.html", "snap", "PURCHASE");
+    assert_eq!(page_view["url"], purchase["url"], "one request, two events");
+    assert_eq!(page_view["method"], "POST");
+    let p = &purchase["params"];
+    assert_eq!(p["event_id"], "purchase-1001");
+    assert_eq!(p["transaction_id"], "1001");
+    assert_eq!(p["value"], 74.5);
+    assert_eq!(p["content_ids"], serde_json::json!(["LS-001", "MS-002"]));
+}
+
+#[test]
+fn the_order_reaches_every_vendor_with_its_ids() {
+    assert_eq!(
+        events("thank-you.html"),
+        BTreeSet::from([
+            e("meta", META, "PageView"),
+            e("meta", META, "Purchase"),
+            e("ga4", "G-NWO2026XY", "page_view"),
+            e("ga4", "G-NWO2026XY", "purchase"),
+            e("google_ads", "AW-10862264272", "conversion"),
+            e("snap", SNAP, "PAGE_VIEW"),
+            e("snap", SNAP, "PURCHASE"),
+            e("x", "o81g6", "pageview"),
+            e("x", "o81g6", "ocx5k"),
+            e("bing", "187654321", "purchase"),
+            e("reddit", "a2_abc123z", "Purchase"),
+            e("tiktok", "CQ3AB5RC77U3N2T0ABCD", "Purchase"),
+            e("klaviyo", "AbC123", "Placed Order"),
+        ])
+    );
+    // X: the conversion tag's conversion_id is its event id, and it is a purchase.
+    let x = hit("thank-you.html", "x", "ocx5k");
+    assert_eq!(x["class"], "purchase");
+    assert_eq!(x["params"]["event_id"], "purchase-1001");
+    assert!(x["params"].get("transaction_id").is_none(), "{x}");
+    // UET keeps the order id; Reddit's is hashed and says so.
+    assert_eq!(
+        hit("thank-you.html", "bing", "purchase")["params"]["transaction_id"],
+        "1001"
+    );
+    let reddit = hit("thank-you.html", "reddit", "Purchase");
+    assert_eq!(
+        reddit["params"]["hashed"],
+        serde_json::json!(["event_id", "transaction_id"])
+    );
+    // Google Ads through the gateway, first-party.
+    let ads = hit("thank-you.html", "google_ads", "conversion");
+    assert_eq!(ads["first_party"], true);
+    assert_eq!(ads["params"]["transaction_id"], "1001");
+    // Klaviyo's legacy multipart post.
+    let klaviyo = hit("thank-you.html", "klaviyo", "Placed Order");
+    assert_eq!(klaviyo["method"], "POST");
+    assert_eq!(klaviyo["params"]["value"], 74.5);
+}
+
+#[test]
+fn planted_order_defects_are_found_once_each() {
+    assert_eq!(
+        findings("order-defects.html"),
+        vec![
+            f("missing_eid", "snap", "PURCHASE"),
+            f("wrong_value", "bing", "purchase"),
+            f("wrong_value", "reddit", "Purchase"),
+        ]
+    );
+    let page = audit().page(&url("order-defects.html"));
+    let reddit = page["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["vendor"] == "reddit")
+        .unwrap();
+    assert!(
+        s(&reddit["message"])
+            .contains("sent SHA-256-hashed: compared hashed with the expected \"1002\""),
+        "{reddit}"
+    );
+}
+
+#[test]
+fn a_failed_or_blocked_vendor_script_is_one_finding_naming_its_lost_events() {
+    for (page, code, vendor, lost) in [
+        ("lazy-bundle.html", "broken_script", "tiktok", "ViewContent"),
+        ("old-loader.html", "broken_script", "reddit", "PageVisit"),
+        ("csp.html", "csp_blocked", "meta", "PageView"),
+    ] {
+        assert_eq!(findings(page), vec![f(code, vendor, "-")], "{page}");
+        let finding = &audit().page(&url(page))["findings"][0];
+        assert_eq!(
+            finding["evidence"]["lost_events"],
+            serde_json::json!([lost]),
+            "{page}: {finding}"
+        );
+    }
+}
