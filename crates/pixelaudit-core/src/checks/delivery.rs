@@ -5,7 +5,8 @@
 //! A vendor script is a loader its decoder recognises, or any script-type request to one of the
 //! vendor's own script hosts (an old loader path, a lazily loaded sub-bundle). A failed script
 //! is the cause of the vendor's expected events that then do not fire: [`Delivery::lose`] names
-//! them in its finding (`lost_events`), so they are not reported again as `not_fired`.
+//! them in its finding (`lost_events`), so they are not reported again as `not_fired`; a
+//! failed tag manager names those of the vendors it loads (`loaded_by`).
 
 use std::collections::BTreeMap;
 
@@ -26,13 +27,25 @@ pub(super) struct Delivery {
 impl Delivery {
     /// Records `event` of `vendor`, expected and not fired, as lost to the vendor's failed
     /// script; false (nothing recorded) when none of the vendor's scripts failed.
+    ///
+    /// A vendor whose own scripts are fine, loaded by another's (GA4 and Google Ads by the
+    /// Google tag / GTM container), loses its events to that loader's failure; they are named
+    /// with their vendor there (`ga4 purchase`).
     pub(super) fn lose(&mut self, vendor: Vendor, event: &str) -> bool {
-        let Some(&index) = self.failed_scripts.get(&vendor) else {
-            return false;
+        let (index, name) = match self.failed_scripts.get(&vendor) {
+            Some(&index) => (index, event.to_string()),
+            None => match vendor
+                .profile()
+                .loaded_by
+                .and_then(|loader| self.failed_scripts.get(&loader))
+            {
+                Some(&index) => (index, format!("{vendor} {event}")),
+                None => return false,
+            },
         };
         if let Some(lost) = self.findings[index].evidence["lost_events"].as_array_mut() {
-            if !lost.iter().any(|e| e.as_str() == Some(event)) {
-                lost.push(Value::String(event.to_string()));
+            if !lost.iter().any(|e| e.as_str() == Some(name.as_str())) {
+                lost.push(Value::String(name));
             }
         }
         true
@@ -218,7 +231,7 @@ mod tests {
     use super::super::Context;
     use crate::config::{Checks, Count, ExpectSpec};
     use crate::model::{CapturedRequest, Finding, Scenario, Vendor};
-    use crate::vendors::{META, TIKTOK};
+    use crate::vendors::{GA4, GOOGLE_ADS, GTM, META, TIKTOK};
 
     fn script(mut request: CapturedRequest) -> CapturedRequest {
         request.resource_type = "Script".into();
@@ -294,6 +307,45 @@ mod tests {
         );
         // Another vendor's missing event has no failed script to explain it.
         assert_eq!(found[1].vendor, Some(TIKTOK));
+    }
+
+    #[test]
+    fn a_failed_tag_manager_loses_the_events_of_the_tags_it_loads() {
+        let requests = vec![
+            document(),
+            script(failed(
+                "https://www.googletagmanager.com/gtm.js?id=GTM-K9VTQN3",
+                Some(404),
+                None,
+                None,
+            )),
+        ];
+        let found = with_expectations(
+            &requests,
+            vec![
+                expect(GA4, "page_view"),
+                expect(GOOGLE_ADS, "conversion"),
+                expect(META, "PageView"),
+            ],
+        );
+        assert_eq!(
+            codes(&found),
+            vec!["broken_script", "not_fired"],
+            "{found:?}"
+        );
+        assert_eq!(found[0].vendor, Some(GTM));
+        assert_eq!(
+            found[0].evidence["lost_events"],
+            serde_json::json!(["ga4 page_view", "google_ads conversion"])
+        );
+        assert!(
+            found[0]
+                .message
+                .ends_with("so the expected ga4 page_view and google_ads conversion did not fire"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[1].vendor, Some(META), "Meta is not loaded by GTM");
     }
 
     #[test]
