@@ -203,3 +203,81 @@ fn a_failed_or_blocked_vendor_script_is_one_finding_naming_its_lost_events() {
         );
     }
 }
+
+/// Stops the served demo on drop (Ctrl-C, so it removes its certificate file), so a failed
+/// assertion leaves no server behind.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let interrupted = std::process::Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !interrupted {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_flags_demo_serve_prints_reach_every_vendor_of_the_store() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    // What a user does: serve the store and copy the pixelaudit flags it prints.
+    let mut child = common::bin()
+        .args(["demo", "--serve", "--fixtures"])
+        .arg(common::pages_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pixelaudit demo --serve starts");
+    let stdout = child.stdout.take().unwrap();
+    let served = Served(child);
+    let mut flags = Vec::new();
+    let mut in_pixelaudit_flags = false;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("stdout reads");
+        if line.starts_with("pixelaudit flags") {
+            in_pixelaudit_flags = true;
+            continue;
+        }
+        if in_pixelaudit_flags {
+            match line.trim().strip_prefix("--") {
+                Some(_) => flags.push(line.trim().to_string()),
+                None => break,
+            }
+            if line.trim().starts_with("--ca-cert=") {
+                break;
+            }
+        }
+    }
+    assert!(
+        flags.iter().any(|f| f.starts_with("--ca-cert=")),
+        "{flags:?}"
+    );
+    let reports = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = ["audit", "--format", "json", "--quiet-ms", "600"]
+        .map(String::from)
+        .to_vec();
+    args.extend(["--reports-dir".into(), reports.path().display().to_string()]);
+    args.extend(["--url".into(), url("index.html")]);
+    args.extend(flags);
+    let audit = common::run_json(&args, reports);
+    drop(served);
+    let page = audit.page(&url("index.html"));
+    assert_eq!(page["findings"], serde_json::json!([]), "{}", audit.stderr);
+    let vendors: BTreeSet<String> = page["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| s(&h["vendor"]))
+        .collect();
+    assert_eq!(
+        vendors.len(),
+        9,
+        "every vendor of the home page: {vendors:?}"
+    );
+}

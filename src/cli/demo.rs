@@ -58,8 +58,10 @@ pub(super) async fn run(args: DemoArgs) -> Exit {
             println!("  {arg}");
         }
         let cert = demo_certificate_file(&server);
-        println!("pixelaudit flags (one network view for Chromium and every client):");
-        println!("  --resolve=*.test=127.0.0.1:{}", server.port());
+        println!("pixelaudit flags (one network view for Chromium and every client; either these or the chromium flags above as --browser-arg):");
+        for rule in server.resolve_rules() {
+            println!("  --resolve={rule}");
+        }
         if let Ok(cert) = &cert {
             println!("  --ca-cert={}", cert.display());
         }

@@ -3,7 +3,6 @@
 //! parameters the checks read, the events that repeat by design, how it behaves under consent
 //! and what its account ids look like.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
@@ -11,7 +10,7 @@ use serde::Serialize;
 
 use crate::exit::Exit;
 use pixelaudit_core::checks::{self, ParamRequirement};
-use pixelaudit_core::config::closest;
+use pixelaudit_core::config::vendor_suggestion;
 use pixelaudit_core::model::{Repeats, Vendor, VendorProfile};
 use pixelaudit_core::vendors;
 
@@ -42,7 +41,7 @@ pub(super) fn run(args: &VendorsArgs) -> Exit {
         Some(name) => match vendors::parse(name) {
             Some(vendor) => vec![vendor],
             None => {
-                let hint = suggestion(name)
+                let hint = vendor_suggestion(name)
                     .map(|v| format!(" (did you mean `{v}`?)"))
                     .unwrap_or_default();
                 eprintln!(
@@ -74,39 +73,6 @@ pub(super) fn run(args: &VendorsArgs) -> Exit {
 
 fn names() -> Vec<&'static str> {
     vendors::all().iter().map(|v| v.as_str()).collect()
-}
-
-/// The vendor a misspelt or other name most likely means: the closest config name, else the
-/// closest word of a display name that names one vendor only (`facebook` → `meta`, `twitter`
-/// → `x`, `microsoft` → `bing`).
-fn suggestion(name: &str) -> Option<Vendor> {
-    if let Some(found) = closest(name, names()) {
-        return vendors::parse(found);
-    }
-    // Words shared by several vendors (`google`, `pixel`, `tag`) name none of them; a plural
-    // counts as its singular (`pixels`).
-    let stem = |word: &str| word.trim_end_matches('s').to_string();
-    let mut words: Vec<(String, Vendor)> = Vec::new();
-    let mut owners: BTreeMap<String, Vec<Vendor>> = BTreeMap::new();
-    for &vendor in vendors::all() {
-        let display = vendor.profile().display.to_ascii_lowercase();
-        for word in display
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| w.len() >= 3)
-        {
-            let owned_by = owners.entry(stem(word)).or_default();
-            if !owned_by.contains(&vendor) {
-                owned_by.push(vendor);
-            }
-            words.push((word.to_string(), vendor));
-        }
-    }
-    words.retain(|(word, _)| owners[&stem(word)].len() == 1);
-    let found = closest(name, words.iter().map(|(word, _)| word.as_str()))?;
-    words
-        .iter()
-        .find(|(word, _)| word == found)
-        .map(|&(_, v)| v)
 }
 
 /// One vendor as `--format json` prints it: an array of these, documented in the README
@@ -353,7 +319,7 @@ mod tests {
 
     #[test]
     fn other_names_and_typos_suggest_the_vendor() {
-        let suggested = |name| suggestion(name).map(Vendor::as_str);
+        let suggested = |name| vendor_suggestion(name).map(Vendor::as_str);
         assert_eq!(suggested("facebok"), Some("meta"));
         assert_eq!(suggested("facebook"), Some("meta"));
         assert_eq!(suggested("twitter"), Some("x"));

@@ -109,6 +109,20 @@ impl DemoServer {
         ]
     }
 
+    /// `--resolve` rules that reach every host this server answers for (`*.test` for the store
+    /// and the fixtures, then each vendor and email platform host), for pixelaudit's own
+    /// network view: Chromium and every client.
+    pub fn resolve_rules(&self) -> Vec<String> {
+        let mut rules = vec![format!("*.test=127.0.0.1:{}", self.port)];
+        rules.extend(
+            super::vendor_hosts::VENDOR_HOSTS
+                .iter()
+                .chain(super::esp_hosts::ESP_HOSTS)
+                .map(|host| format!("{host}=127.0.0.1:{}", self.port)),
+        );
+        rules
+    }
+
     /// Base64 SHA-256 of the certificate's SubjectPublicKeyInfo (the value Chromium's
     /// `--ignore-certificate-errors-spki-list` takes).
     pub fn spki_sha256_base64(&self) -> &str {

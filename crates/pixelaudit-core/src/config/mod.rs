@@ -41,7 +41,7 @@ pub use schedule::{
     parse_cron, parse_timezone, CronSpec, ScheduleConfig, SchedulePlan, DEFAULT_BUDGET,
 };
 pub use site::{BrowserConfig, SiteConfig};
-pub use suggest::{closest, did_you_mean};
+pub use suggest::{closest, did_you_mean, vendor_suggestion};
 
 use std::path::Path;
 

@@ -17,7 +17,7 @@ use super::journey::{Action, StepConfig};
 use super::schedule::SchedulePlan;
 use super::site::{BrowserConfig, SiteConfig};
 use super::source::{Env, Source};
-use super::suggest::did_you_mean;
+use super::suggest::{did_you_mean, vendor_suggestion};
 use super::ConfigError;
 use super::{AdblockPlan, NetworkPlan};
 use crate::config::EmailPlan;
@@ -551,7 +551,9 @@ impl Validator<'_> {
                 format!(
                     "unknown vendor `{}`{}; vendors are {}",
                     name.get_ref(),
-                    did_you_mean(name.get_ref(), vendors::all().iter().map(|v| v.as_str())),
+                    vendor_suggestion(name.get_ref())
+                        .map(|v| format!(" (did you mean `{v}`?)"))
+                        .unwrap_or_default(),
                     vendors::all()
                         .iter()
                         .map(|v| v.as_str())

@@ -16,6 +16,7 @@ use super::expect::{ExpectDefaults, Expectation, Matcher};
 use super::journey::JourneyConfig;
 use super::schedule::ScheduleConfig;
 use super::source::Source;
+use super::suggest::closest;
 use super::{AdblockConfig, ConfigError, DiscoverConfig, EmailConfig, NetworkConfig, NotifyConfig};
 use crate::model::Vendor;
 use crate::vendors;
@@ -156,13 +157,43 @@ impl<'de> Deserialize<'de> for Pixels {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pixels, A::Error> {
                 let mut ids = BTreeMap::new();
                 while let Some(VendorKey(vendor)) = map.next_key()? {
-                    ids.insert(vendor, map.next_value()?);
+                    let OneOrMore(list) = map.next_value()?;
+                    ids.insert(vendor, list);
                 }
                 Ok(Pixels(ids))
             }
         }
 
         deserializer.deserialize_struct("Pixels", vendor_names(), PixelsVisitor)
+    }
+}
+
+/// A `[pixels]` value: one id (`meta = "123"`) or a list of them (`meta = ["123", "456"]`).
+struct OneOrMore(Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMore {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdsVisitor;
+
+        impl<'de> Visitor<'de> for IdsVisitor {
+            type Value = OneOrMore;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an id or a list of ids, e.g. \"1234567890123456\" or [\"123\", \"456\"]",
+                )
+            }
+
+            fn visit_str<E: de::Error>(self, id: &str) -> Result<OneOrMore, E> {
+                Ok(OneOrMore(vec![id.to_string()]))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<OneOrMore, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(OneOrMore)
+            }
+        }
+
+        deserializer.deserialize_any(IdsVisitor)
     }
 }
 
@@ -181,9 +212,20 @@ impl<'de> Deserialize<'de> for VendorKey {
             }
 
             fn visit_str<E: de::Error>(self, name: &str) -> Result<VendorKey, E> {
-                vendors::parse(name)
-                    .map(VendorKey)
-                    .ok_or_else(|| E::unknown_field(name, vendor_names()))
+                if let Some(vendor) = vendors::parse(name) {
+                    return Ok(VendorKey(vendor));
+                }
+                // Another name of a vendor (`facebook`, `twitter`) is suggested too; a near miss
+                // of a config name gets its suggestion from the "unknown field" message.
+                match super::suggest::vendor_suggestion(name) {
+                    Some(vendor) if closest(name, vendor_names().iter().copied()).is_none() => {
+                        Err(E::custom(format!(
+                            "unknown vendor `{name}` (did you mean `{vendor}`?); vendors are {}",
+                            vendor_names().join(", ")
+                        )))
+                    }
+                    _ => Err(E::unknown_field(name, vendor_names())),
+                }
             }
         }
 
@@ -391,7 +433,36 @@ mod tests {
         let error =
             parse("base_url = \"https://shop.test/\"\n[pixels]\nfacebook = [\"1\"]\n").unwrap_err();
         assert_eq!(error.line, Some(3));
-        assert!(error.message.contains("facebook"), "{}", error.message);
+        assert!(
+            error
+                .message
+                .starts_with("unknown vendor `facebook` (did you mean `meta`?); vendors are meta,"),
+            "{}",
+            error.message
+        );
+        let error = parse("base_url = \"https://shop.test/\"\n[pixels]\ntwitter = \"o81g6\"\n")
+            .unwrap_err();
+        assert!(
+            error.message.contains("(did you mean `x`?)"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn a_pixel_id_can_be_one_string_or_a_list() {
+        let config = parse(
+            "base_url = \"https://shop.test/\"\n[pixels]\nmeta = \"1\"\nga4 = [\"G-1\", \"G-2\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.pixels.ids(vendors::META), ["1".to_string()]);
+        assert_eq!(config.pixels.ids(vendors::GA4).len(), 2);
+        let error = parse("base_url = \"https://shop.test/\"\n[pixels]\nmeta = 1\n").unwrap_err();
+        assert!(
+            error.message.contains("an id or a list of ids"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! "Did you mean …?" suggestions for misspelt keys, vendors, events and rule names.
 
+use std::collections::BTreeMap;
+
+use crate::model::Vendor;
+use crate::vendors;
+
 /// Edit distance between two strings (Levenshtein, by characters).
 fn distance(a: &str, b: &str) -> usize {
     strsim::levenshtein(a, b)
@@ -28,6 +33,39 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     closest(word, candidates)
         .map(|c| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()
+}
+
+/// The vendor a misspelt or other name most likely means: the closest config name, else the
+/// closest word of a display name that names one vendor only (`facebook` → `meta`, `twitter`
+/// → `x`, `microsoft` → `bing`).
+pub fn vendor_suggestion(name: &str) -> Option<Vendor> {
+    if let Some(found) = closest(name, vendors::all().iter().map(|v| v.as_str())) {
+        return vendors::parse(found);
+    }
+    // Words shared by several vendors (`google`, `pixel`, `tag`) name none of them; a plural
+    // counts as its singular (`pixels`).
+    let stem = |word: &str| word.trim_end_matches('s').to_string();
+    let mut words: Vec<(String, Vendor)> = Vec::new();
+    let mut owners: BTreeMap<String, Vec<Vendor>> = BTreeMap::new();
+    for &vendor in vendors::all() {
+        let display = vendor.profile().display.to_ascii_lowercase();
+        for word in display
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.len() >= 3)
+        {
+            let owned_by = owners.entry(stem(word)).or_default();
+            if !owned_by.contains(&vendor) {
+                owned_by.push(vendor);
+            }
+            words.push((word.to_string(), vendor));
+        }
+    }
+    words.retain(|(word, _)| owners[&stem(word)].len() == 1);
+    let found = closest(name, words.iter().map(|(word, _)| word.as_str()))?;
+    words
+        .iter()
+        .find(|(word, _)| word == found)
+        .map(|&(_, v)| v)
 }
 
 /// Adds a suggestion to toml's "unknown field `x`, expected one of `a`, `b`" messages.
