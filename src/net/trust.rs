@@ -15,6 +15,9 @@ pub struct CaCert {
     /// base64(SHA-256(SubjectPublicKeyInfo)) of each certificate, for Chromium's
     /// `--ignore-certificate-errors-spki-list`.
     pub spki_sha256: Vec<String>,
+    /// Each certificate in DER, for the NSS database a local Chromium trusts them from as
+    /// roots (which also covers a CA the server does not send).
+    pub der: Vec<Vec<u8>>,
 }
 
 impl CaCert {
@@ -22,18 +25,23 @@ impl CaCert {
     pub fn load(path: &Path) -> Result<CaCert, String> {
         let pem = std::fs::read(path)
             .map_err(|e| format!("cannot read the certificate file {}: {e}", path.display()))?;
-        let spki_sha256 = spki_hashes(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (spki_sha256, der) =
+            parse_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(CaCert {
             path: path.to_path_buf(),
             pem,
             spki_sha256,
+            der,
         })
     }
 }
 
-/// The SPKI hash of every certificate in a PEM bundle.
-fn spki_hashes(pem: &[u8]) -> Result<Vec<String>, String> {
+/// The SPKI hash and the DER of every certificate in a PEM bundle.
+type Parsed = (Vec<String>, Vec<Vec<u8>>);
+
+fn parse_certificates(pem: &[u8]) -> Result<Parsed, String> {
     let mut hashes = Vec::new();
+    let mut ders = Vec::new();
     for block in x509_parser::pem::Pem::iter_from_buffer(pem) {
         let block = block.map_err(|e| format!("not a PEM file: {e}"))?;
         if block.label != "CERTIFICATE" {
@@ -44,11 +52,12 @@ fn spki_hashes(pem: &[u8]) -> Result<Vec<String>, String> {
             .map_err(|e| format!("a certificate cannot be parsed: {e}"))?;
         let spki = cert.tbs_certificate.subject_pki.raw;
         hashes.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(spki)));
+        ders.push(block.contents.clone());
     }
     if hashes.is_empty() {
         return Err("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into());
     }
-    Ok(hashes)
+    Ok((hashes, ders))
 }
 
 #[cfg(test)]
@@ -69,6 +78,7 @@ mod tests {
         std::fs::write(&path, format!("{}{}", cert.pem(), cert.pem())).unwrap();
         let loaded = CaCert::load(&path).unwrap();
         assert_eq!(loaded.spki_sha256, vec![expected.clone(), expected]);
+        assert_eq!(loaded.der, vec![cert.der().to_vec(), cert.der().to_vec()]);
     }
 
     #[test]
