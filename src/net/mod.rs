@@ -79,11 +79,11 @@ impl Network {
         args
     }
 
-    /// Every `--ca-cert` certificate in DER, for a local Chromium to trust as roots.
+    /// Every `--ca-cert` CA certificate in DER, for a local Chromium to trust as roots.
     pub fn trusted_roots(&self) -> Vec<Vec<u8>> {
         self.ca_certs
             .iter()
-            .flat_map(|cert| cert.der.iter().cloned())
+            .flat_map(|cert| cert.ca_der.iter().cloned())
             .collect()
     }
 
