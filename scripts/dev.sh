@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need.
-PACKAGES=(chromium chromium-driver webext-ublock-origin-chromium python3-aiosmtpd dovecot-imapd pkg-config libssl-dev ca-certificates openjdk-17-jre-headless curl)
+PACKAGES=(chromium chromium-driver libnss3-tools webext-ublock-origin-chromium python3-aiosmtpd dovecot-imapd pkg-config libssl-dev ca-certificates openjdk-17-jre-headless curl)
 
 install_packages() {
   local missing=()

@@ -123,6 +123,14 @@ pub async fn prepare(
     let defaults = IdleOptions::default();
     let mut notes = Vec::new();
     let adblock = adblock_options(site, settings, &network, &mut notes).await?;
+    if settings.webdriver.is_some() && !network.ca_certs.is_empty() {
+        notes.push(
+            "--ca-cert through a remote WebDriver: its browsers trust these certificates only \
+             when the server sends them (public-key pins); a CA the server leaves out must be \
+             trusted on the Grid node itself (see the README)"
+                .to_string(),
+        );
+    }
     let sessions = match (settings.sessions, &settings.webdriver) {
         (Some(n), _) => n,
         // On a Selenium Grid, no more sessions than it has free slots (a queued session
@@ -139,6 +147,7 @@ pub async fn prepare(
             chromedriver: settings.chromedriver.clone(),
             chrome: settings.chrome.clone(),
             process_group: settings.process_group,
+            trusted_roots: network.trusted_roots(),
         },
         browser: BrowserOptions {
             args,

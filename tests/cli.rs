@@ -393,6 +393,53 @@ fn vendors_tiktok_json_names_complete_payment_and_purchase_as_aliases() {
 }
 
 #[test]
+fn vendors_meta_lists_its_automatic_events_apart_from_its_standard_ones() {
+    let output = bin()
+        .args(["vendors", "meta", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let meta = &stdout_json(&output)[0];
+    assert_eq!(
+        meta["automatic"],
+        serde_json::json!(["Microdata", "SubscribedButtonClick"])
+    );
+    assert_eq!(meta["repeats"]["events"], serde_json::json!([]));
+    let events = meta["events"].as_array().unwrap();
+    assert!(events.iter().all(|e| e["name"] != "Microdata"), "{meta}");
+    let tiktok = bin()
+        .args(["vendors", "tiktok", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&tiktok)[0]["automatic"], serde_json::json!([]));
+
+    let text = bin().args(["vendors", "meta"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("sent by its library on its own")
+            && text.contains("Microdata, SubscribedButtonClick"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_decoded_microdata_request_is_an_automatic_hit() {
+    let output = bin()
+        .args([
+            "decode",
+            "https://www.facebook.com/tr/?id=1234567890123456&ev=Microdata&cd[JSON-LD]=%5B%5D",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let hits = stdout_json(&output);
+    assert_eq!(hits[0]["kind"], "automatic", "{hits}");
+    assert_eq!(hits[0]["event"], "Microdata");
+}
+
+#[test]
 fn an_unknown_vendor_is_a_usage_error_with_a_suggestion() {
     let output = bin().args(["vendors", "facebok"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));

@@ -572,3 +572,23 @@ fn a_site_config_with_email_sources_audits_pages_and_emails_together() {
     assert_eq!(pages, ["cart"]);
     assert_eq!(audit.report["summary"]["emails"], 1);
 }
+
+/// Klaviyo sends through SendGrid: a Klaviyo email is never called `sendgrid`. On Klaviyo's own
+/// tracking hosts the URLs decide, whatever the relay's headers and open pixel say; with a
+/// branded tracking domain (SendGrid's URL shapes on the store's host) Klaviyo's own headers
+/// win over the relay's.
+#[test]
+fn a_klaviyo_email_relayed_through_sendgrid_is_klaviyo() {
+    let audit = audit_emails(&emails_dir("emails-esp"), &["--no-landing"]);
+    for file in [
+        "klaviyo-via-sendgrid.eml",
+        "klaviyo-branded-via-sendgrid.eml",
+    ] {
+        let email = email(&audit.report, file);
+        assert_eq!(email["esp"], "klaviyo", "{file}: {email}\n{}", audit.stderr);
+    }
+    // The branded links and pixel themselves are SendGrid's shapes, and still say so.
+    let branded = email(&audit.report, "klaviyo-branded-via-sendgrid.eml");
+    assert_eq!(branded["open_pixels"][0]["esp"], "sendgrid", "{branded}");
+    assert_eq!(branded["links"][0]["esp"], "sendgrid", "{branded}");
+}

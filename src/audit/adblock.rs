@@ -209,9 +209,12 @@ mod tests {
         rule: Option<&str>,
     ) -> HitReport {
         let mut h = match kind {
-            HitKind::Event => Hit::event(vendor, Some("acc".into()), event.map(str::to_string)),
+            HitKind::Event | HitKind::Automatic => {
+                Hit::event(vendor, Some("acc".into()), event.map(str::to_string))
+            }
             HitKind::Loader => Hit::loader(vendor, Some("acc".into())),
         };
+        h.kind = kind;
         if event == Some("purchase") {
             h.class = EventClass::Purchase;
         }

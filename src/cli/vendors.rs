@@ -91,6 +91,8 @@ struct VendorInfo {
     events: Vec<EventInfo>,
     /// The events that repeat by design within one page load (never a `duplicate`).
     repeats: RepeatsInfo,
+    /// The events its library sends by itself (`kind: "automatic"` hits).
+    automatic: Vec<&'static str>,
     /// Whether its events get the generic parameter checks.
     params_checked: bool,
     /// The normalised parameters the checks read, with what they require.
@@ -164,6 +166,7 @@ impl VendorInfo {
             loaded_by: profile.loaded_by.map(Vendor::as_str),
             events,
             repeats,
+            automatic: profile.automatic.to_vec(),
             params_checked: profile.params.checked && !profile.events.is_empty(),
             params: checks::param_requirements(profile),
             event_id_key: profile.params.conversion_event_id,
@@ -249,6 +252,13 @@ fn in_full(info: &VendorInfo) -> String {
     if let Some(repeats) = repeats {
         out.push_str(&format!(
             "repeat by design (never a `duplicate`): {repeats}\n"
+        ));
+    }
+    if !info.automatic.is_empty() {
+        out.push_str(&format!(
+            "sent by its library on its own (listed, and count for consent; never a \
+             `duplicate`, an expectation or a parameter check): {}\n",
+            info.automatic.join(", ")
         ));
     }
 

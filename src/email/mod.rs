@@ -255,7 +255,7 @@ async fn audit_one(
             Err(error) => report.error = Some(error),
         }
     }
-    report.esp = majority_esp(&report.open_pixels, &links);
+    report.esp = attributed_esp(&report.open_pixels, &links, &parsed.headers);
     report.links = links;
     report.findings = checks::check_with_store(&report, &input.plan, &store);
     report
@@ -357,20 +357,25 @@ fn open_pixels(found: &extract::Extracted, links: &[EmailLink]) -> Vec<OpenPixel
     pixels
 }
 
-/// The ESP most of the email's pixels and wrapped links belong to.
-fn majority_esp(pixels: &[OpenPixel], links: &[EmailLink]) -> Option<Esp> {
-    let mut counts: BTreeMap<Esp, usize> = BTreeMap::new();
-    for esp in pixels
+/// The platform the email is attributed to: its pixels' and wrapped links' URLs on the
+/// platforms' own hosts, then the platforms' own headers over a relay's, then branded shapes
+/// (`esp::attribute`).
+fn attributed_esp(
+    pixels: &[OpenPixel],
+    links: &[EmailLink],
+    headers: &[(String, String)],
+) -> Option<Esp> {
+    let pixels: Vec<Url> = pixels
         .iter()
-        .filter_map(|p| p.esp)
-        .chain(links.iter().filter_map(|l| l.esp))
-    {
-        *counts.entry(esp).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .max_by_key(|(_, n)| *n)
-        .map(|(esp, _)| esp)
+        .filter(|p| p.esp.is_some())
+        .filter_map(|p| Url::parse(&p.url).ok())
+        .collect();
+    let links: Vec<Url> = links
+        .iter()
+        .filter(|l| l.esp.is_some())
+        .filter_map(|l| Url::parse(&l.href).ok())
+        .collect();
+    esp::attribute(&pixels, &links, headers)
 }
 
 /// Distinct store landing pages (by host and path), in first-seen order.

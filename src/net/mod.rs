@@ -48,7 +48,8 @@ impl Network {
         lookup(&self.resolve, host)
     }
 
-    /// Chromium flags for the same view: host-resolver rules and certificate SPKI pins.
+    /// Chromium flags for the same view: host-resolver rules and certificate SPKI pins (which
+    /// match only certificates the server sends; [`Network::trusted_roots`] covers the rest).
     pub fn chromium_args(&self) -> Vec<String> {
         let mut args = Vec::new();
         if !self.resolve.is_empty() {
@@ -76,6 +77,14 @@ impl Network {
             args.push("--disable-features=LocalNetworkAccessChecks".to_string());
         }
         args
+    }
+
+    /// Every `--ca-cert` CA certificate in DER, for a local Chromium to trust as roots.
+    pub fn trusted_roots(&self) -> Vec<Vec<u8>> {
+        self.ca_certs
+            .iter()
+            .flat_map(|cert| cert.ca_der.iter().cloned())
+            .collect()
     }
 
     /// An HTTP client builder with the same view (resolver, roots, `--insecure`).

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
+use super::nss::NssHome;
 use super::BrowserError;
 
 /// Where the driver and browser come from.
@@ -24,6 +25,11 @@ pub struct DriverOptions {
     /// long-running process that handles SIGINT itself (the scheduler): the group no longer
     /// gets the terminal's Ctrl-C, and no browser outlives an abandoned run.
     pub process_group: bool,
+    /// Certificates (DER) that a local Chromium trusts as roots for TLS servers (`--ca-cert`),
+    /// whether or not a server sends them in its chain: chromedriver, and so every Chromium it
+    /// starts, gets a temporary `HOME` whose NSS database trusts them (needs `certutil`). A
+    /// remote WebDriver starts its browsers with its own environment and ignores this.
+    pub trusted_roots: Vec<Vec<u8>>,
 }
 
 /// A WebDriver endpoint, owning the chromedriver child when it started one.
@@ -34,6 +40,8 @@ pub struct Driver {
     child: Option<Child>,
     /// chromedriver's own process group, when it has one.
     group: Option<u32>,
+    /// The temporary `HOME` with the NSS database of `trusted_roots`, removed with the driver.
+    home: Option<NssHome>,
 }
 
 impl Driver {
@@ -45,6 +53,7 @@ impl Driver {
                 chrome: options.chrome.clone(),
                 child: None,
                 group: None,
+                home: None,
             });
         }
         let chromedriver = find_binary(
@@ -72,6 +81,11 @@ impl Driver {
                 browser: browser_version,
             });
         }
+        let home = if options.trusted_roots.is_empty() {
+            None
+        } else {
+            Some(NssHome::create(&options.trusted_roots).await?)
+        };
         let port = free_port().map_err(|e| BrowserError::DriverStart(e.to_string()))?;
         let mut command = Command::new(&chromedriver);
         command
@@ -81,6 +95,15 @@ impl Driver {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
+        // chromedriver hands its environment to every Chromium it starts: no credentials.
+        for (name, _) in std::env::vars_os() {
+            if looks_secret(&name.to_string_lossy()) {
+                command.env_remove(&name);
+            }
+        }
+        if let Some(home) = &home {
+            command.env("HOME", home.path());
+        }
         #[cfg(unix)]
         if options.process_group {
             command.process_group(0);
@@ -94,6 +117,7 @@ impl Driver {
             chrome: Some(chrome),
             child: Some(child),
             group,
+            home,
         };
         driver.wait_ready(port).await?;
         Ok(driver)
@@ -146,6 +170,7 @@ impl Driver {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill().await;
         }
+        self.home.take();
     }
 
     /// Ends chromedriver's process group: chromedriver and every browser process it started.
@@ -167,6 +192,17 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.kill_group();
     }
+}
+
+/// Whether an environment variable's name says it holds a credential (`PIXELAUDIT_SMTP_PASSWORD`,
+/// `PIXELAUDIT_IMAP_PASSWORD`, `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`, …).
+fn looks_secret(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    ["PASSWORD", "SECRET", "TOKEN", "CREDENTIAL"]
+        .iter()
+        .any(|word| name.contains(word))
+        || name.starts_with("PIXELAUDIT_SMTP_")
+        || name.starts_with("PIXELAUDIT_IMAP_")
 }
 
 fn find_binary(
@@ -231,6 +267,29 @@ fn free_port() -> std::io::Result<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_kept_from_chromedriver_and_the_rest_of_the_environment_is_not() {
+        for secret in [
+            "PIXELAUDIT_SMTP_PASSWORD",
+            "PIXELAUDIT_SMTP_USERNAME",
+            "PIXELAUDIT_IMAP_PASSWORD",
+            "GITHUB_TOKEN",
+            "aws_secret_access_key",
+        ] {
+            assert!(looks_secret(secret), "{secret}");
+        }
+        for plain in [
+            "PATH",
+            "HOME",
+            "LANG",
+            "TZ",
+            "PIXELAUDIT_WEBDRIVER",
+            "DISPLAY",
+        ] {
+            assert!(!looks_secret(plain), "{plain}");
+        }
+    }
 
     #[test]
     fn major_versions_are_read_from_both_banners() {

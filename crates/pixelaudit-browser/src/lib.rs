@@ -4,6 +4,7 @@
 mod capture;
 mod cdp;
 mod driver;
+mod nss;
 mod session;
 
 pub use capture::{BlockDecision, IdleOptions, PageCapture, Until};
@@ -52,6 +53,9 @@ pub enum BrowserError {
     /// A WebDriver command failed.
     #[error("WebDriver: {0}")]
     WebDriver(String),
+    /// The `--ca-cert` certificates could not be made trusted roots for Chromium.
+    #[error("cannot make Chromium trust the --ca-cert certificates: {0}")]
+    Trust(String),
 }
 
 /// A client for the local DevTools and chromedriver endpoints (`/json/version`, `/status`):

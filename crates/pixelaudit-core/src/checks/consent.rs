@@ -38,7 +38,8 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
     let mut groups: Groups<'_> = BTreeMap::new();
     for decoded in page.hits {
         let hit = &decoded.hit;
-        if hit.kind != HitKind::Event
+        // Automatic events (Meta's `Microdata`) are data sent all the same.
+        if hit.kind == HitKind::Loader
             || consent.exempt.contains(&hit.vendor)
             || cookieless_google_ping(hit)
         {
@@ -200,5 +201,35 @@ mod tests {
             vec!["fires_after_reject"]
         );
         assert!(codes(ConsentMode::OptOut, Scenario::None, None, &[(META, 100.0)]).is_empty());
+    }
+
+    #[test]
+    fn automatic_events_before_consent_are_data_sent_before_consent() {
+        const MICRODATA: &str = "https://www.facebook.com/tr/?id=1&ev=Microdata&cd[JSON-LD]=%5B%5D";
+        assert_eq!(
+            codes(
+                ConsentMode::OptIn,
+                Scenario::None,
+                None,
+                &[(MICRODATA, 100.0)]
+            ),
+            vec!["fires_before_consent"]
+        );
+        assert_eq!(
+            codes(
+                ConsentMode::OptIn,
+                Scenario::Accept,
+                Some(500.0),
+                &[(MICRODATA, 100.0)]
+            ),
+            vec!["fires_before_consent"]
+        );
+        assert!(codes(
+            ConsentMode::OptIn,
+            Scenario::Accept,
+            Some(500.0),
+            &[(MICRODATA, 700.0)]
+        )
+        .is_empty());
     }
 }

@@ -90,7 +90,8 @@ pub(super) fn check(page: &PageInput<'_>) -> Delivery {
         }
         let what = match hit.hit.kind {
             HitKind::Loader => "script",
-            HitKind::Event => "hit",
+            // An automatic event that fails is data that did not arrive, like any other hit.
+            HitKind::Event | HitKind::Automatic => "hit",
         };
         let (code, message) = if request.blocked_reason.as_deref() == Some("csp") {
             (

@@ -28,7 +28,7 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
             }
             let what = match hit.kind {
                 HitKind::Loader => "its script",
-                HitKind::Event => hit.event.as_deref().unwrap_or("an event"),
+                HitKind::Event | HitKind::Automatic => hit.event.as_deref().unwrap_or("an event"),
             };
             groups.entry(hit.account.as_deref()).or_default().push(what);
         }
@@ -53,7 +53,8 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
         .hits
         .iter()
         .map(|h| &h.hit)
-        .filter(|h| h.kind == HitKind::Event)
+        // Automatic events send the page's data to that account too.
+        .filter(|h| h.kind != HitKind::Loader)
     {
         let (Some(ids), Some(account)) = (ctx.pixels.get(&hit.vendor), hit.account.as_deref())
         else {

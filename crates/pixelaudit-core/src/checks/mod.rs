@@ -1,6 +1,8 @@
 //! Generic checks that need no configuration. Each family lives in its own file and returns
 //! findings; none prints.
 
+#[cfg(test)]
+mod automatic_tests;
 mod consent;
 mod currency;
 mod delivery;

@@ -568,7 +568,9 @@ impl Validator<'_> {
     fn event(&self, vendor: Vendor, name: &Spanned<String>) -> Result<String, ConfigError> {
         let event = name.get_ref();
         let profile = vendor.profile();
-        if !profile.known_events().any(|known| known == event) {
+        if !profile.known_events().any(|known| known == event)
+            && !profile.automatic.contains(&event.as_str())
+        {
             let hint = did_you_mean(event, profile.known_events());
             if !hint.is_empty() {
                 return Err(self.err(
@@ -578,6 +580,21 @@ impl Validator<'_> {
             }
         }
         Ok(event.clone())
+    }
+
+    /// An event the vendor's library sends by itself (`VendorProfile::automatic`) cannot be
+    /// expected: it fires whatever the site's tags do, so it would prove nothing about them.
+    fn expectable(&self, vendor: Vendor, name: &Spanned<String>) -> Result<(), ConfigError> {
+        let event = name.get_ref();
+        if vendor.profile().automatic.contains(&event.as_str()) {
+            return Err(self.err(
+                Some(name.span()),
+                format!(
+                    "`{event}` is an automatic {vendor} event (its library sends it by itself) and cannot be expected: expect the event your tags send; `forbid` can still name it"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The scenarios of a list, each name checked (errors recorded).
@@ -664,7 +681,11 @@ impl Validator<'_> {
     /// scenarios recorded.
     fn expectation(&self, e: &Expectation) -> Option<ExpectSpec> {
         let vendor = self.keep(self.vendor(&e.vendor));
-        let event = vendor.and_then(|vendor| self.keep(self.event(vendor, &e.event)));
+        let event = vendor
+            .and_then(|vendor| self.keep(self.event(vendor, &e.event)))
+            .filter(|_| {
+                vendor.is_some_and(|vendor| self.keep(self.expectable(vendor, &e.event)).is_some())
+            });
         let mut params = Vec::new();
         let mut params_ok = true;
         for (key, rule) in &e.params {
@@ -830,6 +851,29 @@ pub(super) mod tests {
             e.scenarios.len(),
             3,
             "no consent section: applies everywhere"
+        );
+    }
+
+    #[test]
+    fn an_automatic_event_cannot_be_expected_but_can_be_forbidden() {
+        let e = site(
+            "[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"SubscribedButtonClick\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(6), "the event's line");
+        assert!(
+            e.message
+                .contains("`SubscribedButtonClick` is an automatic meta event"),
+            "{}",
+            e.message
+        );
+        let s = site(
+            "[[pages]]\npath = \"/\"\n[[pages.forbid]]\nvendor = \"meta\"\nevent = \"Microdata\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.pages[0].checks.forbid[0].event.as_deref(),
+            Some("Microdata")
         );
     }
 

@@ -17,6 +17,9 @@ pub struct ParsedEmail {
     pub message_id: Option<String>,
     /// The HTML body (the first `text/html` part), decoded to UTF-8.
     pub html: Option<String>,
+    /// Every top-level header as (name as written, value unfolded and trimmed), in order; the
+    /// sending platform's and its relay's marks (`X-Kmail-*`, `X-SG-EID`, `Received:`) are here.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Parses RFC 5322 bytes (multipart, transfer encodings and charsets are decoded).
@@ -44,6 +47,13 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedEmail, String> {
         date: message.date().map(|d| d.to_rfc3339()),
         message_id: message.message_id().map(str::to_string),
         html,
+        headers: message
+            .headers_raw()
+            .map(|(name, value)| {
+                let unfolded: Vec<&str> = value.split_whitespace().collect();
+                (name.to_string(), unfolded.join(" "))
+            })
+            .collect(),
     })
 }
 
@@ -61,8 +71,29 @@ mod tests {
         assert_eq!(email.message_id.as_deref(), Some("1@shop.test"));
         assert_eq!(email.date.as_deref(), Some("2026-11-28T10:00:00Z"));
         assert_eq!(
+            email.headers[0],
+            ("From".to_string(), "Shop <news@shop.test>".to_string())
+        );
+        assert_eq!(
             email.html.as_deref().map(str::trim),
             Some("<a href=\"https://shop.test/?utm_source=x\">Café</a>")
+        );
+    }
+
+    #[test]
+    fn folded_headers_are_unfolded() {
+        let raw = "Received: from o1.sendgrid.net\r\n\tby mx.inbox.test;\r\n Tue, 01 Dec 2026\r\nX-SG-EID: u001.abc\r\nSubject: hi\r\n\r\nhello";
+        let email = parse(raw.as_bytes()).unwrap();
+        assert_eq!(
+            email.headers,
+            vec![
+                (
+                    "Received".to_string(),
+                    "from o1.sendgrid.net by mx.inbox.test; Tue, 01 Dec 2026".to_string()
+                ),
+                ("X-SG-EID".to_string(), "u001.abc".to_string()),
+                ("Subject".to_string(), "hi".to_string()),
+            ]
         );
     }
 

@@ -7,12 +7,18 @@ use serde_json::Value;
 
 use super::Vendor;
 
-/// Whether a hit is a tracking event or the load of a vendor's script.
+/// Whether a hit is a tracking event, an event the vendor's library sent by itself, or the
+/// load of a vendor's script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HitKind {
     /// A tracking event sent to the vendor.
     Event,
+    /// An event the vendor's library sends on its own, not because a tag asked for it
+    /// (`VendorProfile::automatic`: Meta's `Microdata`, `SubscribedButtonClick`). Data sent
+    /// all the same, so consent checks and delivery count it; duplicates, expectations and
+    /// parameter checks do not.
+    Automatic,
     /// The vendor's loader or configuration script.
     Loader,
 }

@@ -37,6 +37,12 @@ pub struct VendorProfile {
     pub events: &'static [&'static str],
     /// Events that legitimately repeat within one page load (never a `duplicate`).
     pub repeats: Repeats,
+    /// Events the vendor's library sends by itself, whatever the site's tags do (Meta's
+    /// `Microdata` scrape of the page's structured data, `SubscribedButtonClick` on any button
+    /// click): decoded as [`HitKind::Automatic`](super::HitKind::Automatic) hits, which are
+    /// listed and count for consent, but are never duplicates, expectations or parameter
+    /// subjects. Not events a site config can name.
+    pub automatic: &'static [&'static str],
     /// What its events carry, for `missing_param` / `wrong_type` / `missing_eid`.
     pub params: ParamFacts,
     /// How it behaves under consent.
@@ -229,6 +235,7 @@ mod tests {
         decoder: &NoDecoder,
         events: &["Pageview", "Purchase"],
         repeats: Repeats::Events(&[]),
+        automatic: &[],
         params: ParamFacts {
             checked: true,
             currency: true,

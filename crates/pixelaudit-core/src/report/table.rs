@@ -1,5 +1,6 @@
 //! The terminal format: a summary line, a table per concern (pages, events, findings).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -213,18 +214,22 @@ fn events_table(report: &Report) -> String {
     let mut b = Builder::default();
     b.push_record(["page", "vendor", "account", "events"]);
     for page in &report.pages {
-        let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-        for hit in page.hits.iter().filter(|h| h.hit.kind == HitKind::Event) {
+        let mut grouped: BTreeMap<(&str, &str), Vec<Cow<'_, str>>> = BTreeMap::new();
+        for hit in page.hits.iter().filter(|h| h.hit.kind != HitKind::Loader) {
+            let event = hit.hit.event.as_deref().unwrap_or("?");
             grouped
                 .entry((
                     hit.hit.vendor.as_str(),
                     hit.hit.account.as_deref().unwrap_or("-"),
                 ))
                 .or_default()
-                .push(hit.hit.event.as_deref().unwrap_or("?"));
+                .push(match hit.hit.kind {
+                    HitKind::Automatic => Cow::Owned(format!("{event} (automatic)")),
+                    _ => Cow::Borrowed(event),
+                });
         }
         for ((vendor, account), events) in grouped {
-            let mut counted: Vec<(&str, usize)> = Vec::new();
+            let mut counted: Vec<(Cow<'_, str>, usize)> = Vec::new();
             for event in events {
                 match counted.iter_mut().find(|(e, _)| *e == event) {
                     Some((_, n)) => *n += 1,

@@ -26,6 +26,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         "view_item",
     ],
     repeats: Repeats::Events(&[]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

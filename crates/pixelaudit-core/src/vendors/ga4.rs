@@ -54,6 +54,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         "form_start",
         "video_progress",
     ]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

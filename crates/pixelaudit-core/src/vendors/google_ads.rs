@@ -24,6 +24,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     decoder: &GoogleAds,
     events: super::ga4::GOOGLE_EVENTS,
     repeats: Repeats::Events(&[]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

@@ -15,6 +15,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     decoder: &Gtm,
     events: &[],
     repeats: Repeats::Events(&[]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

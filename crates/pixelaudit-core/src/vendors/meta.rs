@@ -7,6 +7,7 @@ use super::params::{
     query_and_form, raw_strings,
 };
 use super::{Decoder, EventClass, Hit, Vendor, META};
+use crate::model::HitKind;
 use crate::model::{CapturedRequest, ConsentFacts, ParamFacts, Repeats, VendorProfile};
 
 /// Decoder for the Meta Pixel.
@@ -38,7 +39,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         "SubmitApplication",
         "Subscribe",
     ],
-    repeats: Repeats::Events(&["SubscribedButtonClick"]),
+    repeats: Repeats::Events(&[]),
+    automatic: &["Microdata", "SubscribedButtonClick"],
     params: ParamFacts {
         checked: true,
         currency: true,
@@ -90,12 +92,16 @@ impl Decoder for Meta {
         }
         let map = query_and_form(&url, request);
         let event = non_empty(&map, "ev");
-        if event.as_deref() == Some("Microdata") {
-            // Automatic structured-data scrape, not a tracking event (Omnibug skips it too).
-            return Vec::new();
-        }
         let mut hit = Hit::event(META, non_empty(&map, "id"), event.clone())
             .with_class(class_of(event.as_deref().unwrap_or("")));
+        // fbevents.js sends these by itself: `Microdata` carries the page's JSON-LD / OpenGraph
+        // / schema.org data (`cd[...]`, kept in `raw`), `SubscribedButtonClick` a button's text.
+        if event
+            .as_deref()
+            .is_some_and(|e| PROFILE.automatic.contains(&e))
+        {
+            hit.kind = HitKind::Automatic;
+        }
         hit.set("value", map.get("cd[value]").map(|v| number_or_string(v)));
         hit.set("currency", map.get("cd[currency]").map(|v| json!(v)));
         // `cd[contents]` is URL-encoded JSON, `[{"id":…,"quantity":…,"item_price":…}]`; a hit
@@ -266,13 +272,36 @@ mod tests {
     }
 
     #[test]
-    fn microdata_and_unrelated_urls_are_ignored() {
-        assert!(decode(
+    fn automatic_events_are_automatic_hits_with_their_data() {
+        let microdata = decode(
             "GET",
-            "https://www.facebook.com/tr/?id=1&ev=Microdata",
-            None
-        )
-        .is_empty());
+            "https://www.facebook.com/tr/?id=1234567890123456&ev=Microdata&dl=https%3A%2F%2Fshop.test%2Fproducts%2Fmug&cd[DataLayer]=%5B%5D&cd[Meta]=%7B%22title%22%3A%22Mug%22%7D&cd[OpenGraph]=%7B%22og%3Atype%22%3A%22product%22%7D&cd[Schema.org]=%5B%5D&cd[JSON-LD]=%5B%7B%22%40type%22%3A%22Product%22%2C%22sku%22%3A%22MUG-1%22%7D%5D&v=2.9.207",
+            None,
+        );
+        assert_eq!(microdata.len(), 1);
+        let hit = &microdata[0];
+        assert_eq!(hit.kind, HitKind::Automatic);
+        assert_eq!(hit.event.as_deref(), Some("Microdata"));
+        assert_eq!(hit.account.as_deref(), Some("1234567890123456"));
+        assert_eq!(hit.class, EventClass::Other);
+        assert_eq!(hit.params["page_url"], json!("https://shop.test/products/mug"));
+        assert_eq!(
+            hit.raw["cd[JSON-LD]"],
+            json!(r#"[{"@type":"Product","sku":"MUG-1"}]"#)
+        );
+        let click = decode(
+            "GET",
+            "https://www.facebook.com/tr/?id=1&ev=SubscribedButtonClick&cd[buttonText]=Add%20to%20cart",
+            None,
+        );
+        assert_eq!(click[0].kind, HitKind::Automatic);
+        assert_eq!(click[0].raw["cd[buttonText]"], json!("Add to cart"));
+        let page_view = decode("GET", "https://www.facebook.com/tr/?id=1&ev=PageView", None);
+        assert_eq!(page_view[0].kind, HitKind::Event);
+    }
+
+    #[test]
+    fn unrelated_urls_are_ignored() {
         assert!(decode("GET", "https://www.facebook.com/login", None).is_empty());
         assert!(decode("GET", "https://notfacebook.com/tr/?id=1&ev=PageView", None).is_empty());
     }

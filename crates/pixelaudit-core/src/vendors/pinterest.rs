@@ -30,6 +30,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         "custom",
     ],
     repeats: Repeats::Events(&[]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

@@ -34,6 +34,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         "Custom",
     ],
     repeats: Repeats::Events(&[]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

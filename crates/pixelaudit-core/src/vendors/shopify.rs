@@ -28,6 +28,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     ],
     // Shopify's own analytics batches many internal events per page.
     repeats: Repeats::All,
+    automatic: &[],
     params: ParamFacts {
         checked: false,
         currency: false,

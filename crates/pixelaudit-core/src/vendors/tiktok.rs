@@ -37,6 +37,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         "Lead",
     ],
     repeats: Repeats::Events(&["ClickButton"]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

@@ -23,6 +23,7 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
     decoder: &X,
     events: &["pageview", "purchase", "conversion"],
     repeats: Repeats::Events(&[]),
+    automatic: &[],
     params: ParamFacts {
         checked: true,
         currency: true,

@@ -48,6 +48,13 @@ impl Provider for AmazonSes {
         None
     }
 
+    /// `X-SES-Outgoing`, or a `Feedback-ID` / `Received:` naming `amazonses.com` \[R\].
+    fn own_header(&self, name: &str, value: &str) -> bool {
+        name == "x-ses-outgoing"
+            || (matches!(name, "feedback-id" | "received")
+                && value.to_ascii_lowercase().contains("amazonses.com"))
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

@@ -28,6 +28,11 @@ impl Provider for Intercom {
         INTERCOM_HOST.is_match(url.host) && INTERCOM_OPEN_PATH.is_match(url.path)
     }
 
+    /// Intercom mail goes out through SparkPost (its pixels have SparkPost's shape) \[C\].
+    fn sends_through(&self) -> &'static [super::Esp] {
+        &[super::SPARKPOST]
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

@@ -43,6 +43,18 @@ impl Provider for Klaviyo {
         &["_kx", "_ke"]
     }
 
+    /// `X-Kmail-*` / `X-Klaviyo-*` headers, a `List-Unsubscribe` on `kmail-lists.com` \[C\].
+    fn own_header(&self, name: &str, value: &str) -> bool {
+        name.starts_with("x-kmail-")
+            || name.starts_with("x-klaviyo-")
+            || (name == "list-unsubscribe" && value.to_ascii_lowercase().contains("kmail-lists.com"))
+    }
+
+    /// Klaviyo's mail goes out through SendGrid (its links are SendGrid-built) \[C\].
+    fn sends_through(&self) -> &'static [super::Esp] {
+        &[super::SENDGRID]
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

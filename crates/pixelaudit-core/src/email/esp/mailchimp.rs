@@ -52,6 +52,14 @@ impl Provider for Mailchimp {
         &["mc_cid", "mc_eid"]
     }
 
+    /// `X-MC-User`, `X-Mailer: Mailchimp Mailer …`, a `List-Unsubscribe` on `list-manage.com` \[C\].
+    fn own_header(&self, name: &str, value: &str) -> bool {
+        let value = value.to_ascii_lowercase();
+        name == "x-mc-user"
+            || (name == "x-mailer" && value.starts_with("mailchimp mailer"))
+            || (name == "list-unsubscribe" && value.contains("list-manage.com"))
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

@@ -38,6 +38,13 @@ impl Provider for Mailgun {
         url.path.starts_with("/c/eJ").then(Click::opaque)
     }
 
+    /// `X-Mailgun-*` headers, or a `Received:` through `mailgun.net` / `mailgun.org` \[C\].
+    fn own_header(&self, name: &str, value: &str) -> bool {
+        let value = value.to_ascii_lowercase();
+        name.starts_with("x-mailgun-")
+            || (name == "received" && (value.contains("mailgun.net") || value.contains("mailgun.org")))
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

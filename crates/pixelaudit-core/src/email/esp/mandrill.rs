@@ -47,6 +47,11 @@ impl Provider for Mandrill {
         mandrill_destination(url.url).map(|dest| Click::leading_to(Some(dest)))
     }
 
+    /// `X-Mandrill-User` \[R\].
+    fn own_header(&self, name: &str, _value: &str) -> bool {
+        name == "x-mandrill-user"
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

@@ -23,6 +23,10 @@
 //! its serde id, the one reports and the JSON carry), its handle, its [`Esp`] order (the line's
 //! place) and its first-pass rank (where its shapes are judged).
 
+mod attribution;
+
+pub use attribution::attribute;
+
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -68,7 +72,7 @@ macro_rules! registry {
     };
 }
 
-// The registry, in `Esp` order (`majority_esp` in the app breaks ties by it, the greater
+// The registry, in `Esp` order (`attribute` breaks ties by it, the greater
 // winning): klaviyo, mailchimp, mandrill, sendgrid, hubspot, customer_io, omnisend, postmark,
 // mailgun, sparkpost, amazon_ses, campaign_monitor, brevo, mailjet, activecampaign, intercom,
 // marketo, salesforce_mc, substack, convertkit.
@@ -251,6 +255,16 @@ trait Provider: Sync {
     /// Query/landing parameters through which this provider hands the recipient's identity to
     /// the site.
     fn identity_params(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Is this header (name in lower case, value as written) this provider's own mark on an
+    /// email it sent (or relayed)?
+    fn own_header(&self, _name: &str, _value: &str) -> bool {
+        false
+    }
+    /// The providers whose infrastructure this one sends through: when an email shows signs of
+    /// both, theirs are the relay's and this provider is the sender.
+    fn sends_through(&self) -> &'static [Esp] {
         &[]
     }
     /// URLs of this provider's that its rules must recognise (the registry test walks them).

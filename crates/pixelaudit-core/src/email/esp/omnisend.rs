@@ -39,6 +39,11 @@ impl Provider for Omnisend {
         &["omnisendContactID"]
     }
 
+    /// Omnisend mail was seen going out through Mailgun (`X-Mailgun-*` headers) \[C\].
+    fn sends_through(&self) -> &'static [super::Esp] {
+        &[super::MAILGUN]
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

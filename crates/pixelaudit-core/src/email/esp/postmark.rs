@@ -35,6 +35,11 @@ impl Provider for Postmark {
             .then(|| Click::leading_to(postmark_destination(segs[1])))
     }
 
+    /// `X-PM-Message-Id` \[R\].
+    fn own_header(&self, name: &str, _value: &str) -> bool {
+        name == "x-pm-message-id"
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

@@ -66,6 +66,14 @@ impl Provider for SendGrid {
         url.path().starts_with("/asm/")
     }
 
+    /// `X-SG-EID` / `X-SG-ID`, or a `Received:` through `sendgrid.net` \[C\]. A relay's marks too:
+    /// the platforms that send through SendGrid say so (`sends_through`).
+    fn own_header(&self, name: &str, value: &str) -> bool {
+        name == "x-sg-eid"
+            || name == "x-sg-id"
+            || (name == "received" && value.to_ascii_lowercase().contains("sendgrid.net"))
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

@@ -27,6 +27,11 @@ impl Provider for Substack {
             .then(Click::opaque)
     }
 
+    /// Substack mails through Mailgun \[C\].
+    fn sends_through(&self) -> &'static [super::Esp] {
+        &[super::MAILGUN]
+    }
+
     #[cfg(test)]
     fn samples(&self) -> &'static super::Samples {
         &SAMPLES

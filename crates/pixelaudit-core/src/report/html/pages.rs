@@ -127,4 +127,22 @@ mod tests {
         assert!(html.contains("same page (no new page load)"));
         assert!(html.contains("across 4 page runs"));
     }
+
+    #[test]
+    fn automatic_hits_are_listed_but_not_counted_as_events() {
+        let mut report = report();
+        let before = report.summary.events;
+        let mut microdata = hit(crate::vendors::META, "Microdata", 140.0);
+        microdata.hit.kind = crate::model::HitKind::Automatic;
+        report.pages[0].hits.push(microdata);
+        report.summarize();
+        assert_eq!(report.summary.events, before);
+        let html = to_html(&report);
+        assert!(
+            html.contains(r#"<td>Microdata <span class="muted">automatic</span></td>"#),
+            "the hit list shows it, marked"
+        );
+        let table = crate::report::to_table(&report);
+        assert!(table.contains("Microdata (automatic)"), "{table}");
+    }
 }
