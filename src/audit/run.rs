@@ -32,7 +32,7 @@ pub(crate) async fn run(
     let mut reports = Vec::new();
     let action = consent::action(site, scenario);
     let mut init_script = None;
-    let mut consent_pending = action.and_then(|a| a.click.as_deref());
+    let mut banner = consent::Banner::of(action);
     for index in 0..run.steps.len() {
         let asked = Instant::now();
         let session = match browser.session().await {
@@ -57,7 +57,7 @@ pub(crate) async fn run(
                 }
             }
         }
-        let stepped = step::run(session, &scene, index, &mut consent_pending, asked).await;
+        let stepped = step::run(session, &scene, index, &mut banner, asked).await;
         let page_error = stepped
             .report
             .findings
