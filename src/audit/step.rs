@@ -1,7 +1,8 @@
 //! One step of a run, on a session already prepared for the run's consent scenario: its
-//! action, the consent banner click after the run's first page load, the wait until the
-//! page settled (or its expected hits arrived, or their deadline passed), then its capture,
-//! checked into one report entry.
+//! action, the consent banner click on the first page load that shows the banner (until then
+//! the step is checked as a visitor who made no choice), the wait until the page settled (or
+//! its expected hits arrived, or their deadline passed), then its capture, checked into one
+//! report entry.
 
 use std::time::{Duration, Instant};
 

@@ -724,6 +724,25 @@ mod tests {
     }
 
     #[test]
+    fn a_lost_session_is_told_apart_from_a_page_that_refuses_a_click() {
+        let lost = BrowserError::WebDriver(
+            "`#reject` is on the page but could not be clicked: invalid session id".into(),
+        );
+        assert!(lost.session_lost());
+        assert!(
+            BrowserError::WebDriver("looking for `#ok`: chrome not reachable".into())
+                .session_lost()
+        );
+        let refused = BrowserError::WebDriver(
+            "`#reject` is on the page but could not be clicked: element click intercepted".into(),
+        );
+        assert!(
+            !refused.session_lost(),
+            "the page's doing, not the browser's"
+        );
+    }
+
+    #[test]
     fn credentials_become_a_basic_header_and_leave_messages() {
         let url = Url::parse("http://ci%40shop:p%3Ass@grid:4444").unwrap();
         assert_eq!(
