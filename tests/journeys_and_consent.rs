@@ -227,11 +227,24 @@ fn a_page_without_the_banner_is_audited_as_no_choice_made_with_one_info() {
         vec![
             coded_row("without banner[accept]", "banner_not_shown", "info"),
             coded_row("without banner[reject]", "banner_not_shown", "info"),
+            coded_row("no banner#1[accept]", "banner_not_shown", "info"),
+            coded_row("no banner#1[reject]", "banner_not_shown", "info"),
         ],
         "{}",
         audit.stderr
     );
     assert_eq!(audit.code, 0, "infos do not fail the audit");
+    let journey = &entry(&audit.report, "no banner#1[reject]")["findings"][0];
+    let message = s(&journey["message"]);
+    assert!(
+        message.contains("on steps 1, 2, and it never appeared in this journey run"),
+        "{message}"
+    );
+    assert_eq!(
+        journey["evidence"]["missing_on_steps"],
+        serde_json::json!([1, 2])
+    );
+    assert!(journey["evidence"]["clicked_on_step"].is_null());
     let report = &audit.report;
     // Where the banner is, both clicks happen as before: Meta after accepting, nothing after
     // rejecting, and the accept expectation met.
@@ -315,9 +328,21 @@ fn a_required_banner_missing_is_a_warning_and_a_journey_clicks_it_where_it_shows
         "{covered}"
     );
     assert!(covered.contains("nothing covers it"), "{covered}");
-    let first = s(&entry(report, "late banner#1[accept]")["findings"][0]["message"]);
-    assert!(first.contains("required = true"), "{first}");
-    assert!(first.contains("looks for it again"), "{first}");
+    // The journey's one finding tells the whole story: missing on steps 1 and 2, clicked on 3.
+    let first = &entry(report, "late banner#1[accept]")["findings"][0];
+    let message = s(&first["message"]);
+    for words in [
+        "on steps 1, 2,",
+        "until the banner appeared on step 3 and was clicked there",
+        "required = true",
+    ] {
+        assert!(message.contains(words), "{words:?} in {message}");
+    }
+    assert_eq!(
+        first["evidence"]["missing_on_steps"],
+        serde_json::json!([1, 2])
+    );
+    assert_eq!(first["evidence"]["clicked_on_step"], 3);
     // The journey went on: no click on the first two pages, the click on the third, where
     // Meta fired after it and met the step's expectation.
     for scenario in ["accept", "reject"] {

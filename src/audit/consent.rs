@@ -9,6 +9,7 @@ use url::Url;
 use pixelaudit_browser::{BrowserError, IdleOptions, Session};
 use pixelaudit_core::config::{ConsentAction, CookieSpec, Site};
 use pixelaudit_core::model::{Code, Finding, Scenario, Severity};
+use pixelaudit_core::report::PageReport;
 
 /// The consent action for a scenario, if the site defines one.
 pub(crate) fn action(site: &Site, scenario: Scenario) -> Option<&ConsentAction> {
@@ -82,46 +83,64 @@ pub(crate) async fn set_cookie(
 }
 
 /// A run's consent banner: the selector still to click (from the first page load on, until a
-/// page shows it), whether presets already made the choice, and whether its absence was
-/// reported (once per run).
+/// page shows it), whether presets already made the choice, and the steps whose page did not
+/// show it, for the run's one `banner_not_shown`.
 pub(crate) struct Banner<'a> {
-    pending: Option<&'a str>,
+    selector: Option<&'a str>,
+    pending: bool,
     preset: bool,
-    reported: bool,
+    /// How long the first page without it was waited on.
+    waited: Duration,
+    /// Steps (1-based) whose page load did not show it.
+    missing: Vec<usize>,
+    /// The step it was clicked on, after it was missing.
+    clicked_on: Option<usize>,
 }
 
 impl<'a> Banner<'a> {
     /// The banner of a scenario's action (nothing to click without one).
     pub(crate) fn of(action: Option<&'a ConsentAction>) -> Banner<'a> {
+        let selector = action.and_then(|a| a.click.as_deref());
         Banner {
-            pending: action.and_then(|a| a.click.as_deref()),
+            selector,
+            pending: selector.is_some(),
             preset: action.is_some_and(|a| !a.cookies.is_empty() || !a.local_storage.is_empty()),
-            reported: false,
+            waited: Duration::ZERO,
+            missing: Vec::new(),
+            clicked_on: None,
         }
     }
 
     /// The selector to look for on this page load, if the banner is still to be clicked.
     pub(crate) fn pending(&self) -> Option<&'a str> {
-        self.pending
+        self.selector.filter(|_| self.pending)
     }
 
-    /// The banner was clicked: nothing more to look for.
-    pub(crate) fn clicked(&mut self) {
-        self.pending = None;
+    /// The banner was clicked on step `step` (1-based): nothing more to look for.
+    pub(crate) fn clicked(&mut self, step: usize) {
+        self.pending = false;
+        if !self.missing.is_empty() {
+            self.clicked_on = Some(step);
+        }
+    }
+
+    /// Step `step`'s page did not show it within `waited`; true the first time in the run (the
+    /// step that carries the run's `banner_not_shown`).
+    pub(crate) fn missing(&mut self, step: usize, waited: Duration) -> bool {
+        self.missing.push(step);
+        if self.missing.len() == 1 {
+            self.waited = waited;
+        }
+        self.missing.len() == 1
     }
 
     /// The scenario the checks apply under `scenario`: `None` while its banner is still to be
     /// clicked and no preset made the choice, since the visitor has made none.
     pub(crate) fn checked_as(&self, scenario: Scenario) -> Scenario {
-        match self.pending {
+        match self.pending() {
             Some(_) if !self.preset => Scenario::None,
             _ => scenario,
         }
-    }
-
-    /// True the first time in the run, so a journey reports a missing banner once.
-    pub(crate) fn first_miss(&mut self) -> bool {
-        !std::mem::replace(&mut self.reported, true)
     }
 }
 
@@ -188,37 +207,53 @@ pub(crate) async fn click(
     Clicked::At(at)
 }
 
-/// The `banner_not_shown` finding: `selector` never appeared within `waited` on step `step`
-/// (1-based; `None` for a page) of a run under `scenario`, checked as `checked_as`.
+/// The run's `banner_not_shown` finding, once a page did not show the banner: for a page, or
+/// for a journey as far as it went (`journey`: which steps missed it, where it was clicked).
 pub(crate) fn not_shown(
     site: &Site,
-    selector: &str,
-    waited: Duration,
+    banner: &Banner<'_>,
     scenario: Scenario,
-    checked_as: Scenario,
-    step: Option<usize>,
-) -> Finding {
+    journey: bool,
+) -> Option<Finding> {
+    let (selector, first) = (banner.selector?, *banner.missing.first()?);
     let required = site.consent.as_ref().is_some_and(|c| c.required);
-    let checked = match checked_as {
-        Scenario::None => "this page was checked as a visitor who made no choice".to_string(),
-        other => format!(
-            "this page was checked with the {} choice its presets made",
-            other.as_str()
+    let checked_as = if banner.preset {
+        scenario
+    } else {
+        Scenario::None
+    };
+    let visitor = match checked_as {
+        Scenario::None => "a visitor who made no choice".to_string(),
+        other => format!("with the {} choice its presets made", other.as_str()),
+    };
+    let steps = |steps: &[usize]| {
+        let list: Vec<String> = steps.iter().map(usize::to_string).collect();
+        match steps.len() {
+            1 => format!("step {}", list[0]),
+            _ => format!("steps {}", list.join(", ")),
+        }
+    };
+    let matched = format!(
+        "the consent banner was not shown ({} scenario): no element matched `{selector}` within {} ms after the page settled",
+        scenario.as_str(),
+        banner.waited.as_millis()
+    );
+    let mut message = match (journey, banner.clicked_on) {
+        (false, _) => format!("{matched}, so this page was checked as {visitor}"),
+        (true, Some(clicked)) => format!(
+            "{matched} on {}, so the journey was checked as {visitor} until the banner appeared on step {clicked} and was clicked there",
+            steps(&banner.missing)
+        ),
+        (true, None) => format!(
+            "{matched} on {}, and it never appeared in this journey run, so the whole journey was checked as {visitor}",
+            steps(&banner.missing)
         ),
     };
-    let mut message = format!(
-        "the consent banner was not shown ({} scenario): no element matched `{selector}` within {} ms after the page settled, so {checked}",
-        scenario.as_str(),
-        waited.as_millis()
-    );
-    if step.is_some() {
-        message.push_str("; the journey went on and looks for it again on its next pages (reported once per journey)");
-    }
     if required {
         message.push_str("; `[consent] required = true` says it must be on every page");
     }
     message.push_str(". Check the selector, whether the banner is shown to this visitor (region, a choice remembered from before) and on this page, and whether it sits inside an iframe or a shadow root, where a selector of the page does not reach.");
-    Finding {
+    Some(Finding {
         code: Code::BannerNotShown,
         severity: if required {
             Severity::Warning
@@ -231,11 +266,33 @@ pub(crate) fn not_shown(
         message,
         evidence: json!({
             "selector": selector,
-            "waited_ms": waited.as_millis() as u64,
+            "waited_ms": banner.waited.as_millis() as u64,
             "scenario": scenario,
             "checked_as": checked_as,
             "required": required,
-            "step": step,
+            "step": journey.then_some(first),
+            "missing_on_steps": journey.then_some(&banner.missing),
+            "clicked_on_step": banner.clicked_on,
         }),
+    })
+}
+
+/// Words a journey run's `banner_not_shown` (on the first step that missed the banner) with
+/// everything the run found out: the later pages that missed it too, the one that showed it.
+pub(crate) fn finish(
+    site: &Site,
+    banner: &Banner<'_>,
+    scenario: Scenario,
+    reports: &mut [PageReport],
+) {
+    let Some(finding) = not_shown(site, banner, scenario, true) else {
+        return;
+    };
+    let reported = reports
+        .iter_mut()
+        .flat_map(|r| r.findings.iter_mut())
+        .find(|f| f.code == Code::BannerNotShown);
+    if let Some(reported) = reported {
+        *reported = finding;
     }
 }

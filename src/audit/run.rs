@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use super::report::{page_report, RunInfo};
-use super::shape::Run;
+use super::shape::{Run, Shape};
 use super::step::{self, Scene};
 use super::step_failed::{self, Failure};
 use super::{consent, AuditOptions, Browser};
@@ -70,6 +70,9 @@ pub(crate) async fn run(
         if stepped.failed || stepped.lost || page_error {
             break;
         }
+    }
+    if let Shape::Journey { .. } = run.shape {
+        consent::finish(site, &banner, scenario, &mut reports);
     }
     // A session lost on the way took the script with it: no new one is opened to remove it.
     if let (Some(id), Some(session)) = (init_script, browser.live()) {

@@ -74,20 +74,16 @@ pub(crate) async fn run(
         Err(error) => failure = Some(Failure::Action(error.to_string())),
     }
     let mut consent_at_ms = None;
-    let mut not_shown = None;
+    let mut first_miss = false;
     if navigated && navigation_error.is_none() && failure.is_none() {
         if let Some(selector) = banner.pending() {
             let wait = timeout.min(Duration::from_secs(5));
             match consent::click(session, selector, wait, started, options.idle).await {
                 consent::Clicked::At(at) => {
                     consent_at_ms = at;
-                    banner.clicked();
+                    banner.clicked(index + 1);
                 }
-                consent::Clicked::NotShown => {
-                    if banner.first_miss() {
-                        not_shown = Some((selector, wait));
-                    }
-                }
+                consent::Clicked::NotShown => first_miss = banner.missing(index + 1, wait),
                 consent::Clicked::Unusable(error) => {
                     failure = Some(Failure::Banner {
                         selector: selector.to_string(),
@@ -154,9 +150,11 @@ pub(crate) async fn run(
     let extra = failure
         .iter()
         .map(|failure| step_failed::finding(&run.shape, &run.steps, index, scenario, failure))
-        .chain(not_shown.map(|(selector, wait)| {
-            consent::not_shown(site, selector, wait, scenario, checked_as, number)
-        }))
+        .chain(
+            first_miss
+                .then(|| consent::not_shown(site, banner, scenario, journey.is_some()))
+                .flatten(),
+        )
         .collect();
     let context = Context {
         checks: &step.checks,
