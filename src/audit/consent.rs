@@ -182,12 +182,10 @@ pub(crate) async fn click(
     };
     match session.wait_displayed(&element, deadline).await {
         Ok(true) => {}
-        Ok(false) => {
-            return Clicked::Unusable(format!(
-                "`{selector}` is on the page but stayed hidden for {} ms",
-                wait.as_millis()
-            ))
-        }
+        Ok(false) => return Clicked::Unusable(format!(
+            "`{selector}` is on the page but stayed hidden (waited {} ms after the page settled)",
+            wait.as_millis()
+        )),
         Err(error) => return failed(error),
     }
     let at = session.now_ms();
@@ -223,7 +221,7 @@ pub(crate) fn not_shown(
         Scenario::None
     };
     let visitor = match checked_as {
-        Scenario::None => "a visitor who made no choice".to_string(),
+        Scenario::None => "as a visitor who made no choice".to_string(),
         other => format!("with the {} choice its presets made", other.as_str()),
     };
     let steps = |steps: &[usize]| {
@@ -239,13 +237,13 @@ pub(crate) fn not_shown(
         banner.waited.as_millis()
     );
     let mut message = match (journey, banner.clicked_on) {
-        (false, _) => format!("{matched}, so this page was checked as {visitor}"),
+        (false, _) => format!("{matched}, so this page was checked {visitor}"),
         (true, Some(clicked)) => format!(
-            "{matched} on {}, so the journey was checked as {visitor} until the banner appeared on step {clicked} and was clicked there",
+            "{matched} on {}, so the journey was checked {visitor} until the banner appeared on step {clicked} and was clicked there",
             steps(&banner.missing)
         ),
         (true, None) => format!(
-            "{matched} on {}, and it never appeared in this journey run, so the whole journey was checked as {visitor}",
+            "{matched} on {}, and it never appeared in this journey run, so the whole journey was checked {visitor}",
             steps(&banner.missing)
         ),
     };
@@ -294,5 +292,71 @@ pub(crate) fn finish(
         .find(|f| f.code == Code::BannerNotShown);
     if let Some(reported) = reported {
         *reported = finding;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pixelaudit_core::config::{ConsentMode, ConsentPlan};
+
+    fn site(required: bool) -> Site {
+        let mut site = Site::adhoc("s", &[]);
+        site.consent = Some(ConsentPlan {
+            mode: ConsentMode::OptIn,
+            accept: None,
+            reject: None,
+            exempt: Vec::new(),
+            required,
+        });
+        site
+    }
+
+    #[test]
+    fn a_pending_banner_is_no_choice_until_clicked_and_reported_once() {
+        let action = ConsentAction {
+            click: Some("#ok".into()),
+            ..Default::default()
+        };
+        let mut banner = Banner::of(Some(&action));
+        assert_eq!(banner.checked_as(Scenario::Accept), Scenario::None);
+        assert!(not_shown(&site(false), &banner, Scenario::Accept, true).is_none());
+        assert!(banner.missing(1, Duration::from_millis(900)));
+        assert!(
+            !banner.missing(2, Duration::from_millis(900)),
+            "once per run"
+        );
+        banner.clicked(3);
+        assert_eq!(banner.pending(), None);
+        assert_eq!(banner.checked_as(Scenario::Accept), Scenario::Accept);
+        let info = not_shown(&site(false), &banner, Scenario::Accept, true).unwrap();
+        assert_eq!(info.severity, Severity::Info);
+        assert_eq!(info.evidence["step"], 1);
+        assert_eq!(info.evidence["clicked_on_step"], 3);
+        assert!(info.message.contains("within 900 ms"), "{}", info.message);
+        let warning = not_shown(&site(true), &banner, Scenario::Accept, true).unwrap();
+        assert_eq!(warning.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn presets_keep_their_choice_when_the_banner_is_missing() {
+        let action = ConsentAction {
+            click: Some("#no".into()),
+            local_storage: [("consent".to_string(), "denied".to_string())].into(),
+            ..Default::default()
+        };
+        let mut banner = Banner::of(Some(&action));
+        assert_eq!(banner.checked_as(Scenario::Reject), Scenario::Reject);
+        banner.missing(1, Duration::from_secs(5));
+        let finding = not_shown(&site(false), &banner, Scenario::Reject, false).unwrap();
+        assert_eq!(finding.evidence["checked_as"], "reject");
+        assert!(
+            finding
+                .message
+                .contains("checked with the reject choice its presets made"),
+            "{}",
+            finding.message
+        );
+        assert!(Banner::of(None).pending().is_none(), "nothing to click");
     }
 }
