@@ -174,35 +174,55 @@ pub(crate) async fn click(
         (false, BrowserError::WebDriver(text)) => Clicked::Unusable(text),
         (false, error) => Clicked::Unusable(error.to_string()),
     };
-    // Found first, so the time recorded is just before the click itself.
-    let element = match session.wait_for(selector, wait).await {
-        Ok(Some(element)) => element,
-        Ok(None) => return Clicked::NotShown,
-        Err(error) => return failed(error),
-    };
-    match session.wait_displayed(&element, deadline).await {
-        Ok(true) => {}
-        Ok(false) => return Clicked::Unusable(format!(
-            "`{selector}` is on the page but stayed hidden (waited {} ms after the page settled)",
-            wait.as_millis()
-        )),
-        Err(error) => return failed(error),
+    // A banner that is rendered again (a consent platform's script replacing its markup) leaves
+    // a stale element behind: it is looked up again, within the same wait.
+    let stale = |error: &BrowserError| error.to_string().contains("stale element reference");
+    let mut seen = false;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        // Found first, so the time recorded is just before the click itself.
+        let element = match session.wait_for(selector, remaining).await {
+            Ok(Some(element)) => element,
+            Ok(None) if !seen => return Clicked::NotShown,
+            Ok(None) => {
+                return Clicked::Unusable(format!(
+                    "`{selector}` appeared but left the page before it could be clicked"
+                ))
+            }
+            Err(error) => return failed(error),
+        };
+        seen = true;
+        match session.wait_displayed(&element, deadline).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Clicked::Unusable(format!(
+                    "`{selector}` is on the page but stayed hidden (waited {} ms after the page settled)",
+                    wait.as_millis()
+                ))
+            }
+            Err(error) if stale(&error) => continue,
+            Err(error) => return failed(error),
+        }
+        let at = session.now_ms();
+        if let Err(e) = element.click().await {
+            let reason = e.to_string();
+            let reason = reason.lines().next().unwrap_or_default();
+            let reason = reason
+                .strip_prefix("webdriver returned error: ")
+                .unwrap_or(reason);
+            let error = BrowserError::WebDriver(format!(
+                "`{selector}` is on the page but could not be clicked: {reason}"
+            ));
+            if stale(&error) {
+                continue;
+            }
+            return failed(error);
+        }
+        // The page settled before the click: without this, the settle that follows would find
+        // it idle before the click's first request is even reported.
+        session.mark_activity();
+        return Clicked::At(at);
     }
-    let at = session.now_ms();
-    if let Err(e) = element.click().await {
-        let reason = e.to_string();
-        let reason = reason.lines().next().unwrap_or_default();
-        let reason = reason
-            .strip_prefix("webdriver returned error: ")
-            .unwrap_or(reason);
-        return failed(BrowserError::WebDriver(format!(
-            "`{selector}` is on the page but could not be clicked: {reason}"
-        )));
-    }
-    // The page settled before the click: without this, the settle that follows would find it
-    // idle before the click's first request is even reported.
-    session.mark_activity();
-    Clicked::At(at)
 }
 
 /// The run's `banner_not_shown` finding, once a page did not show the banner: for a page, or
