@@ -183,3 +183,185 @@ fn journeys_run_every_step_kind_and_report_each_planted_defect() {
     let png = std::fs::read(run_dir.join(shot)).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
+
+/// (page[consent] or journey#step[consent], code, severity) for every finding, in report order.
+fn coded(report: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for page in report["pages"].as_array().unwrap() {
+        let label = match page["journey"].as_str() {
+            Some(journey) => format!("{journey}#{}[{}]", page["step"], s(&page["consent"])),
+            None => format!("{}[{}]", s(&page["name"]), s(&page["consent"])),
+        };
+        for f in page["findings"].as_array().unwrap() {
+            out.push((label.clone(), s(&f["code"]), s(&f["severity"])));
+        }
+    }
+    out
+}
+
+fn coded_row(label: &str, code: &str, severity: &str) -> (String, String, String) {
+    (label.into(), code.into(), severity.into())
+}
+
+/// The report entry labelled `label` (as `coded` labels them).
+fn entry<'a>(report: &'a Value, label: &str) -> &'a Value {
+    report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            let l = match p["journey"].as_str() {
+                Some(journey) => format!("{journey}#{}[{}]", p["step"], s(&p["consent"])),
+                None => format!("{}[{}]", s(&p["name"]), s(&p["consent"])),
+            };
+            l == label
+        })
+        .unwrap_or_else(|| panic!("no entry {label}"))
+}
+
+#[test]
+fn a_page_without_the_banner_is_audited_as_no_choice_made_with_one_info() {
+    let audit = audit_site("banner.toml");
+    assert_eq!(
+        coded(&audit.report),
+        vec![
+            coded_row("without banner[accept]", "banner_not_shown", "info"),
+            coded_row("without banner[reject]", "banner_not_shown", "info"),
+            coded_row("no banner#1[accept]", "banner_not_shown", "info"),
+            coded_row("no banner#1[reject]", "banner_not_shown", "info"),
+        ],
+        "{}",
+        audit.stderr
+    );
+    assert_eq!(audit.code, 0, "infos do not fail the audit");
+    let journey = &entry(&audit.report, "no banner#1[reject]")["findings"][0];
+    let message = s(&journey["message"]);
+    assert!(
+        message.contains("on steps 1, 2, and it never appeared in this journey run"),
+        "{message}"
+    );
+    assert_eq!(
+        journey["evidence"]["missing_on_steps"],
+        serde_json::json!([1, 2])
+    );
+    assert!(journey["evidence"]["clicked_on_step"].is_null());
+    let report = &audit.report;
+    // Where the banner is, both clicks happen as before: Meta after accepting, nothing after
+    // rejecting, and the accept expectation met.
+    for scenario in ["accept", "reject"] {
+        let page = entry(report, &format!("with banner[{scenario}]"));
+        assert!(page["consent_at_ms"].as_f64().is_some(), "{page}");
+    }
+    let meta = |page: &Value| {
+        page["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["vendor"] == "meta")
+            .count()
+    };
+    assert_eq!(meta(entry(report, "with banner[accept]")), 1);
+    assert_eq!(meta(entry(report, "with banner[reject]")), 0);
+    // Where it is not: no click, the accept-only expectation is not applied (no not_fired),
+    // and the finding says what was looked for, for how long, and what to check.
+    let page = entry(report, "without banner[reject]");
+    assert!(page["consent_at_ms"].is_null());
+    let finding = &page["findings"][0];
+    let message = s(&finding["message"]);
+    for words in [
+        "`#reject`",
+        "within 1500 ms",
+        "checked as a visitor who made no choice",
+        "iframe or a shadow root",
+    ] {
+        assert!(message.contains(words), "{words:?} in {message}");
+    }
+    assert_eq!(finding["evidence"]["selector"], "#reject");
+    assert_eq!(finding["evidence"]["waited_ms"], 1500);
+    assert_eq!(finding["evidence"]["checked_as"], "none");
+    assert_eq!(
+        s(&entry(report, "without banner[accept]")["findings"][0]["evidence"]["selector"]),
+        "#accept"
+    );
+    // The checkout's template audits it under `none` only, instead of the site's scenarios.
+    let checkout: Vec<String> = report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "checkout")
+        .map(|p| s(&p["consent"]))
+        .collect();
+    assert_eq!(checkout, ["none"]);
+}
+
+#[test]
+fn a_required_banner_missing_is_a_warning_and_a_journey_clicks_it_where_it_shows() {
+    let audit = audit_site("banner-required.toml");
+    assert_eq!(
+        coded(&audit.report),
+        vec![
+            coded_row("without banner[accept]", "banner_not_shown", "warning"),
+            coded_row("without banner[reject]", "banner_not_shown", "warning"),
+            coded_row("unusable banner[accept]", "step_failed", "error"),
+            coded_row("unusable banner[reject]", "step_failed", "error"),
+            // Once per journey run, on the first page without it; before any choice the
+            // theme's Meta tag is tracking before consent, in both scenarios.
+            coded_row("late banner#1[accept]", "banner_not_shown", "warning"),
+            coded_row("late banner#1[accept]", "fires_before_consent", "error"),
+            coded_row("late banner#1[reject]", "banner_not_shown", "warning"),
+            coded_row("late banner#1[reject]", "fires_before_consent", "error"),
+        ],
+        "{}",
+        audit.stderr
+    );
+    assert_eq!(audit.code, 2);
+    let report = &audit.report;
+    // A button on the page that cannot be used is an error that says why and what to check.
+    let hidden = s(&entry(report, "unusable banner[accept]")["findings"][0]["message"]);
+    assert!(
+        hidden.contains("`#accept` is on the page but stayed hidden"),
+        "{hidden}"
+    );
+    let covered = s(&entry(report, "unusable banner[reject]")["findings"][0]["message"]);
+    assert!(
+        covered.contains("`#reject` is on the page but could not be clicked"),
+        "{covered}"
+    );
+    assert!(covered.contains("nothing covers it"), "{covered}");
+    // The journey's one finding tells the whole story: missing on steps 1 and 2, clicked on 3.
+    let first = &entry(report, "late banner#1[accept]")["findings"][0];
+    let message = s(&first["message"]);
+    for words in [
+        "on steps 1, 2,",
+        "until the banner appeared on step 3 and was clicked there",
+        "required = true",
+    ] {
+        assert!(message.contains(words), "{words:?} in {message}");
+    }
+    assert_eq!(
+        first["evidence"]["missing_on_steps"],
+        serde_json::json!([1, 2])
+    );
+    assert_eq!(first["evidence"]["clicked_on_step"], 3);
+    // The journey went on: no click on the first two pages, the click on the third, where
+    // Meta fired after it and met the step's expectation.
+    for scenario in ["accept", "reject"] {
+        for step in [1, 2] {
+            let page = entry(report, &format!("late banner#{step}[{scenario}]"));
+            assert!(page["consent_at_ms"].is_null(), "{page}");
+        }
+        let third = entry(report, &format!("late banner#3[{scenario}]"));
+        let at = third["consent_at_ms"].as_f64().expect("clicked on step 3");
+        let metas: Vec<f64> = third["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["vendor"] == "meta")
+            .map(|h| h["time_ms"].as_f64().unwrap())
+            .collect();
+        match scenario {
+            "accept" => assert!(metas.len() == 1 && metas[0] >= at, "{metas:?} vs {at}"),
+            _ => assert!(metas.is_empty(), "{metas:?}"),
+        }
+    }
+}

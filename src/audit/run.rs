@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use super::report::{page_report, RunInfo};
-use super::shape::Run;
+use super::shape::{Run, Shape};
 use super::step::{self, Scene};
 use super::step_failed::{self, Failure};
 use super::{consent, AuditOptions, Browser};
@@ -32,7 +32,7 @@ pub(crate) async fn run(
     let mut reports = Vec::new();
     let action = consent::action(site, scenario);
     let mut init_script = None;
-    let mut consent_pending = action.and_then(|a| a.click.as_deref());
+    let mut banner = consent::Banner::of(action);
     for index in 0..run.steps.len() {
         let asked = Instant::now();
         let session = match browser.session().await {
@@ -57,7 +57,7 @@ pub(crate) async fn run(
                 }
             }
         }
-        let stepped = step::run(session, &scene, index, &mut consent_pending, asked).await;
+        let stepped = step::run(session, &scene, index, &mut banner, asked).await;
         let page_error = stepped
             .report
             .findings
@@ -70,6 +70,9 @@ pub(crate) async fn run(
         if stepped.failed || stepped.lost || page_error {
             break;
         }
+    }
+    if let Shape::Journey { .. } = run.shape {
+        consent::finish(site, &banner, scenario, &mut reports);
     }
     // A session lost on the way took the script with it: no new one is opened to remove it.
     if let (Some(id), Some(session)) = (init_script, browser.live()) {

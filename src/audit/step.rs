@@ -1,7 +1,8 @@
 //! One step of a run, on a session already prepared for the run's consent scenario: its
-//! action, the consent banner click after the run's first page load, the wait until the
-//! page settled (or its expected hits arrived, or their deadline passed), then its capture,
-//! checked into one report entry.
+//! action, the consent banner click on the first page load that shows the banner (until then
+//! the step is checked as a visitor who made no choice), the wait until the page settled (or
+//! its expected hits arrived, or their deadline passed), then its capture, checked into one
+//! report entry.
 
 use std::time::{Duration, Instant};
 
@@ -36,12 +37,14 @@ pub(crate) struct Stepped {
 }
 
 /// Performs step `index` of the run; `asked` is when its session was asked for. The consent
-/// banner, while `consent_pending`, is clicked after the first page load that succeeds.
+/// banner, while pending, is looked for after each page load that succeeds and clicked on the
+/// first that shows it; until then the steps are checked as a visitor who made no choice, and
+/// the first page without it gets the run's one `banner_not_shown`.
 pub(crate) async fn run(
     session: &Session,
     scene: &Scene<'_>,
     index: usize,
-    consent_pending: &mut Option<&str>,
+    banner: &mut consent::Banner<'_>,
     asked: Instant,
 ) -> Stepped {
     let Scene {
@@ -71,28 +74,35 @@ pub(crate) async fn run(
         Err(error) => failure = Some(Failure::Action(error.to_string())),
     }
     let mut consent_at_ms = None;
+    let mut first_miss = false;
     if navigated && navigation_error.is_none() && failure.is_none() {
-        if let Some(selector) = consent_pending.take() {
-            match consent::click(
-                session,
-                selector,
-                timeout.min(Duration::from_secs(5)),
-                started,
-                options.idle,
-            )
-            .await
-            {
-                Ok(at) => consent_at_ms = at,
-                Err(error) => {
+        if let Some(selector) = banner.pending() {
+            let wait = timeout.min(Duration::from_secs(5));
+            match consent::click(session, selector, wait, started, options.idle).await {
+                consent::Clicked::At(at) => {
+                    consent_at_ms = at;
+                    banner.clicked(index + 1);
+                }
+                consent::Clicked::NotShown => first_miss = banner.missing(index + 1, wait),
+                consent::Clicked::Unusable(error) => {
                     failure = Some(Failure::Banner {
                         selector: selector.to_string(),
-                        error: error.to_string(),
+                        error,
                     })
+                }
+                // The browser's failure, not the store's: reported as a lost page, like a
+                // navigation that lost the session.
+                consent::Clicked::Lost(error) => {
+                    navigation_error = Some(format!(
+                        "the browser session was lost while looking for the consent banner: {error}"
+                    ));
+                    lost = true;
                 }
             }
         }
     }
-    let specs: Vec<&ExpectSpec> = step.checks.expected_in(scenario);
+    let checked_as = banner.checked_as(scenario);
+    let specs: Vec<&ExpectSpec> = step.checks.expected_in(checked_as);
     let wait_hit = match &step.action {
         Action::WaitForHit { vendor, event } => Some((*vendor, event.clone())),
         _ => None,
@@ -136,19 +146,25 @@ pub(crate) async fn run(
         Some(_) => session.screenshot().await.ok(),
         None => None,
     };
+    let (journey, number) = run.shape.entry(index);
     let extra = failure
         .iter()
         .map(|failure| step_failed::finding(&run.shape, &run.steps, index, scenario, failure))
+        .chain(
+            first_miss
+                .then(|| consent::not_shown(site, banner, scenario, journey.is_some()))
+                .flatten(),
+        )
         .collect();
     let context = Context {
         checks: &step.checks,
-        scenario,
+        scenario: checked_as,
+        no_choice_in: (checked_as != scenario).then_some(scenario),
         consent: site.consent.as_ref(),
         consent_at_ms,
         pixels: &site.pixels,
         page_values: &values,
     };
-    let (journey, number) = run.shape.entry(index);
     let info = RunInfo {
         name: step.name.clone(),
         url,

@@ -11,7 +11,9 @@ use pixelaudit_core::model::{Code, Finding, Scenario, Severity};
 pub(crate) enum Failure {
     /// Nothing of the step ran: no browser session, or the browser could not be prepared.
     Unstarted(String),
-    /// The consent banner could not be clicked once the step's page loaded.
+    /// The consent banner's button was on the page once it loaded, but could not be clicked
+    /// (hidden, covered; or the selector is not valid CSS). A button that never appeared is
+    /// no failure: see `consent::not_shown`.
     Banner { selector: String, error: String },
     /// The step's action failed, or the hit it waited for did not arrive.
     Action(String),
@@ -33,18 +35,28 @@ pub(crate) fn finding(
     let action = steps[index].action.label();
     let step = |message: &str| format!("step {number} ({action}) failed: {message}");
     let skipped_steps = steps.len() - index - 1;
+    let check = |selector: &str| {
+        format!(
+            "check that `{selector}` names the banner's own button, that the button is visible to \
+             this visitor, and that nothing covers it (another overlay, a popup, a sticky bar)"
+        )
+    };
     let (message, evidence) = match (shape, failure) {
         (Shape::Page { .. }, Failure::Banner { selector, error }) => (
             format!(
-                "the consent banner could not be used ({} scenario): {error}",
-                scenario.as_str()
+                "the consent banner could not be used ({} scenario): {error}; {}",
+                scenario.as_str(),
+                check(selector)
             ),
             json!({"selector": selector}),
         ),
         (_, Failure::Unstarted(message)) => (step(message), json!({"step": number})),
-        (_, Failure::Banner { error, .. }) => (
-            step(&format!("the consent banner could not be used: {error}")),
-            json!({"step": number, "action": action, "skipped_steps": skipped_steps}),
+        (_, Failure::Banner { selector, error }) => (
+            step(&format!(
+                "the consent banner could not be used: {error}; {}",
+                check(selector)
+            )),
+            json!({"step": number, "action": action, "selector": selector, "skipped_steps": skipped_steps}),
         ),
         (_, Failure::Action(message)) => (
             step(message),

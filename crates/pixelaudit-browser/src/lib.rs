@@ -58,6 +58,15 @@ pub enum BrowserError {
     Trust(String),
 }
 
+impl BrowserError {
+    /// True when the error says the browser session itself is gone (a crashed tab or browser,
+    /// a deleted session, a driver that cannot be reached): a fact about the browser, never
+    /// about the page.
+    pub fn session_lost(&self) -> bool {
+        session::is_session_lost(&self.to_string())
+    }
+}
+
 /// A client for the local DevTools and chromedriver endpoints (`/json/version`, `/status`):
 /// HTTP/1.1, no proxy, 10 s per request.
 fn local_http() -> Result<reqwest::Client, BrowserError> {

@@ -403,6 +403,55 @@ impl Session {
             })
     }
 
+    /// Waits up to `timeout` for an element matching `selector` to be in the page: `None`
+    /// when none appeared in that time. Anything else that goes wrong (a lost session, an
+    /// invalid selector) is an error, never `None`.
+    pub async fn wait_for(
+        &self,
+        selector: &str,
+        timeout: Duration,
+    ) -> Result<Option<fantoccini::elements::Element>, BrowserError> {
+        match self
+            .client
+            .wait()
+            .at_most(timeout)
+            .every(Duration::from_millis(50))
+            .for_element(fantoccini::Locator::Css(selector))
+            .await
+        {
+            Ok(element) => Ok(Some(element)),
+            Err(fantoccini::error::CmdError::WaitTimeout) => Ok(None),
+            Err(e) => Err(BrowserError::WebDriver(format!(
+                "looking for `{selector}`: {}",
+                first_line(&e.to_string())
+            ))),
+        }
+    }
+
+    /// Waits until `element` is displayed, checking every 50 ms (WebDriver has no event for
+    /// it), at most until `deadline`; false if it stayed hidden.
+    pub async fn wait_displayed(
+        &self,
+        element: &fantoccini::elements::Element,
+        deadline: Instant,
+    ) -> Result<bool, BrowserError> {
+        loop {
+            let shown = element.is_displayed().await.map_err(|e| {
+                BrowserError::WebDriver(format!(
+                    "checking whether it is displayed: {}",
+                    first_line(&e.to_string())
+                ))
+            })?;
+            if shown {
+                return Ok(true);
+            }
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Clicks the first element matching `selector` (waiting up to `timeout` for it).
     pub async fn click(&self, selector: &str, timeout: Duration) -> Result<(), BrowserError> {
         let element = self.find(selector, timeout).await?;
@@ -546,7 +595,7 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
 }
 
-fn is_session_lost(text: &str) -> bool {
+pub(crate) fn is_session_lost(text: &str) -> bool {
     let text = text.to_ascii_lowercase();
     [
         "invalid session id",
@@ -671,6 +720,25 @@ mod tests {
             )
             .unwrap(),
             "ws://localhost:8080/selenium/session/abc/se/cdp"
+        );
+    }
+
+    #[test]
+    fn a_lost_session_is_told_apart_from_a_page_that_refuses_a_click() {
+        let lost = BrowserError::WebDriver(
+            "`#reject` is on the page but could not be clicked: invalid session id".into(),
+        );
+        assert!(lost.session_lost());
+        assert!(
+            BrowserError::WebDriver("looking for `#ok`: chrome not reachable".into())
+                .session_lost()
+        );
+        let refused = BrowserError::WebDriver(
+            "`#reject` is on the page but could not be clicked: element click intercepted".into(),
+        );
+        assert!(
+            !refused.session_lost(),
+            "the page's doing, not the browser's"
         );
     }
 

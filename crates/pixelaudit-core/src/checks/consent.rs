@@ -80,15 +80,27 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
                 vendor: Some(vendor),
                 account: account.map(str::to_string),
                 event: (names.len() == 1).then(|| names[0].to_string()),
-                message: format!("{vendor} sent {} {when} ({} scenario)", names.join(", "), ctx.scenario.as_str()),
+                message: format!("{vendor} sent {} {when} ({})", names.join(", "), scenario_words(ctx)),
                 evidence: json!({
-                    "scenario": ctx.scenario,
+                    "scenario": ctx.no_choice_in.unwrap_or(ctx.scenario),
                     "consent_at_ms": clicked,
                     "hits": events.iter().map(|(e, t)| json!({"event": e, "time_ms": t})).collect::<Vec<_>>(),
                 }),
             }
         })
         .collect()
+}
+
+/// The scenario as a finding names it: the run's, and that no choice was made when its
+/// banner did not appear.
+fn scenario_words(ctx: &super::Context<'_>) -> String {
+    match ctx.no_choice_in {
+        Some(planned) => format!(
+            "{} scenario, but its banner was not shown: no choice was made",
+            planned.as_str()
+        ),
+        None => format!("{} scenario", ctx.scenario.as_str()),
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +133,7 @@ mod tests {
             accept: None,
             reject: None,
             exempt: vec![SHOPIFY],
+            required: false,
         };
         let mut context = Context::generic();
         context.consent = Some(&plan);
@@ -145,6 +158,46 @@ mod tests {
             &[(GA4_DENIED, 100.0), (SHOPIFY_EXEMPT, 50.0)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_banner_that_never_showed_is_checked_as_no_choice_and_says_so() {
+        let requests = vec![document(), ok("GET", META, None)];
+        let plan = ConsentPlan {
+            mode: ConsentMode::OptIn,
+            accept: None,
+            reject: None,
+            exempt: vec![SHOPIFY],
+            required: false,
+        };
+        let mut context = Context::generic();
+        context.consent = Some(&plan);
+        context.scenario = Scenario::None;
+        context.no_choice_in = Some(Scenario::Reject);
+        let found = run_with(&requests, context);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].code.as_str(),
+            "fires_before_consent",
+            "opt-in: tracking before any choice, not after a refusal that never happened"
+        );
+        assert!(
+            found[0]
+                .message
+                .ends_with("(reject scenario, but its banner was not shown: no choice was made)"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].evidence["scenario"], "reject");
+        let opt_out = ConsentPlan {
+            mode: ConsentMode::OptOut,
+            ..plan.clone()
+        };
+        context.consent = Some(&opt_out);
+        assert!(
+            run_with(&requests, context).is_empty(),
+            "opt-out: allowed until the visitor rejects, which they could not"
+        );
     }
 
     #[test]

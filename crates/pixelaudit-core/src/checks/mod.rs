@@ -29,8 +29,11 @@ use crate::model::{
 pub struct Context<'a> {
     /// Expected and forbidden hits.
     pub checks: &'a Checks,
-    /// The consent scenario.
+    /// The consent scenario the checks apply.
     pub scenario: Scenario,
+    /// The run's own scenario when its banner has not appeared (yet): the visitor made no
+    /// choice, so `scenario` is `None` (for wording; the checks go by `scenario`).
+    pub no_choice_in: Option<Scenario>,
     /// The store's consent setup, if it has a banner.
     pub consent: Option<&'a ConsentPlan>,
     /// When consent was given or refused by clicking, in ms on the requests' timeline (`None`
@@ -55,6 +58,7 @@ impl Context<'static> {
         Context {
             checks: &NO_CHECKS,
             scenario: Scenario::None,
+            no_choice_in: None,
             consent: None,
             consent_at_ms: None,
             pixels: &NO_PIXELS,

@@ -32,6 +32,10 @@ pub struct ConsentConfig {
     /// Scenarios pages and journeys run under when they do not say (default: `none`).
     #[serde(default)]
     pub scenarios: Option<Vec<Spanned<String>>>,
+    /// The banner must be on every page (default false): a page where a scenario's banner
+    /// `click` never appears is then a warning, not an info.
+    #[serde(default)]
+    pub required: Option<Spanned<bool>>,
 }
 
 /// Opt-in or opt-out consent.
@@ -71,6 +75,8 @@ pub struct ConsentPlan {
     pub reject: Option<ConsentAction>,
     /// Vendors that need no consent.
     pub exempt: Vec<Vendor>,
+    /// The banner must be on every page: its absence is a warning (else an info).
+    pub required: bool,
 }
 
 impl Validator<'_> {
@@ -86,11 +92,27 @@ impl Validator<'_> {
                 .filter(|v| v.profile().consent.exempt_by_default)
                 .collect(),
         };
+        let clicks = [&c.accept, &c.reject]
+            .into_iter()
+            .any(|a| a.as_ref().is_some_and(|a| a.click.is_some()));
+        let required = match &c.required {
+            Some(required) if *required.get_ref() && !clicks => {
+                return Err(self.err(
+                    Some(required.span()),
+                    "`required = true` says the banner must be on every page, but no scenario \
+                     clicks a banner: add `click = \"<selector>\"` to `[consent.accept]` or \
+                     `[consent.reject]`",
+                ))
+            }
+            Some(required) => *required.get_ref(),
+            None => false,
+        };
         Ok(ConsentPlan {
             mode: c.mode,
             accept: c.accept.clone(),
             reject: c.reject.clone(),
             exempt,
+            required,
         })
     }
 }

@@ -192,6 +192,8 @@ pub struct TemplatePlan {
     pub pattern: regex::Regex,
     /// Its expectations.
     pub checks: Checks,
+    /// The consent scenarios of the pages it matches, when it sets them.
+    pub scenarios: Option<Vec<Scenario>>,
 }
 
 pub(super) type Span = Option<Range<usize>>;
@@ -244,13 +246,15 @@ impl Site {
     }
 
     /// A page found outside the config (an email's landing page): the site's templates and
-    /// default consent scenarios apply.
+    /// consent scenarios apply (a matching template's, else the site's defaults).
     pub fn found_page(&self, name: String, url: Url) -> PagePlan {
         PagePlan {
             name,
             checks: checks_for(&self.templates, &url),
+            scenarios: scenarios_for(&self.templates, &url)
+                .unwrap_or(&self.default_scenarios)
+                .to_vec(),
             url,
-            scenarios: self.default_scenarios.clone(),
             device: Device::Desktop,
         }
     }
@@ -381,23 +385,31 @@ impl Site {
                 )
             });
             let checks = v.checks(&template.expect, &template.forbid);
+            let scenarios = template.consent.as_ref().map(|list| v.scenarios(list));
             if let Some(pattern) = v.keep(pattern) {
-                templates.push(TemplatePlan { pattern, checks });
+                templates.push(TemplatePlan {
+                    pattern,
+                    checks,
+                    scenarios,
+                });
             }
         }
         let template_checks = |url: &Url| checks_for(&templates, url);
         let mut pages = Vec::new();
         for page in &config.pages {
-            let scenarios = match &page.consent {
-                Some(list) => v.scenarios(list),
-                None => default_scenarios.clone(),
-            };
+            let own_scenarios = page.consent.as_ref().map(|list| v.scenarios(list));
             let own = v.checks(&page.expect, &page.forbid);
             let device = v.keep(v.device(page.device.as_ref()));
             // An unresolvable page is an error of `check_urls` already.
             let (Ok(url), Some(device)) = (page.resolve(&base), device) else {
                 continue;
             };
+            // A page's own list, else its first template's that has one, else the site's.
+            let scenarios = own_scenarios.unwrap_or_else(|| {
+                scenarios_for(&templates, &url)
+                    .unwrap_or(&default_scenarios)
+                    .to_vec()
+            });
             let mut checks = template_checks(&url);
             checks.expect.extend(own.expect);
             checks.forbid.extend(own.forbid);
@@ -517,6 +529,14 @@ fn checks_for(templates: &[TemplatePlan], url: &Url) -> Checks {
         }
     }
     checks
+}
+
+/// The consent scenarios of the first template matching `url`'s path that sets them.
+fn scenarios_for<'t>(templates: &'t [TemplatePlan], url: &Url) -> Option<&'t [Scenario]> {
+    templates
+        .iter()
+        .filter(|t| t.pattern.is_match(url.path()))
+        .find_map(|t| t.scenarios.as_deref())
 }
 
 /// A path pattern: `*` within one segment, `**` across segments, anchored at both ends.
@@ -1188,6 +1208,75 @@ pub(super) mod tests {
             "opt-in: expected only after accept"
         );
         assert_eq!(s.consent.unwrap().exempt, vec![vendors::SHOPIFY]);
+    }
+
+    #[test]
+    fn consent_required_is_read_and_needs_a_banner_click() {
+        let s = site("[consent]\naccept = { click = \"#ok\" }\nrequired = true\n").unwrap();
+        assert!(s.consent.unwrap().required);
+        let s = site("[consent]\naccept = { click = \"#ok\" }\n").unwrap();
+        assert!(!s.consent.unwrap().required, "not required by default");
+        let e = site("[consent]\naccept = { cookies = [{ name = \"c\", value = \"1\" }] }\nrequired = true\n")
+            .unwrap_err();
+        assert_eq!((e.line, e.column), (Some(4), Some(12)), "{e}");
+        assert!(
+            e.message.contains("no scenario clicks a banner"),
+            "{}",
+            e.message
+        );
+        let e = site("[consent]\naccept = { click = \"#ok\" }\nrequired = \"yes\"\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+    }
+
+    #[test]
+    fn template_consent_applies_to_pages_without_their_own() {
+        let s = site("[consent]\naccept = { click = \"#ok\" }\nreject = { click = \"#no\" }\nscenarios = [\"none\", \"accept\", \"reject\"]\n[[templates]]\nmatch = \"/checkouts/**\"\nconsent = [\"accept\"]\n[[templates]]\nmatch = \"/**\"\nconsent = [\"reject\"]\n[[templates]]\nmatch = \"/blog/*\"\n[[pages]]\npath = \"/checkouts/c/1\"\n[[pages]]\npath = \"/checkouts/c/2\"\nconsent = [\"none\"]\n[[pages]]\npath = \"/cart\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/checkouts/c/3\"\n").unwrap();
+        let scenarios: Vec<_> = s.pages.iter().map(|p| p.scenarios.clone()).collect();
+        assert_eq!(
+            scenarios,
+            [
+                vec![Scenario::Accept],
+                vec![Scenario::None],
+                vec![Scenario::Reject]
+            ],
+            "page > first matching template that sets consent > site"
+        );
+        assert_eq!(
+            s.journeys[0].scenarios,
+            vec![Scenario::None, Scenario::Accept, Scenario::Reject],
+            "a journey keeps the site's scenarios"
+        );
+        let found = s.found_page(
+            "x".into(),
+            Url::parse("https://shop.test/checkouts/c/9").unwrap(),
+        );
+        assert_eq!(found.scenarios, [Scenario::Accept], "found pages too");
+        let plain = site("[consent]\naccept = { click = \"#ok\" }\n[[templates]]\nmatch = \"/blog/*\"\n[[pages]]\npath = \"/blog/a\"\n").unwrap();
+        assert_eq!(
+            plain.pages[0].scenarios,
+            [Scenario::None],
+            "no list anywhere: none"
+        );
+        let errors = Site::parse_all(
+            Path::new("sites/shop.toml"),
+            &format!("{BASE}[consent]\naccept = {{ click = \"#ok\" }}\n[[templates]]\nmatch = \"/products/*\"\nconsent = [\"acept\", \"reject\"]\n"),
+        )
+        .unwrap_err();
+        let at: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.column.unwrap()))
+            .collect();
+        assert_eq!(at, [(6, 12), (6, 21)], "{errors:#?}");
+        assert!(
+            errors[0].message.contains("did you mean `accept`?"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[1].message.contains("needs `[consent.reject]`"),
+            "{}",
+            errors[1].message
+        );
     }
 
     #[test]

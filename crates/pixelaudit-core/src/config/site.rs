@@ -85,6 +85,10 @@ pub struct TemplateConfig {
     /// Hits no matching page may produce.
     #[serde(default)]
     pub forbid: Vec<Matcher>,
+    /// Consent scenarios to audit matching pages under, when a page does not say (instead of
+    /// the site's `consent.scenarios`): a checkout template without the banner, say.
+    #[serde(default)]
+    pub consent: Option<Vec<Spanned<String>>>,
 }
 
 /// A page to audit: a path under `base_url` or a full URL.
@@ -100,8 +104,8 @@ pub struct PageConfig {
     /// A full URL (instead of `path`).
     #[serde(default)]
     pub url: Option<Spanned<String>>,
-    /// Consent scenarios to audit the page under (default: the site's `consent.scenarios`,
-    /// else `none`).
+    /// Consent scenarios to audit the page under (default: the first matching template's
+    /// `consent`, else the site's `consent.scenarios`, else `none`).
     #[serde(default)]
     pub consent: Option<Vec<Spanned<String>>>,
     /// `desktop` (default) or `mobile`.

@@ -103,6 +103,9 @@ codes! {
     FiresAfterReject => "fires_after_reject",
     /// A journey step could not be performed (element missing, not clickable, …).
     StepFailed => "step_failed",
+    /// The consent banner a scenario clicks did not appear on a page: the page was checked as
+    /// a visitor who made no choice (a warning with `[consent] required = true`).
+    BannerNotShown => "banner_not_shown",
     /// An event that ad blockers remove (filter lists block it or its loader).
     AdblockBlocked => "adblock_blocked",
     /// An email has no open-tracking pixel.
@@ -143,6 +146,7 @@ impl Code {
             Code::FiresBeforeConsent => "Fires before consent",
             Code::FiresAfterReject => "Fires after the visitor said no",
             Code::StepFailed => "Journey step failed",
+            Code::BannerNotShown => "Consent banner not shown",
             Code::AdblockBlocked => "Lost to ad blockers",
             Code::MissingOpenPixel => "Email without open tracking",
             Code::BrokenOpenPixel => "Open pixel broken",
@@ -215,6 +219,12 @@ impl Code {
             Code::StepFailed => {
                 "A step of the scripted visit (click, fill, …) could not be performed, so the \
              rest of that journey was not checked."
+            }
+            Code::BannerNotShown => {
+                "The consent banner's button did not appear on this page, so the visitor could \
+             not make a choice here: the page was checked as one where no choice was made. \
+             Check the selector, whether the banner is shown to this visitor, region and page, \
+             and whether it sits inside an iframe or a shadow root."
             }
             Code::AdblockBlocked => {
                 "Visitors with an ad blocker do not send this event: a filter-list rule blocks it \

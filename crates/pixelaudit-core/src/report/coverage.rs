@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{DiscoverySummary, Report};
-use crate::model::{HitKind, Scenario};
-use crate::report::{KeyCoverage, TypeCoverage};
+use crate::model::{Code, HitKind, Scenario};
+use crate::report::{KeyCoverage, PageReport, TypeCoverage};
 
 /// Tags each page found by discovery with its type (by URL) and fills in what was audited
 /// per type and the coverage of every vendor and `vendor:event` per type.
@@ -23,8 +23,7 @@ pub fn summarize(
             continue;
         };
         page.page_type = Some(page_type.clone());
-        // Coverage compares visitors who let the tags run: no banner, or "Accept all".
-        if matches!(page.consent, Some(scenario) if scenario != Scenario::Accept) {
+        if !lets_tags_run(page) {
             continue;
         }
         let path = url::Url::parse(&page.url)
@@ -43,6 +42,18 @@ pub fn summarize(
     summary.coverage = crate::report::coverage(&audited);
     add_absent_vendors(&mut summary.coverage);
     summary
+}
+
+/// Coverage compares visitors who let the tags run: no banner, or "Accept all" clicked (an
+/// accept run whose banner was not shown made no choice).
+fn lets_tags_run(page: &PageReport) -> bool {
+    match page.consent {
+        None => true,
+        Some(Scenario::Accept) => !page.findings.iter().any(|f| {
+            f.code == Code::BannerNotShown && f.evidence["checked_as"] == Scenario::None.as_str()
+        }),
+        Some(_) => false,
+    }
 }
 
 /// A vendor that fires on most page types but on no page of one type is missing from that
@@ -83,6 +94,50 @@ mod tests {
             common_prefix: None,
             examples: Vec::new(),
         }
+    }
+
+    #[test]
+    fn an_accept_run_whose_banner_was_not_shown_does_not_count() {
+        let mut page = PageReport {
+            page_type: None,
+            name: "p".into(),
+            journey: None,
+            step: None,
+            consent: Some(Scenario::Accept),
+            consent_at_ms: Some(500.0),
+            device: crate::model::Device::Desktop,
+            url: "https://shop.test/".into(),
+            http_status: Some(200),
+            error: None,
+            wall_ms: 0.0,
+            last_hit_ms: None,
+            settled: true,
+            requests: 0,
+            unfinished: vec![],
+            hits: vec![],
+            findings: vec![],
+            console: vec![],
+            screenshot: None,
+            screenshot_png: None,
+            adblock: None,
+        };
+        assert!(lets_tags_run(&page), "accepted");
+        page.consent_at_ms = None;
+        page.findings.push(crate::model::Finding {
+            code: Code::BannerNotShown,
+            severity: crate::model::Severity::Info,
+            vendor: None,
+            account: None,
+            event: None,
+            message: String::new(),
+            evidence: serde_json::json!({"checked_as": "none"}),
+        });
+        assert!(!lets_tags_run(&page), "no choice was made");
+        page.consent = Some(Scenario::Reject);
+        page.findings.clear();
+        assert!(!lets_tags_run(&page));
+        page.consent = None;
+        assert!(lets_tags_run(&page), "no banner configured");
     }
 
     #[test]
