@@ -289,3 +289,54 @@ fn the_flags_demo_serve_prints_reach_every_vendor_of_the_store() {
         "every vendor of the home page: {vendors:?}"
     );
 }
+
+#[test]
+fn one_consent_config_over_pages_with_and_without_the_banner() {
+    let audit = audit_config(&site_config("current-store-consent.toml"), None, &[]);
+    let mut seen: Vec<(String, String, String, String)> = Vec::new();
+    for page in audit.report["pages"].as_array().unwrap() {
+        for finding in page["findings"].as_array().unwrap() {
+            seen.push((
+                s(&page["name"]),
+                s(&page["consent"]),
+                s(&finding["code"]),
+                s(&finding["severity"]),
+            ));
+        }
+    }
+    seen.sort();
+    // The banner page is right in every scenario; the checkout, without the banner, is a
+    // visitor who never chose: only the info that the banner was not shown, once per scenario
+    // that clicks it.
+    let info = |consent: &str| {
+        (
+            "checkout".to_string(),
+            consent.to_string(),
+            "banner_not_shown".to_string(),
+            "info".to_string(),
+        )
+    };
+    assert_eq!(
+        seen,
+        vec![info("accept"), info("reject")],
+        "{}",
+        audit.stderr
+    );
+    assert_eq!(
+        audit.code, 0,
+        "infos leave the exit code alone: {}",
+        audit.stderr
+    );
+    // Accepting on the banner page started Meta.
+    let home_accept = audit.report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "home" && p["consent"] == "accept")
+        .unwrap();
+    assert!(home_accept["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["vendor"] == "meta" && h["event"] == "PageView"));
+}
