@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_spanned::Spanned;
 
-use super::suggest::{closest, did_you_mean};
+use super::suggest::{closest, did_you_mean, improve_unknown_field};
 
 /// One expected hit.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,7 +33,22 @@ pub struct Expectation {
     pub consent: Option<Vec<Spanned<String>>>,
     /// Parameter rules, keyed by normalised parameter (`value`, `currency`, ...) or `raw.<key>`.
     #[serde(default)]
-    pub params: BTreeMap<Spanned<String>, Spanned<ParamRule>>,
+    pub params: BTreeMap<Spanned<String>, Spanned<RuleEntry>>,
+}
+
+/// A parameter rule as written: the rule, or why it is not one. Read leniently, so that a
+/// misspelt rule is one error among the file's others (reported at its position by the
+/// validation) instead of the end of reading.
+#[derive(Debug, Clone)]
+pub struct RuleEntry(pub Result<ParamRule, String>);
+
+impl<'de> Deserialize<'de> for RuleEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = toml::Value::deserialize(deserializer)?;
+        Ok(RuleEntry(
+            ParamRule::deserialize(value).map_err(|e| improve_unknown_field(e.message())),
+        ))
+    }
 }
 
 /// The `[expect_defaults]` section: what every expectation (of a page, a template or a

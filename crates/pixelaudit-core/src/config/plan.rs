@@ -724,7 +724,13 @@ impl Validator<'_> {
                 ));
                 continue;
             }
-            params.push((key.get_ref().clone(), rule.get_ref().clone()));
+            match &rule.get_ref().0 {
+                Ok(parsed) => params.push((key.get_ref().clone(), parsed.clone())),
+                Err(message) => {
+                    params_ok = false;
+                    self.record(self.err(Some(rule.span()), message.clone()));
+                }
+            }
         }
         let scenarios = match (&e.consent, &self.default_consent) {
             (Some(list), _) => self.scenarios(list),
@@ -1152,6 +1158,28 @@ pub(super) mod tests {
         assert_eq!(first, errors[0], "parse returns the first in the file");
         let e = site("base_url_typo = 1\n[browser]\nquiet = 1\n").unwrap_err();
         assert_eq!(e.line, Some(2), "reading stops at the first unknown key");
+    }
+
+    #[test]
+    fn a_misspelt_rule_is_one_error_among_the_others() {
+        let text = format!(
+            "{BASE}[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"meta\"\nevent = \"Purchase\"\nparams = {{ event_id = \"presnt\", value = {{ equal = 1 }} }}\n[[pages]]\npath = \"/x\"\ndevice = \"tablet\"\n"
+        );
+        let errors = Site::parse_all(Path::new("sites/shop.toml"), &text).unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.message.clone()))
+            .collect();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found[0].1.contains("did you mean `present`?"), "{found:#?}");
+        assert!(
+            found[1]
+                .1
+                .contains("unknown field `equal` (did you mean `equals`?)"),
+            "{found:#?}"
+        );
+        assert!(found[2].1.contains("unknown device `tablet`"), "{found:#?}");
+        assert_eq!(found[0].0, found[1].0, "both rules are on the params line");
     }
 
     #[test]
