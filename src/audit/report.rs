@@ -40,6 +40,7 @@ pub(crate) fn page_report(
         navigation_error: info.navigation_error.as_deref(),
         navigated: info.navigated,
         console: &capture.console,
+        routes: &[],
         context,
     });
     findings.splice(0..0, extra);

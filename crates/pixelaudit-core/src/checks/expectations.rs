@@ -1,5 +1,6 @@
 //! Expectations: each expected hit fired the expected number of times (`not_fired`,
-//! `duplicate`), for the store's account (`wrong_id`), within its time budget (`slow_fire`),
+//! `duplicate`; a page view on every route of a single-page app, other events on the page as a
+//! whole), for the store's account (`wrong_id`), within its time budget (`slow_fire`),
 //! with parameters that follow their rules (`missing_param`, `wrong_type`, `wrong_value`).
 //! A param the vendor sent hashed (listed in the hit's `hashed` param) is compared hashed: a
 //! plain configured or page value matches when its SHA-256 is what was sent.
@@ -17,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::currency::is_iso_4217;
 use super::{event_id, params, Code, Finding, PageInput, Severity};
 use crate::config::{ExpectSpec, PageSource, ParamRule};
-use crate::model::{CapturedRequest, DecodedHit, Hit, HitKind, Vendor};
+use crate::model::{CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, Vendor};
 use crate::vendors::decode_requests;
 
 /// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
@@ -105,7 +106,7 @@ pub(super) struct Unfired {
     pub(super) finding: Finding,
 }
 
-pub(super) fn check(page: &PageInput<'_>) -> Expected {
+pub(super) fn check<'a>(page: &PageInput<'a>) -> Expected {
     let ctx = &page.context;
     let mut findings = Vec::new();
     let mut unfired = Vec::new();
@@ -120,7 +121,6 @@ pub(super) fn check(page: &PageInput<'_>) -> Expected {
             .copied()
             .filter(|h| right_account(spec, &h.hit))
             .collect();
-        let n = ours.len() as u32;
         let about = |code, severity, message: String, evidence: Value| Finding {
             code,
             severity,
@@ -130,62 +130,97 @@ pub(super) fn check(page: &PageInput<'_>) -> Expected {
             message,
             evidence,
         };
-        if n < spec.count.min {
-            let others: Vec<&str> = matching
+        // A single-page app has one page view per route: a page-view expectation (one that its
+        // hits show to be one) is counted on every route; anything else on the page as a whole.
+        let per_route =
+            page.has_routes() && ours.iter().any(|h| h.hit.class == EventClass::PageView);
+        let scopes: Vec<(Option<&Route>, Vec<&DecodedHit>, Vec<&DecodedHit>)> = if per_route {
+            page.routes
                 .iter()
-                .filter_map(|h| h.hit.account.as_deref())
-                .collect();
-            if n == 0 && !others.is_empty() {
-                let mut finding = about(
-                    Code::WrongId,
-                    Severity::Error,
-                    format!(
-                        "{} {} fired for {}, not for the store's {}",
-                        spec.vendor,
-                        spec.event,
-                        others.join(", "),
-                        spec.accounts.join(", ")
-                    ),
-                    json!({"expected_accounts": spec.accounts, "seen_accounts": others}),
-                );
-                finding.account = others.first().map(|a| a.to_string());
-                findings.push(finding);
-            } else {
-                let message = if n == 0 {
-                    format!(
-                        "{} {} did not fire (expected {})",
-                        spec.vendor, spec.event, spec.count
-                    )
-                } else {
-                    format!(
-                        "{} {} fired {n} time(s), expected {}",
-                        spec.vendor, spec.event, spec.count
-                    )
-                };
-                let finding = about(
-                    Code::NotFired,
-                    Severity::Error,
-                    message,
-                    json!({"count": n, "expected": spec.count.to_string()}),
-                );
-                if n == 0 {
-                    unfired.push(Unfired {
-                        vendor: spec.vendor,
-                        event: spec.event.clone(),
-                        finding,
-                    });
-                } else {
+                .enumerate()
+                .map(|(r, route)| {
+                    let on = |hits: &Vec<&'a DecodedHit>| -> Vec<&'a DecodedHit> {
+                        hits.iter()
+                            .copied()
+                            .filter(|h| page.route_of(h) == Some(r))
+                            .collect()
+                    };
+                    (Some(route), on(&matching), on(&ours))
+                })
+                .collect()
+        } else {
+            vec![(None, matching.clone(), ours.clone())]
+        };
+        for (route, matching, ours) in scopes {
+            let n = ours.len() as u32;
+            let on_route = route.map_or(String::new(), |r| format!(" on route {}", r.url));
+            let with_route = |mut evidence: Value| {
+                if let Some(r) = route {
+                    evidence["route"] = json!(r.url);
+                }
+                evidence
+            };
+            // A journey step's first route was entered by an earlier step, with its page view.
+            let required = route.is_none_or(|r| r.entered);
+            if n < spec.count.min && required {
+                let others: Vec<&str> = matching
+                    .iter()
+                    .filter_map(|h| h.hit.account.as_deref())
+                    .collect();
+                if n == 0 && !others.is_empty() {
+                    let mut finding = about(
+                        Code::WrongId,
+                        Severity::Error,
+                        format!(
+                            "{} {} fired{on_route} for {}, not for the store's {}",
+                            spec.vendor,
+                            spec.event,
+                            others.join(", "),
+                            spec.accounts.join(", ")
+                        ),
+                        with_route(
+                            json!({"expected_accounts": spec.accounts, "seen_accounts": others}),
+                        ),
+                    );
+                    finding.account = others.first().map(|a| a.to_string());
                     findings.push(finding);
+                } else {
+                    let message = if n == 0 {
+                        format!(
+                            "{} {} did not fire{on_route} (expected {})",
+                            spec.vendor, spec.event, spec.count
+                        )
+                    } else {
+                        format!(
+                            "{} {} fired {n} time(s){on_route}, expected {}",
+                            spec.vendor, spec.event, spec.count
+                        )
+                    };
+                    let finding = about(
+                        Code::NotFired,
+                        Severity::Error,
+                        message,
+                        with_route(json!({"count": n, "expected": spec.count.to_string()})),
+                    );
+                    if n == 0 {
+                        unfired.push(Unfired {
+                            vendor: spec.vendor,
+                            event: spec.event.clone(),
+                            finding,
+                        });
+                    } else {
+                        findings.push(finding);
+                    }
                 }
             }
-        }
-        if !spec.count.allows(n) && n > spec.count.min {
-            findings.push(about(
-                Code::Duplicate,
-                Severity::Error,
-                format!("{} {} fired {n} times, expected {}", spec.vendor, spec.event, spec.count),
-                json!({"count": n, "expected": spec.count.to_string(), "requests": ours.iter().map(|h| &page.requests[h.request].url).collect::<Vec<_>>()}),
-            ));
+            if !spec.count.allows(n) && n > spec.count.min {
+                findings.push(about(
+                    Code::Duplicate,
+                    Severity::Error,
+                    format!("{} {} fired {n} times{on_route}, expected {}", spec.vendor, spec.event, spec.count),
+                    with_route(json!({"count": n, "expected": spec.count.to_string(), "requests": ours.iter().map(|h| &page.requests[h.request].url).collect::<Vec<_>>()})),
+                ));
+            }
         }
         if let (Some(budget), Some(first)) = (
             spec.within,
@@ -491,10 +526,10 @@ fn parse_amount(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{document, ok, run_with};
+    use crate::checks::test_support::{at, document, ok, run_routes, run_with};
     use crate::checks::Context;
     use crate::config::{Checks, Count};
-    use crate::model::Scenario;
+    use crate::model::{RouteChange, Scenario};
     use crate::vendors::{META, TIKTOK};
     use std::time::Duration;
 
@@ -598,6 +633,101 @@ mod tests {
             vec!["duplicate"],
             "generic and expectation duplicates are reported once"
         );
+    }
+
+    /// Runs `specs` on a single-page app whose `changes` happen at the given times.
+    fn run_spa(
+        specs: Vec<ExpectSpec>,
+        sent: &[(&str, f64)],
+        changes: &[(&str, f64)],
+    ) -> Vec<Finding> {
+        let mut requests = vec![document()];
+        requests.extend(sent.iter().map(|&(url, t)| at(url, t)));
+        let changes: Vec<RouteChange> = changes
+            .iter()
+            .map(|&(path, time_ms)| RouteChange {
+                url: format!("https://shop.test{path}"),
+                time_ms,
+            })
+            .collect();
+        let checks = Checks {
+            expect: specs,
+            forbid: vec![],
+        };
+        let mut context = Context::generic();
+        context.checks = &checks;
+        run_routes(&requests, &changes, context).1
+    }
+
+    const PV111: &str = "https://www.facebook.com/tr/?id=111&ev=PageView";
+
+    #[test]
+    fn a_page_view_is_expected_once_on_every_route() {
+        let changes = [("/a", 300.0), ("/b", 600.0), ("/c", 900.0)];
+        let each: Vec<(String, f64)> = [10.0, 320.0, 640.0, 950.0]
+            .iter()
+            .map(|&t| (format!("{PV111}&ts={t}"), t))
+            .collect();
+        let each: Vec<(&str, f64)> = each.iter().map(|(u, t)| (u.as_str(), *t)).collect();
+        let found = run_spa(vec![spec("PageView", vec![])], &each, &changes);
+        assert!(found.is_empty(), "{found:?}");
+        // Two on /a, none on /b (which still sent something, so it is a route of its own).
+        let sent = [
+            (PV111, 10.0),
+            (PV111, 320.0),
+            (PV111, 330.0),
+            ("https://www.facebook.com/tr/?id=111&ev=Lead&eid=l1", 640.0),
+            (PV111, 950.0),
+        ];
+        let found = run_spa(vec![spec("PageView", vec![])], &sent, &changes);
+        let got: Vec<(&str, &Value)> = found
+            .iter()
+            .map(|f| (f.code.as_str(), &f.evidence["route"]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("duplicate", &json!("https://shop.test/a")),
+                ("not_fired", &json!("https://shop.test/b")),
+            ],
+            "{found:?}"
+        );
+        assert!(
+            found[1]
+                .message
+                .contains("did not fire on route https://shop.test/b"),
+            "{}",
+            found[1].message
+        );
+    }
+
+    #[test]
+    fn other_events_are_expected_on_the_page_as_a_whole() {
+        // The purchase fires after the app moved to /thank-you.
+        let purchase =
+            "https://www.facebook.com/tr/?id=111&ev=Purchase&eid=o1&cd[value]=5&cd[currency]=EUR";
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[(PV111, 10.0), (PV111, 400.0), (purchase, 420.0)],
+            &[("/thank-you", 300.0)],
+        );
+        assert!(found.is_empty(), "{found:?}");
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[(PV111, 10.0), (PV111, 400.0)],
+            &[("/thank-you", 300.0)],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, Code::NotFired);
+        assert!(found[0].evidence.get("route").is_none(), "{found:?}");
+        // A page view expectation that never fired at all is one finding for the page.
+        let found = run_spa(
+            vec![spec("PageView", vec![])],
+            &[("https://www.facebook.com/tr/?id=111&ev=ViewContent", 10.0)],
+            &[("/a", 300.0)],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].evidence.get("route").is_none());
     }
 
     #[test]

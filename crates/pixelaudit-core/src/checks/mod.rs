@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 
 use crate::config::{Checks, ConsentPlan, PageSource};
 use crate::model::{
-    CapturedRequest, Code, ConsoleEntry, DecodedHit, Finding, Scenario, Severity, Vendor,
+    route_at, split_routes, CapturedRequest, Code, ConsoleEntry, DecodedHit, Finding, HitKind,
+    Route, RouteChange, Scenario, Severity, Vendor,
 };
 
 /// What a page run is checked against beyond the generic checks: its expectations, the
@@ -78,8 +79,24 @@ pub struct PageInput<'a> {
     pub navigated: bool,
     /// Console errors (CSP violations among them).
     pub console: &'a [ConsoleEntry],
+    /// The page's single-page-app routes ([`crate::model::split_routes`]); with fewer than
+    /// two, the page is one route and every check reads it as a whole.
+    pub routes: &'a [Route],
     /// Expectations, consent and ids.
     pub context: Context<'a>,
+}
+
+impl PageInput<'_> {
+    /// Whether the page changed route: then page views are counted per route.
+    pub(crate) fn has_routes(&self) -> bool {
+        self.routes.len() > 1
+    }
+
+    /// The index of the route hit `hit` was sent on (when the page changed route).
+    pub(crate) fn route_of(&self, hit: &DecodedHit) -> Option<usize> {
+        self.has_routes()
+            .then(|| route_at(self.routes, self.requests[hit.request].time_ms))
+    }
 }
 
 /// Runs every generic check on one page load; findings come out in a stable order.
@@ -107,17 +124,55 @@ pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
     // Requests arrive in no fixed order: sort so that reports are deterministic.
     findings.sort_by(|a, b| {
         (
-            a.severity, a.code, a.vendor, &a.account, &a.event, &a.message,
+            a.severity,
+            a.code,
+            a.vendor,
+            &a.account,
+            &a.event,
+            route(a),
+            &a.message,
         )
             .cmp(&(
-                b.severity, b.code, b.vendor, &b.account, &b.event, &b.message,
+                b.severity,
+                b.code,
+                b.vendor,
+                &b.account,
+                &b.event,
+                route(b),
+                &b.message,
             ))
     });
-    // Generic and expectation checks can find the same problem: report it once.
+    // Generic and expectation checks can find the same problem: report it once (per route).
     findings.dedup_by(|b, a| {
-        (a.code, a.vendor, &a.account, &a.event) == (b.code, b.vendor, &b.account, &b.event)
+        (a.code, a.vendor, &a.account, &a.event, route(a))
+            == (b.code, b.vendor, &b.account, &b.event, route(b))
     });
     findings
+}
+
+/// The routes of a page (see [`split_routes`]): `changes` split it where it moved to another
+/// route after sending an event hit.
+pub fn page_routes(
+    start_url: &str,
+    entered: bool,
+    changes: &[RouteChange],
+    requests: &[CapturedRequest],
+    hits: &[DecodedHit],
+) -> Vec<Route> {
+    let times: Vec<f64> = hits
+        .iter()
+        .filter(|h| h.hit.kind == HitKind::Event)
+        .map(|h| requests[h.request].time_ms)
+        .collect();
+    split_routes(start_url, entered, changes, &times)
+}
+
+/// The route a finding is about (`evidence.route`), if it is about one.
+fn route(finding: &Finding) -> Option<&str> {
+    finding
+        .evidence
+        .get("route")
+        .and_then(serde_json::Value::as_str)
 }
 
 #[cfg(test)]
@@ -146,8 +201,39 @@ pub(crate) mod test_support {
             navigation_error: None,
             navigated: true,
             console: &[],
+            routes: &[],
             context,
         })
+    }
+
+    /// Runs the checks, with `context`, on a single-page app: `requests` (the first one is the
+    /// document) sent on the routes that `changes` split the page into.
+    pub(crate) fn run_routes(
+        requests: &[CapturedRequest],
+        changes: &[RouteChange],
+        context: Context<'_>,
+    ) -> (Vec<Route>, Vec<Finding>) {
+        let hits = decode_requests(requests);
+        let routes = page_routes("https://shop.test/", true, changes, requests, &hits);
+        let findings = run(&PageInput {
+            url: "https://shop.test/",
+            requests,
+            hits: &hits,
+            document: Some(0),
+            navigation_error: None,
+            navigated: true,
+            console: &[],
+            routes: &routes,
+            context,
+        });
+        (routes, findings)
+    }
+
+    /// A delivered GET sent at `time_ms`.
+    pub(crate) fn at(url: &str, time_ms: f64) -> CapturedRequest {
+        let mut r = ok("GET", url, None);
+        r.time_ms = time_ms;
+        r
     }
 
     /// Runs the checks on a page made of `requests` (the first one is the document).
