@@ -32,6 +32,14 @@ pub(crate) fn page_report(
     blocker: Option<&Blocker>,
 ) -> PageReport {
     let hits = decode_requests(&capture.requests);
+    let start_url = capture.start_url.as_deref().unwrap_or(&info.url);
+    let routes = checks::page_routes(
+        start_url,
+        info.navigated,
+        &capture.routes,
+        &capture.requests,
+        &hits,
+    );
     let mut findings = checks::run(&PageInput {
         url: &info.url,
         requests: &capture.requests,
@@ -40,7 +48,7 @@ pub(crate) fn page_report(
         navigation_error: info.navigation_error.as_deref(),
         navigated: info.navigated,
         console: &capture.console,
-        routes: &[],
+        routes: &routes,
         context,
     });
     findings.splice(0..0, extra);
@@ -81,6 +89,7 @@ pub(crate) fn page_report(
         consent_at_ms: info.consent_at_ms,
         device: info.device,
         url: info.url,
+        routes: if routes.len() > 1 { routes } else { Vec::new() },
         http_status: capture.document.and_then(|i| capture.requests[i].status),
         error: info
             .navigation_error

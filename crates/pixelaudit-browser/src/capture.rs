@@ -1,5 +1,6 @@
 //! Turns CDP network events from every target (page, iframes, workers) into request records,
-//! and decides when a page has gone quiet (network idle).
+//! records the page's same-document navigations (single-page-app routes), and decides when a
+//! page has gone quiet (network idle).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,7 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use super::cdp::{lock, CdpHandle, EventSink};
-use pixelaudit_core::model::{CapturedRequest, ConsoleEntry, Redirect, TargetKind};
+use pixelaudit_core::model::{CapturedRequest, ConsoleEntry, Redirect, RouteChange, TargetKind};
 
 /// Decides whether a request (URL, CDP resource type, top-level page URL) is blocked.
 pub type BlockDecision = dyn Fn(&str, &str, &str) -> bool + Send + Sync;
@@ -53,6 +54,12 @@ pub struct PageCapture {
     pub hit_max_wait: bool,
     /// URLs still in flight when the page was considered settled (long polls, hung beacons).
     pub unfinished: Vec<String>,
+    /// The main frame's URL when the capture started: the committed document of a page load,
+    /// or the page a journey step started on.
+    pub start_url: Option<String>,
+    /// The main frame's same-document navigations (`history.pushState`/`replaceState`,
+    /// fragment changes), in order, on the requests' timeline.
+    pub routes: Vec<RouteChange>,
 }
 
 #[derive(Debug)]
@@ -87,6 +94,10 @@ struct State {
     blocked_ids: std::collections::HashSet<String>,
     /// The top-level page's URL (for `$third-party` / `$domain` rules).
     page_url: Option<String>,
+    /// The main frame's URL now (committed documents and same-document navigations).
+    current_url: Option<String>,
+    /// For each of `page.routes`, how many requests had been captured when it was reported.
+    route_after: Vec<usize>,
 }
 
 /// The shared capture state fed by the CDP reader task.
@@ -132,6 +143,7 @@ impl Capture {
         state.first_ts = None;
         state.step_mode = false;
         state.page_url = None;
+        state.route_after.clear();
         state.last_activity = Some(Instant::now());
     }
 
@@ -144,6 +156,8 @@ impl Capture {
         state.nav_start = Self::browser_now(&state);
         state.first_ts = None;
         state.step_mode = true;
+        state.page.start_url = state.current_url.clone();
+        state.route_after.clear();
         state.last_activity = Some(Instant::now());
     }
 
@@ -245,6 +259,7 @@ impl Capture {
         unfinished.sort();
         state.page.unfinished = unfinished.into_iter().map(|(_, url)| url).collect();
         state.by_id.clear();
+        state.route_after.clear();
         std::mem::take(&mut state.page)
     }
 
@@ -378,6 +393,10 @@ impl Capture {
             }
             cdp.send(s, "Runtime.enable", json!({}));
             cdp.send(s, "Log.enable", json!({}));
+            if kind == TargetKind::Page {
+                // For `frameNavigated` and `navigatedWithinDocument`: the routes of an SPA.
+                cdp.send(s, "Page.enable", json!({}));
+            }
             cdp.send(
                 s,
                 "Target.setAutoAttach",
@@ -453,6 +472,16 @@ impl Capture {
         state.page.requests.push(record);
         let time_ms = Self::rel_ms(&state, ts);
         state.page.requests[index].time_ms = time_ms;
+        if kind == TargetKind::Page {
+            // The page's own events arrive in the order the renderer sent them: a route change
+            // reported before this request happened no later than it (its time is an estimate).
+            let state = &mut *state;
+            for (route, &after) in state.page.routes.iter_mut().zip(&state.route_after) {
+                if after <= index && route.time_ms > time_ms {
+                    route.time_ms = time_ms;
+                }
+            }
+        }
         if is_main_document && state.page.document.is_none() {
             state.page.document = Some(index);
             state.page_url = Some(state.page.requests[index].url.clone());
@@ -568,6 +597,73 @@ impl Capture {
         self.touch(&mut state);
     }
 
+    /// The main frame's id when `session` is the top-level page's (a page target's main frame
+    /// has the target's id).
+    fn main_frame<'s>(state: &'s State, session: &str) -> Option<&'s str> {
+        state
+            .sessions
+            .get(session)
+            .filter(|t| t.kind == TargetKind::Page)
+            .map(|t| t.target_id.as_str())
+    }
+
+    /// A committed document in the main frame: the URL routes start from.
+    fn on_frame_navigated(&self, session: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        let frame = &params["frame"];
+        if frame.get("parentId").is_some()
+            || Self::main_frame(&state, session) != frame["id"].as_str()
+        {
+            return;
+        }
+        let Some(url) = frame["url"].as_str() else {
+            return;
+        };
+        let url = format!("{url}{}", frame["urlFragment"].as_str().unwrap_or_default());
+        state.current_url = Some(url.clone());
+        if !state.step_mode && state.page.routes.is_empty() {
+            state.page.start_url = Some(url);
+        }
+    }
+
+    /// A same-document navigation of the main frame (`pushState`, `replaceState`, a fragment).
+    fn on_within_document(&self, session: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        if Self::main_frame(&state, session) != params["frameId"].as_str() {
+            return;
+        }
+        let Some(url) = params["url"].as_str().map(str::to_string) else {
+            return;
+        };
+        state.current_url = Some(url.clone());
+        if state.nav_start.or(state.first_ts).is_none() {
+            // Nothing of this page was captured yet: it is where the page starts.
+            state.page.start_url = Some(url);
+            return;
+        }
+        // The event carries no timestamp: map its arrival onto the browser's clock, but not
+        // before a request of the page reported earlier (events of the page arrive in order).
+        let estimate = Self::browser_now(&state).map(|now| Self::rel_ms(&state, Some(now)));
+        let before = state
+            .page
+            .requests
+            .iter()
+            .filter(|r| r.target == TargetKind::Page)
+            .map(|r| r.time_ms)
+            .reduce(f64::max)
+            // Strictly after them (request times have a 0.1 ms resolution).
+            .map(|t| t + 0.01);
+        let time_ms = match (estimate, before) {
+            (Some(at), Some(before)) => at.max(before),
+            (at, before) => at.or(before).unwrap_or(0.0),
+        };
+        let after = state.page.requests.len();
+        state.page.routes.push(RouteChange { url, time_ms });
+        state.route_after.push(after);
+        // A route change is activity: what the new route sends is waited for.
+        self.touch(&mut state);
+    }
+
     fn on_console(&self, session: &str, method: &str, params: &Value) {
         let mut state = lock(&self.state);
         if !state.sessions.contains_key(session) {
@@ -665,6 +761,8 @@ impl EventSink for CaptureSink {
             ("Fetch.requestPaused", Some(s)) => capture.on_paused(cdp, s, params),
             ("Network.loadingFinished", Some(s)) => capture.on_finished(s, params, false),
             ("Network.loadingFailed", Some(s)) => capture.on_finished(s, params, true),
+            ("Page.frameNavigated", Some(s)) => capture.on_frame_navigated(s, params),
+            ("Page.navigatedWithinDocument", Some(s)) => capture.on_within_document(s, params),
             (
                 "Log.entryAdded" | "Runtime.exceptionThrown" | "Runtime.consoleAPICalled",
                 Some(s),
