@@ -137,8 +137,14 @@ fn the_other_formats_show_the_routes() {
             .lines()
             .find(|l| l.contains("spa: /spa/home (0 ms) → /spa/collections/summer ("))
             .unwrap_or_else(|| panic!("{file} lists the routes:\n{text}"));
-        assert!(line.contains("→ /spa/products/linen-shirt?variant=123#/cart ("), "{line}");
-        assert!(!text.contains("variant: /spa_variant.html"), "{file}: no route change");
+        assert!(
+            line.contains("→ /spa/products/linen-shirt?variant=123#/cart ("),
+            "{line}"
+        );
+        assert!(
+            !text.contains("variant: /spa_variant.html"),
+            "{file}: no route change"
+        );
     }
     let html = read("report.html");
     assert_eq!(

@@ -10,11 +10,11 @@ use super::report::{page_report, RunInfo};
 use super::shape::Run;
 use super::step_failed::{self, Failure};
 use super::{consent, page_values, AuditOptions};
-use pixelaudit_browser::Session;
+use pixelaudit_browser::{PageCapture, Session};
 use pixelaudit_core::checks;
 use pixelaudit_core::checks::Context;
 use pixelaudit_core::config::{Action, ExpectSpec, Site};
-use pixelaudit_core::model::{CapturedRequest, HitKind, Scenario};
+use pixelaudit_core::model::{HitKind, Scenario};
 use pixelaudit_core::report::PageReport;
 use pixelaudit_core::vendors::decode_requests;
 
@@ -98,8 +98,10 @@ pub(crate) async fn run(
         _ => None,
     };
     if !lost {
-        let until = |requests: &[CapturedRequest]| {
-            checks::met(&specs, requests)
+        let until = |capture: &PageCapture| {
+            let requests = &capture.requests;
+            let start_url = capture.start_url.as_deref().unwrap_or_default();
+            checks::met_on_routes(&specs, requests, start_url, navigated, &capture.routes)
                 && wait_hit.as_ref().is_none_or(|(vendor, event)| {
                     decode_requests(requests).iter().any(|h| {
                         h.hit.kind == HitKind::Event
@@ -120,7 +122,7 @@ pub(crate) async fn run(
             )
             .await;
         if let Some((vendor, event)) = &wait_hit {
-            if !session.with_requests(|r| until(r)) && failure.is_none() {
+            if !session.with_capture(|c| until(c)) && failure.is_none() {
                 failure = Some(Failure::Action(format!(
                     "no {vendor} {} hit arrived within {} ms",
                     event.as_deref().unwrap_or("event"),

@@ -16,8 +16,8 @@ use pixelaudit_core::model::{CapturedRequest, ConsoleEntry, Redirect, RouteChang
 /// Decides whether a request (URL, CDP resource type, top-level page URL) is blocked.
 pub type BlockDecision = dyn Fn(&str, &str, &str) -> bool + Send + Sync;
 
-/// A condition on the requests captured so far (the page's expectations are met).
-pub type Until<'a> = dyn Fn(&[CapturedRequest]) -> bool + Send + Sync + 'a;
+/// A condition on what was captured so far (the page's expectations are met, on every route).
+pub type Until<'a> = dyn Fn(&PageCapture) -> bool + Send + Sync + 'a;
 
 /// How long to wait for a page to settle.
 #[derive(Debug, Clone, Copy)]
@@ -246,6 +246,11 @@ impl Capture {
         f(&lock(&self.state).page.requests)
     }
 
+    /// Runs `f` on what was captured so far.
+    pub(crate) fn with_capture<T>(&self, f: impl FnOnce(&PageCapture) -> T) -> T {
+        f(&lock(&self.state).page)
+    }
+
     /// Ends the page and returns what was captured.
     pub(crate) fn take_page(&self) -> PageCapture {
         let mut state = lock(&self.state);
@@ -289,7 +294,7 @@ impl Capture {
                     .filter(in_flight)
                     .any(|t| now.duration_since(t.started) < options.stuck_after);
                 let quiet_since = state.last_activity.unwrap_or(started);
-                let met = until.map(|until| until(&state.page.requests));
+                let met = until.map(|until| until(&state.page));
                 let quiet = if met == Some(true) {
                     short_quiet
                 } else {

@@ -18,7 +18,9 @@ use sha2::{Digest, Sha256};
 use super::currency::is_iso_4217;
 use super::{event_id, params, Code, Finding, PageInput, Severity};
 use crate::config::{ExpectSpec, PageSource, ParamRule};
-use crate::model::{CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, Vendor};
+use crate::model::{
+    route_at, CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, RouteChange, Vendor,
+};
 use crate::vendors::decode_requests;
 
 /// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
@@ -43,16 +45,41 @@ pub(super) fn right_account(spec: &ExpectSpec, hit: &Hit) -> bool {
 /// True when every expectation has at least its minimum count of hits in `requests`: what the
 /// audit waits for.
 pub fn met(specs: &[&ExpectSpec], requests: &[CapturedRequest]) -> bool {
+    met_on_routes(specs, requests, "", true, &[])
+}
+
+/// [`met`] for a page that may have changed route (see [`super::page_routes`]): a page-view
+/// expectation is met once every route the page entered has its page views, so the audit keeps
+/// waiting for the page view of a route it just moved to.
+pub fn met_on_routes(
+    specs: &[&ExpectSpec],
+    requests: &[CapturedRequest],
+    start_url: &str,
+    entered: bool,
+    changes: &[RouteChange],
+) -> bool {
     if specs.is_empty() {
         return true;
     }
     let hits = decode_requests(requests);
+    let routes = super::page_routes(start_url, entered, changes, requests, &hits);
     specs.iter().all(|spec| {
-        let n = hits
+        let ours: Vec<&DecodedHit> = hits
             .iter()
             .filter(|h| matches_expectation(spec, &h.hit) && right_account(spec, &h.hit))
-            .count();
-        n as u32 >= spec.count.min
+            .collect();
+        let per_route =
+            routes.len() > 1 && ours.iter().any(|h| h.hit.class == EventClass::PageView);
+        if !per_route {
+            return ours.len() as u32 >= spec.count.min;
+        }
+        routes.iter().enumerate().all(|(r, route)| {
+            let n = ours
+                .iter()
+                .filter(|h| route_at(&routes, requests[h.request].time_ms) == r)
+                .count();
+            !route.entered || n as u32 >= spec.count.min
+        })
     })
 }
 
@@ -699,6 +726,29 @@ mod tests {
             "{}",
             found[1].message
         );
+    }
+
+    #[test]
+    fn the_audit_waits_for_the_page_view_of_the_route_it_moved_to() {
+        let s = spec("PageView", vec![]);
+        let changes = [RouteChange {
+            url: "https://shop.test/a".into(),
+            time_ms: 300.0,
+        }];
+        let first = vec![document(), at(PV111, 10.0)];
+        let both = vec![document(), at(PV111, 10.0), at(PV111, 450.0)];
+        let start = "https://shop.test/";
+        assert!(met(&[&s], &first));
+        assert!(!met_on_routes(&[&s], &first, start, true, &changes));
+        assert!(met_on_routes(&[&s], &both, start, true, &changes));
+        // A journey step waits only for the routes it entered.
+        let on_new = vec![
+            document(),
+            at("https://www.facebook.com/tr/?id=111&ev=Lead", 10.0),
+            at(PV111, 450.0),
+        ];
+        assert!(met_on_routes(&[&s], &on_new, start, false, &changes));
+        assert!(!met_on_routes(&[&s], &on_new, start, true, &changes));
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod governance;
 mod page;
 mod params;
 
-pub use expectations::{lookup, matches_expectation, met};
+pub use expectations::{lookup, matches_expectation, met, met_on_routes};
 pub use params::{param_requirements, ParamRequirement};
 
 use std::collections::BTreeMap;
