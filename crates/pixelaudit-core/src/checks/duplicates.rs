@@ -9,9 +9,11 @@ use serde_json::json;
 use super::{Code, Finding, PageInput, Severity};
 use crate::model::{HitKind, Vendor};
 
+/// What makes hits one event: the route (when the page changed route), vendor, account, event.
+type Group<'a> = (Option<usize>, Vendor, Option<&'a str>, &'a str);
+
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
-    let mut groups: BTreeMap<(Option<usize>, Vendor, Option<&str>, &str), Vec<usize>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<Group<'_>, Vec<usize>> = BTreeMap::new();
     for (index, hit) in page.hits.iter().enumerate() {
         let h = &hit.hit;
         let Some(event) = h.event.as_deref() else {

@@ -74,7 +74,7 @@ pub fn to_table(report: &Report) -> String {
         if !routes.is_empty() {
             out.push_str("\n\nSingle-page app routes (one page view each)\n");
             for (label, line) in routes {
-                let _ = write!(out, "  {}: {}\n", clean(&label), clean(&line));
+                let _ = writeln!(out, "  {}: {}", clean(&label), clean(&line));
             }
             out.pop();
         }
