@@ -1,7 +1,8 @@
 //! End-to-end: single-page apps in real Chromium. A page that changes route by itself
 //! (`history.pushState`, a hash route) has one page view per route: one on each is clean, two
 //! on one route are a `duplicate` and a route without one is `not_fired`, each naming its
-//! route; a variant picker's query-only `replaceState` and anchor jumps make no route.
+//! route; a variant picker's query-only `replaceState` and anchor jumps make no route; a
+//! journey step expects page views on the routes it entered, not on the one it started on.
 
 mod common;
 
@@ -149,9 +150,27 @@ fn the_other_formats_show_the_routes() {
     let html = read("report.html");
     assert_eq!(
         html.matches("Single-page app routes (").count(),
-        2,
-        "the two pages that changed route"
+        3,
+        "the three page runs that changed route (two pages, one journey step)"
     );
     assert!(html.contains("Single-page app routes (4, one page view each)"));
     assert!(html.contains("https:&#x2f;&#x2f;fixtures.test&#x2f;spa&#x2f;home"));
+}
+
+#[test]
+fn a_journey_step_expects_page_views_on_the_routes_it_entered() {
+    let step = audit().report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["journey"] == "spa steps" && p["step"] == 2)
+        .expect("the journey's second step");
+    let paths: Vec<String> = routes(step).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        vec!["/spa_variant.html", "/spa/account", "/spa/orders"],
+        "the step starts on the page it found: {step}"
+    );
+    // The page it started on had its page view in step 1; the step sent a Lead there.
+    assert_eq!(step["findings"], serde_json::json!([]), "{step}");
 }
