@@ -12,7 +12,7 @@ use super::step_failed::{self, Failure};
 use super::{consent, page_values, AuditOptions};
 use pixelaudit_browser::{PageCapture, Session};
 use pixelaudit_core::checks;
-use pixelaudit_core::checks::Context;
+use pixelaudit_core::checks::{Context, Navigations};
 use pixelaudit_core::config::{Action, ExpectSpec, Site};
 use pixelaudit_core::model::{HitKind, Scenario};
 use pixelaudit_core::report::PageReport;
@@ -99,11 +99,14 @@ pub(crate) async fn run(
     };
     if !lost {
         let until = |capture: &PageCapture| {
-            let requests = &capture.requests;
-            let start_url = capture.start_url.as_deref().unwrap_or_default();
-            checks::met_on_routes(&specs, requests, start_url, navigated, &capture.routes)
+            let navigations = Navigations {
+                start_url: capture.start_url.as_deref().unwrap_or_default(),
+                entered: navigated,
+                changes: &capture.routes,
+            };
+            checks::met_on_routes(&specs, &capture.requests, navigations)
                 && wait_hit.as_ref().is_none_or(|(vendor, event)| {
-                    decode_requests(requests).iter().any(|h| {
+                    decode_requests(&capture.requests).iter().any(|h| {
                         h.hit.kind == HitKind::Event
                             && h.hit.vendor == *vendor
                             && event

@@ -7,13 +7,15 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{Code, Finding, PageInput, Severity};
-use crate::model::{HitKind, Vendor};
+use crate::model::{HitKind, Route, Vendor};
 
 /// What makes hits one event: the route (when the page changed route), vendor, account, event.
 type Group<'a> = (Option<usize>, Vendor, Option<&'a str>, &'a str);
 
 pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
     let mut groups: BTreeMap<Group<'_>, Vec<usize>> = BTreeMap::new();
+    // Each vendor's routes, as its own events split the page.
+    let mut routes: BTreeMap<Vendor, Vec<Route>> = BTreeMap::new();
     for (index, hit) in page.hits.iter().enumerate() {
         let h = &hit.hit;
         let Some(event) = h.event.as_deref() else {
@@ -25,8 +27,16 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
         {
             continue;
         }
+        let vendor_routes = routes
+            .entry(h.vendor)
+            .or_insert_with(|| page.routes_of(h.vendor));
         groups
-            .entry((page.route_of(hit), h.vendor, h.account.as_deref(), event))
+            .entry((
+                page.route_of(vendor_routes, hit),
+                h.vendor,
+                h.account.as_deref(),
+                event,
+            ))
             .or_default()
             .push(index);
     }
@@ -42,7 +52,7 @@ pub(super) fn check(page: &PageInput<'_>) -> Vec<Finding> {
                     json!({"url": r.url, "time_ms": r.time_ms, "target": r.target})
                 })
                 .collect();
-            let route = route.map(|r| page.routes[r].url.as_str());
+            let route = route.map(|r| routes[&first.hit.vendor][r].url.as_str());
             let message = format!(
                 "{} {} fired {} times for {} {} (installed more than once?)",
                 first.hit.vendor,

@@ -16,10 +16,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::currency::is_iso_4217;
-use super::{event_id, params, Code, Finding, PageInput, Severity};
+use super::{event_id, params, Code, Finding, Navigations, PageInput, Severity};
 use crate::config::{ExpectSpec, PageSource, ParamRule};
 use crate::model::{
-    route_at, CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, RouteChange, Vendor,
+    route_at, CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, Vendor,
 };
 use crate::vendors::decode_requests;
 
@@ -45,25 +45,23 @@ pub(super) fn right_account(spec: &ExpectSpec, hit: &Hit) -> bool {
 /// True when every expectation has at least its minimum count of hits in `requests`: what the
 /// audit waits for.
 pub fn met(specs: &[&ExpectSpec], requests: &[CapturedRequest]) -> bool {
-    met_on_routes(specs, requests, "", true, &[])
+    met_on_routes(specs, requests, Navigations::NONE)
 }
 
-/// [`met`] for a page that may have changed route (see [`super::page_routes`]): a page-view
+/// [`met`] for a page that may have changed route (see [`Navigations::routes`]): a page-view
 /// expectation is met once every route the page entered has its page views, so the audit keeps
 /// waiting for the page view of a route it just moved to.
 pub fn met_on_routes(
     specs: &[&ExpectSpec],
     requests: &[CapturedRequest],
-    start_url: &str,
-    entered: bool,
-    changes: &[RouteChange],
+    navigations: Navigations<'_>,
 ) -> bool {
     if specs.is_empty() {
         return true;
     }
     let hits = decode_requests(requests);
-    let routes = super::page_routes(start_url, entered, changes, requests, &hits);
     specs.iter().all(|spec| {
+        let routes = navigations.routes(requests, &hits, Some(spec.vendor));
         let ours: Vec<&DecodedHit> = hits
             .iter()
             .filter(|h| matches_expectation(spec, &h.hit) && right_account(spec, &h.hit))
@@ -158,18 +156,20 @@ pub(super) fn check<'a>(page: &PageInput<'a>) -> Expected {
             evidence,
         };
         // A single-page app has one page view per route: a page-view expectation (one that its
-        // hits show to be one) is counted on every route; anything else on the page as a whole.
+        // hits show to be one) is counted on every route (as the vendor's own events split the
+        // page); anything else on the page as a whole.
+        let routes = page.routes_of(spec.vendor);
         let per_route =
-            page.has_routes() && ours.iter().any(|h| h.hit.class == EventClass::PageView);
+            routes.len() > 1 && ours.iter().any(|h| h.hit.class == EventClass::PageView);
         let scopes: Vec<(Option<&Route>, Vec<&DecodedHit>, Vec<&DecodedHit>)> = if per_route {
-            page.routes
+            routes
                 .iter()
                 .enumerate()
                 .map(|(r, route)| {
                     let on = |hits: &Vec<&'a DecodedHit>| -> Vec<&'a DecodedHit> {
                         hits.iter()
                             .copied()
-                            .filter(|h| page.route_of(h) == Some(r))
+                            .filter(|h| page.route_of(&routes, h) == Some(r))
                             .collect()
                     };
                     (Some(route), on(&matching), on(&ours))
@@ -729,6 +729,43 @@ mod tests {
     }
 
     #[test]
+    fn each_vendor_sees_the_routes_its_own_events_split() {
+        // GA4 fires on / before the router moves to /en; the Meta pixel loads later and sees
+        // only /en: one route for Meta, two for GA4, and no page view missing for either.
+        let ga4 = |en: &str| {
+            format!(
+                "https://region1.google-analytics.com/g/collect?v=2&tid=G-FIXTURE1&cid=1.2&en={en}"
+            )
+        };
+        let mut ga4_spec = spec("page_view", vec![]);
+        ga4_spec.vendor = crate::vendors::GA4;
+        ga4_spec.accounts = vec!["G-FIXTURE1".into()];
+        let specs = || vec![spec("PageView", vec![]), ga4_spec.clone()];
+        let (pv_ga4, pv_ga4_again) = (ga4("page_view"), ga4("page_view"));
+        let sent = [
+            (pv_ga4.as_str(), 10.0),
+            (pv_ga4_again.as_str(), 310.0),
+            (PV111, 900.0),
+        ];
+        let found = run_spa(specs(), &sent, &[("/en", 300.0)]);
+        assert!(found.is_empty(), "{found:?}");
+        // GA4 missing on /en is still reported, on its route.
+        let found = run_spa(
+            specs(),
+            &[(pv_ga4.as_str(), 10.0), (PV111, 900.0)],
+            &[("/en", 300.0)],
+        );
+        let got: Vec<(&str, String)> = found
+            .iter()
+            .map(|f| (f.code.as_str(), f.evidence["route"].to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("not_fired", "\"https://shop.test/en\"".to_string())]
+        );
+    }
+
+    #[test]
     fn the_audit_waits_for_the_page_view_of_the_route_it_moved_to() {
         let s = spec("PageView", vec![]);
         let changes = [RouteChange {
@@ -737,18 +774,26 @@ mod tests {
         }];
         let first = vec![document(), at(PV111, 10.0)];
         let both = vec![document(), at(PV111, 10.0), at(PV111, 450.0)];
-        let start = "https://shop.test/";
+        let page = Navigations {
+            start_url: "https://shop.test/",
+            entered: true,
+            changes: &changes,
+        };
+        let step = Navigations {
+            entered: false,
+            ..page
+        };
         assert!(met(&[&s], &first));
-        assert!(!met_on_routes(&[&s], &first, start, true, &changes));
-        assert!(met_on_routes(&[&s], &both, start, true, &changes));
+        assert!(!met_on_routes(&[&s], &first, page));
+        assert!(met_on_routes(&[&s], &both, page));
         // A journey step waits only for the routes it entered.
         let on_new = vec![
             document(),
             at("https://www.facebook.com/tr/?id=111&ev=Lead", 10.0),
             at(PV111, 450.0),
         ];
-        assert!(met_on_routes(&[&s], &on_new, start, false, &changes));
-        assert!(!met_on_routes(&[&s], &on_new, start, true, &changes));
+        assert!(met_on_routes(&[&s], &on_new, step));
+        assert!(!met_on_routes(&[&s], &on_new, page));
     }
 
     #[test]

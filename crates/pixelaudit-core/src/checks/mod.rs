@@ -79,23 +79,65 @@ pub struct PageInput<'a> {
     pub navigated: bool,
     /// Console errors (CSP violations among them).
     pub console: &'a [ConsoleEntry],
-    /// The page's single-page-app routes ([`crate::model::split_routes`]); with fewer than
-    /// two, the page is one route and every check reads it as a whole.
-    pub routes: &'a [Route],
+    /// The page's same-document navigations (single-page-app routes); a page without any is
+    /// one route, and every check reads it as a whole.
+    pub navigations: Navigations<'a>,
     /// Expectations, consent and ids.
     pub context: Context<'a>,
 }
 
+/// A page's same-document navigations (`history.pushState`, hash routes), from which the
+/// checks that count per route split it into routes.
+#[derive(Debug, Clone, Copy)]
+pub struct Navigations<'a> {
+    /// The URL the page, or the journey step, started on.
+    pub start_url: &'a str,
+    /// True for a page load; false for a journey step, which did not enter the route it
+    /// started on.
+    pub entered: bool,
+    /// The navigations, in time order.
+    pub changes: &'a [RouteChange],
+}
+
+impl Navigations<'static> {
+    /// A page that never changed route.
+    pub const NONE: Navigations<'static> = Navigations {
+        start_url: "",
+        entered: true,
+        changes: &[],
+    };
+}
+
+impl Navigations<'_> {
+    /// The routes of the page as `vendor`'s events see them (every vendor's with `None`): a
+    /// navigation before the current route sent one of those events renames it (see
+    /// [`split_routes`]). One route for a page that never changed route.
+    pub fn routes(
+        &self,
+        requests: &[CapturedRequest],
+        hits: &[DecodedHit],
+        vendor: Option<Vendor>,
+    ) -> Vec<Route> {
+        let times: Vec<f64> = hits
+            .iter()
+            .filter(|h| h.hit.kind == HitKind::Event && vendor.is_none_or(|v| h.hit.vendor == v))
+            .map(|h| requests[h.request].time_ms)
+            .collect();
+        split_routes(self.start_url, self.entered, self.changes, &times)
+    }
+}
+
 impl PageInput<'_> {
-    /// Whether the page changed route: then page views are counted per route.
-    pub(crate) fn has_routes(&self) -> bool {
-        self.routes.len() > 1
+    /// The page's routes for `vendor`'s checks: its own events decide when the app only
+    /// renamed a route (a tag that loads after the router canonicalised the URL saw one route).
+    pub(crate) fn routes_of(&self, vendor: Vendor) -> Vec<Route> {
+        self.navigations
+            .routes(self.requests, self.hits, Some(vendor))
     }
 
-    /// The index of the route hit `hit` was sent on (when the page changed route).
-    pub(crate) fn route_of(&self, hit: &DecodedHit) -> Option<usize> {
-        self.has_routes()
-            .then(|| route_at(self.routes, self.requests[hit.request].time_ms))
+    /// The index of the route `hit` was sent on among `routes`, when there are several.
+    pub(crate) fn route_of(&self, routes: &[Route], hit: &DecodedHit) -> Option<usize> {
+        (routes.len() > 1).then(|| route_at(routes, self.requests[hit.request].time_ms))
     }
 }
 
@@ -150,23 +192,6 @@ pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
     findings
 }
 
-/// The routes of a page (see [`split_routes`]): `changes` split it where it moved to another
-/// route after sending an event hit.
-pub fn page_routes(
-    start_url: &str,
-    entered: bool,
-    changes: &[RouteChange],
-    requests: &[CapturedRequest],
-    hits: &[DecodedHit],
-) -> Vec<Route> {
-    let times: Vec<f64> = hits
-        .iter()
-        .filter(|h| h.hit.kind == HitKind::Event)
-        .map(|h| requests[h.request].time_ms)
-        .collect();
-    split_routes(start_url, entered, changes, &times)
-}
-
 /// The route a finding is about (`evidence.route`), if it is about one.
 fn route(finding: &Finding) -> Option<&str> {
     finding
@@ -201,7 +226,7 @@ pub(crate) mod test_support {
             navigation_error: None,
             navigated: true,
             console: &[],
-            routes: &[],
+            navigations: Navigations::NONE,
             context,
         })
     }
@@ -214,7 +239,12 @@ pub(crate) mod test_support {
         context: Context<'_>,
     ) -> (Vec<Route>, Vec<Finding>) {
         let hits = decode_requests(requests);
-        let routes = page_routes("https://shop.test/", true, changes, requests, &hits);
+        let navigations = Navigations {
+            start_url: "https://shop.test/",
+            entered: true,
+            changes,
+        };
+        let routes = navigations.routes(requests, &hits, None);
         let findings = run(&PageInput {
             url: "https://shop.test/",
             requests,
@@ -223,7 +253,7 @@ pub(crate) mod test_support {
             navigation_error: None,
             navigated: true,
             console: &[],
-            routes: &routes,
+            navigations,
             context,
         });
         (routes, findings)
