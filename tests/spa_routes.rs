@@ -174,3 +174,17 @@ fn a_journey_step_expects_page_views_on_the_routes_it_entered() {
     // The page it started on had its page view in step 1; the step sent a Lead there.
     assert_eq!(step["findings"], serde_json::json!([]), "{step}");
 }
+
+#[test]
+fn a_step_that_loads_a_new_document_starts_its_routes_there() {
+    let step = audit().report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["journey"] == "spa steps" && p["step"] == 3)
+        .expect("the journey's third step");
+    assert_eq!(s(&step["url"]), page("spa_variant.html"));
+    // The new document's query-only changes are no route, whatever page the step left.
+    assert!(step.get("routes").is_none(), "{step}");
+    assert_eq!(step["findings"], serde_json::json!([]), "{step}");
+}

@@ -34,7 +34,7 @@ pub(crate) fn page_report(
     let hits = decode_requests(&capture.requests);
     let navigations = Navigations {
         start_url: capture.start_url.as_deref().unwrap_or(&info.url),
-        entered: info.navigated,
+        entered: info.navigated || capture.committed,
         changes: &capture.routes,
     };
     // The routes shown are those of every vendor's events; each vendor's checks split the

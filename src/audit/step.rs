@@ -101,7 +101,7 @@ pub(crate) async fn run(
         let until = |capture: &PageCapture| {
             let navigations = Navigations {
                 start_url: capture.start_url.as_deref().unwrap_or_default(),
-                entered: navigated,
+                entered: navigated || capture.committed,
                 changes: &capture.routes,
             };
             checks::met_on_routes(&specs, &capture.requests, navigations)

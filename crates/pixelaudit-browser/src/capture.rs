@@ -58,8 +58,12 @@ pub struct PageCapture {
     /// or the page a journey step started on.
     pub start_url: Option<String>,
     /// The main frame's same-document navigations (`history.pushState`/`replaceState`,
-    /// fragment changes), in order, on the requests' timeline.
+    /// fragment changes), in order, on the requests' timeline; and a new document committed
+    /// after them.
     pub routes: Vec<RouteChange>,
+    /// Whether the main frame committed a document during the capture (a page load, or a
+    /// journey step that navigated): then the capture entered the route it started on.
+    pub committed: bool,
 }
 
 #[derive(Debug)]
@@ -626,8 +630,14 @@ impl Capture {
         };
         let url = format!("{url}{}", frame["urlFragment"].as_str().unwrap_or_default());
         state.current_url = Some(url.clone());
-        if !state.step_mode && state.page.routes.is_empty() {
+        state.page.committed = true;
+        if state.page.routes.is_empty() {
+            // The page load's document, or the document a journey step navigated to: routes
+            // start from it.
             state.page.start_url = Some(url);
+        } else {
+            // A new document after the app changed route: a route of its own.
+            self.push_route(&mut state, url);
         }
     }
 
@@ -646,9 +656,14 @@ impl Capture {
             state.page.start_url = Some(url);
             return;
         }
+        self.push_route(&mut state, url);
+    }
+
+    /// Records a route change now.
+    fn push_route(&self, state: &mut State, url: String) {
         // The event carries no timestamp: map its arrival onto the browser's clock, but not
         // before a request of the page reported earlier (events of the page arrive in order).
-        let estimate = Self::browser_now(&state).map(|now| Self::rel_ms(&state, Some(now)));
+        let estimate = Self::browser_now(state).map(|now| Self::rel_ms(state, Some(now)));
         let before = state
             .page
             .requests
@@ -666,7 +681,7 @@ impl Capture {
         state.page.routes.push(RouteChange { url, time_ms });
         state.route_after.push(after);
         // A route change is activity: what the new route sends is waited for.
-        self.touch(&mut state);
+        self.touch(state);
     }
 
     fn on_console(&self, session: &str, method: &str, params: &Value) {
