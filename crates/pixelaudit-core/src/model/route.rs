@@ -49,7 +49,9 @@ fn route_key(url: &str) -> String {
                 .next()
                 .unwrap_or(route)
                 .trim_end_matches('/')
-        });
+        })
+        // `#/` is the hash router's root: the page itself.
+        .filter(|route| !route.is_empty());
     format!(
         "{}{path}{}",
         parsed.origin().ascii_serialization(),
@@ -153,6 +155,16 @@ mod tests {
             "https://shop.test/#/cart"
         ));
         assert!(same_route("https://shop.test/", "https://shop.test/#top"));
+        assert!(same_route("https://shop.test/", "https://shop.test/#/"));
+        assert!(same_route("https://shop.test/", "https://shop.test/#!/"));
+        assert!(!same_route(
+            "https://shop.test/#/",
+            "https://shop.test/#/a/"
+        ));
+        assert!(same_route(
+            "https://shop.test/#/a",
+            "https://shop.test/#!/a/"
+        ));
     }
 
     #[test]
