@@ -481,9 +481,10 @@ impl Capture {
         state.page.requests.push(record);
         let time_ms = Self::rel_ms(&state, ts);
         state.page.requests[index].time_ms = time_ms;
-        if kind == TargetKind::Page {
+        if kind == TargetKind::Page && !is_preflight {
             // The page's own events arrive in the order the renderer sent them: a route change
             // reported before this request happened no later than it (its time is an estimate).
+            // CORS preflights are reported by the network service, in no such order.
             let state = &mut *state;
             for (route, &after) in state.page.routes.iter_mut().zip(&state.route_after) {
                 if after <= index && route.time_ms > time_ms {
@@ -668,7 +669,7 @@ impl Capture {
             .page
             .requests
             .iter()
-            .filter(|r| r.target == TargetKind::Page)
+            .filter(|r| r.target == TargetKind::Page && r.resource_type != "Preflight")
             .map(|r| r.time_ms)
             .reduce(f64::max)
             // Strictly after them (request times have a 0.1 ms resolution).
