@@ -481,10 +481,9 @@ impl Capture {
         state.page.requests.push(record);
         let time_ms = Self::rel_ms(&state, ts);
         state.page.requests[index].time_ms = time_ms;
-        if kind == TargetKind::Page && !is_preflight {
+        if kind == TargetKind::Page && renderer_ordered(&state.page.requests[index]) {
             // The page's own events arrive in the order the renderer sent them: a route change
             // reported before this request happened no later than it (its time is an estimate).
-            // CORS preflights are reported by the network service, in no such order.
             let state = &mut *state;
             for (route, &after) in state.page.routes.iter_mut().zip(&state.route_after) {
                 if after <= index && route.time_ms > time_ms {
@@ -669,7 +668,7 @@ impl Capture {
             .page
             .requests
             .iter()
-            .filter(|r| r.target == TargetKind::Page && r.resource_type != "Preflight")
+            .filter(|r| r.target == TargetKind::Page && renderer_ordered(r))
             .map(|r| r.time_ms)
             .reduce(f64::max)
             // Strictly after them (request times have a 0.1 ms resolution).
@@ -791,6 +790,13 @@ impl EventSink for CaptureSink {
             _ => {}
         }
     }
+}
+
+/// Whether the page's renderer reported this request, in order with its other events (route
+/// changes among them). Documents (frame navigations) and CORS preflights are reported by the
+/// browser and the network service, in no such order.
+fn renderer_ordered(request: &CapturedRequest) -> bool {
+    !matches!(request.resource_type.as_str(), "Document" | "Preflight")
 }
 
 fn inline_body(request: &Value) -> Option<String> {
