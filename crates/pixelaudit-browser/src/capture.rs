@@ -823,3 +823,112 @@ fn header(headers: &Value, name: &str) -> Option<String> {
             .flatten()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A capture with one attached page target (`T`, session `S`), fed events by `send`.
+    struct Fed {
+        capture: Arc<Capture>,
+        cdp: CdpHandle,
+    }
+
+    impl Fed {
+        fn new() -> Fed {
+            let fed = Fed {
+                capture: Capture::new(),
+                cdp: CdpHandle::detached(),
+            };
+            fed.send(
+                None,
+                "Target.attachedToTarget",
+                json!({"sessionId": "S", "targetInfo": {"targetId": "T", "type": "page"}}),
+            );
+            fed.send(
+                None,
+                "Target.attachedToTarget",
+                json!({"sessionId": "W", "targetInfo": {"targetId": "W1", "type": "worker"}}),
+            );
+            fed.capture.begin_page();
+            fed
+        }
+
+        fn send(&self, session: Option<&str>, method: &str, params: Value) {
+            CaptureSink(Arc::clone(&self.capture)).on_event(&self.cdp, session, method, &params);
+        }
+
+        fn request(&self, session: &str, id: &str, kind: &str, url: &str, ts: f64) {
+            self.send(
+                Some(session),
+                "Network.requestWillBeSent",
+                json!({"requestId": id, "frameId": "T", "type": kind, "timestamp": ts,
+                       "request": {"url": url, "method": "GET", "headers": {}}}),
+            );
+        }
+
+        fn route(&self, frame: &str, url: &str) {
+            self.send(
+                Some("S"),
+                "Page.navigatedWithinDocument",
+                json!({"frameId": frame, "url": url, "navigationType": "historyApi"}),
+            );
+        }
+    }
+
+    #[test]
+    fn main_frame_routes_are_kept_in_order_with_the_pages_requests() {
+        let fed = Fed::new();
+        fed.request("S", "1", "Document", "https://shop.test/", 100.0);
+        fed.send(
+            Some("S"),
+            "Page.frameNavigated",
+            json!({"frame": {"id": "T", "url": "https://shop.test/", "urlFragment": "#top"}}),
+        );
+        fed.request("S", "2", "Image", "https://px.test/pv?1", 100.5);
+        // A worker's older event moves the clock estimate back: the route still comes after
+        // the page request reported before it.
+        fed.request("W", "3", "Fetch", "https://px.test/w", 100.2);
+        fed.route("T", "https://shop.test/a");
+        // An iframe's same-document navigation is no route of the page.
+        fed.route("F", "https://frame.test/x");
+        // A later clock reading puts the next route at about 1000 ms; a page request reported
+        // after it was sent at 700 ms, so the route moves back to it.
+        fed.request("W", "4w", "Fetch", "https://px.test/w2", 101.0);
+        fed.route("T", "https://shop.test/b");
+        fed.request("S", "4", "Image", "https://px.test/pv?2", 100.7);
+        let page = fed.capture.take_page();
+        assert_eq!(page.start_url.as_deref(), Some("https://shop.test/#top"));
+        assert!(page.committed);
+        let routes: Vec<(&str, f64)> = page
+            .routes
+            .iter()
+            .map(|r| (r.url.as_str(), r.time_ms))
+            .collect();
+        assert_eq!(routes.len(), 2, "{routes:?}");
+        assert_eq!(routes[0].0, "https://shop.test/a");
+        assert!(
+            routes[0].1 > 500.0 && routes[0].1 <= 500.01 + 1e-9,
+            "after the page request at 500 ms: {routes:?}"
+        );
+        assert_eq!(routes[1], ("https://shop.test/b", 700.0));
+    }
+
+    #[test]
+    fn a_route_change_restarts_the_quiet_window() {
+        let fed = Fed::new();
+        fed.request("S", "1", "Document", "https://shop.test/", 100.0);
+        let long_ago = Instant::now() - Duration::from_secs(60);
+        lock(&fed.capture.state).last_activity = Some(long_ago);
+        fed.route("T", "https://shop.test/a");
+        let last = lock(&fed.capture.state).last_activity.unwrap();
+        assert!(
+            last.elapsed() < Duration::from_secs(30),
+            "the quiet window starts again"
+        );
+        // A same-document navigation of another frame is no activity of the page.
+        lock(&fed.capture.state).last_activity = Some(long_ago);
+        fed.route("F", "https://frame.test/x");
+        assert_eq!(lock(&fed.capture.state).last_activity, Some(long_ago));
+    }
+}
