@@ -815,6 +815,40 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].code, Code::NotFired);
         assert!(found[0].evidence.get("route").is_none(), "{found:?}");
+        // Twice on one route is one duplicate, the expectation's about the page (the generic
+        // one about the route says the same).
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[
+                (PV111, 10.0),
+                (PV111, 400.0),
+                (purchase, 420.0),
+                (purchase, 430.0),
+            ],
+            &[("/thank-you", 300.0)],
+        );
+        assert_eq!(
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+            vec!["duplicate"],
+            "{found:?}"
+        );
+        assert!(found[0].evidence.get("route").is_none(), "{found:?}");
+        // On two routes it is still twice on the page.
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[
+                (PV111, 10.0),
+                (purchase, 20.0),
+                (PV111, 400.0),
+                (purchase, 420.0),
+            ],
+            &[("/thank-you", 300.0)],
+        );
+        assert_eq!(
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+            vec!["duplicate"],
+            "{found:?}"
+        );
         // A page view expectation that never fired at all is one finding for the page.
         let found = run_spa(
             vec![spec("PageView", vec![])],

@@ -184,10 +184,11 @@ pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
                 &b.message,
             ))
     });
-    // Generic and expectation checks can find the same problem: report it once (per route).
+    // Generic and expectation checks can find the same problem: report it once, per route; a
+    // finding about the whole page (sorted first) covers the same one about a route of it.
     findings.dedup_by(|b, a| {
-        (a.code, a.vendor, &a.account, &a.event, route(a))
-            == (b.code, b.vendor, &b.account, &b.event, route(b))
+        (a.code, a.vendor, &a.account, &a.event) == (b.code, b.vendor, &b.account, &b.event)
+            && (route(a).is_none() || route(a) == route(b))
     });
     findings
 }
