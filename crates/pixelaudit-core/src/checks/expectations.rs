@@ -21,7 +21,7 @@ use crate::config::{ExpectSpec, PageSource, ParamRule};
 use crate::model::{
     route_at, CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, Vendor,
 };
-use crate::vendors::decode_requests;
+use crate::vendors::{decode_requests, KLAVIYO};
 
 /// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
 /// the vendor's aliases for it.
@@ -66,9 +66,7 @@ pub fn met_on_routes(
             .iter()
             .filter(|h| matches_expectation(spec, &h.hit) && right_account(spec, &h.hit))
             .collect();
-        let per_route =
-            routes.len() > 1 && ours.iter().any(|h| h.hit.class == EventClass::PageView);
-        if !per_route {
+        if !(routes.len() > 1 && counted_per_route(spec, &ours)) {
             return ours.len() as u32 >= spec.count.min;
         }
         routes.iter().enumerate().all(|(r, route)| {
@@ -79,6 +77,18 @@ pub fn met_on_routes(
             !route.entered || n as u32 >= spec.count.min
         })
     })
+}
+
+/// Whether `spec` is counted on each route of a single-page app: a page view (as its hits
+/// show), unless the vendor sends that event once per page load by design: Klaviyo's
+/// `Active on Site` is an activity metric, not a view of each route.
+fn counted_per_route(spec: &ExpectSpec, ours: &[&DecodedHit]) -> bool {
+    let once_per_load = spec.vendor == KLAVIYO
+        && spec
+            .vendor
+            .profile()
+            .same_event(&spec.event, "Active on Site");
+    !once_per_load && ours.iter().any(|h| h.hit.class == EventClass::PageView)
 }
 
 /// A parameter by key: a normalised key, a dotted path into one (`consent.ad_storage`), or
@@ -159,8 +169,7 @@ pub(super) fn check<'a>(page: &PageInput<'a>) -> Expected {
         // hits show to be one) is counted on every route (as the vendor's own events split the
         // page); anything else on the page as a whole.
         let routes = page.routes_of(spec.vendor);
-        let per_route =
-            routes.len() > 1 && ours.iter().any(|h| h.hit.class == EventClass::PageView);
+        let per_route = routes.len() > 1 && counted_per_route(spec, &ours);
         let scopes: Vec<(Option<&Route>, Vec<&DecodedHit>, Vec<&DecodedHit>)> = if per_route {
             routes
                 .iter()
@@ -763,6 +772,44 @@ mod tests {
             got,
             vec![("not_fired", "\"https://shop.test/en\"".to_string())]
         );
+    }
+
+    #[test]
+    fn klaviyo_activity_is_once_per_page_load_not_per_route() {
+        let active = r#"{"data":{"type":"event","attributes":{"metric":{"data":{"type":"metric","attributes":{"name":"Active on Site"}}},"properties":{"page":"https://shop.test/"}}}}"#;
+        let mut requests = vec![document()];
+        let mut hit = ok(
+            "POST",
+            "https://a.klaviyo.com/client/events/?company_id=AbC123",
+            Some(active),
+        );
+        hit.time_ms = 10.0;
+        requests.push(hit);
+        requests.push(at(PV111, 20.0));
+        requests.push(at(PV111, 400.0));
+        let mut klaviyo = spec("Active on Site", vec![]);
+        klaviyo.vendor = KLAVIYO;
+        klaviyo.accounts = vec!["AbC123".into()];
+        let decoded = crate::vendors::decode_requests(&requests);
+        assert!(
+            decoded
+                .iter()
+                .any(|h| h.hit.vendor == KLAVIYO && h.hit.class == EventClass::PageView),
+            "the fixture is a Klaviyo page-view-class hit: {decoded:?}"
+        );
+        let checks = Checks {
+            expect: vec![klaviyo, spec("PageView", vec![])],
+            forbid: vec![],
+        };
+        let mut context = Context::generic();
+        context.checks = &checks;
+        // Meta's page view is on both routes; Klaviyo's activity once, which is all it sends.
+        let changes = [RouteChange {
+            url: "https://shop.test/a".into(),
+            time_ms: 300.0,
+        }];
+        let (_, found) = run_routes(&requests, &changes, context);
+        assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]
