@@ -21,7 +21,7 @@ use crate::config::{ExpectSpec, PageSource, ParamRule};
 use crate::model::{
     route_at, CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, Vendor,
 };
-use crate::vendors::{decode_requests, KLAVIYO};
+use crate::vendors::{decode_requests, GOOGLE_ADS, KLAVIYO};
 
 /// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
 /// the vendor's aliases for it.
@@ -79,15 +79,18 @@ pub fn met_on_routes(
     })
 }
 
+/// Page-view-class events their vendor sends once per page load by design, not on each route
+/// of a single-page app: Klaviyo's `Active on Site` (an activity metric) and Google Ads'
+/// `gtag.config` (the hit of the tag's `config` command).
+const ONCE_PER_LOAD: &[(Vendor, &str)] =
+    &[(KLAVIYO, "Active on Site"), (GOOGLE_ADS, "gtag.config")];
+
 /// Whether `spec` is counted on each route of a single-page app: a page view (as its hits
-/// show), unless the vendor sends that event once per page load by design: Klaviyo's
-/// `Active on Site` is an activity metric, not a view of each route.
+/// show), unless its vendor sends it once per page load ([`ONCE_PER_LOAD`]).
 fn counted_per_route(spec: &ExpectSpec, ours: &[&DecodedHit]) -> bool {
-    let once_per_load = spec.vendor == KLAVIYO
-        && spec
-            .vendor
-            .profile()
-            .same_event(&spec.event, "Active on Site");
+    let once_per_load = ONCE_PER_LOAD.iter().any(|&(vendor, event)| {
+        spec.vendor == vendor && vendor.profile().same_event(&spec.event, event)
+    });
     !once_per_load && ours.iter().any(|h| h.hit.class == EventClass::PageView)
 }
 
@@ -775,7 +778,7 @@ mod tests {
     }
 
     #[test]
-    fn klaviyo_activity_is_once_per_page_load_not_per_route() {
+    fn klaviyo_activity_and_google_ads_config_are_once_per_page_load_not_per_route() {
         let active = r#"{"data":{"type":"event","attributes":{"metric":{"data":{"type":"metric","attributes":{"name":"Active on Site"}}},"properties":{"page":"https://shop.test/"}}}}"#;
         let mut requests = vec![document()];
         let mut hit = ok(
@@ -785,25 +788,32 @@ mod tests {
         );
         hit.time_ms = 10.0;
         requests.push(hit);
+        requests.push(at("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?random=1&cv=11&data=event%3Dgtag.config&url=https%3A%2F%2Fshop.test%2F", 15.0));
         requests.push(at(PV111, 20.0));
         requests.push(at(PV111, 400.0));
         let mut klaviyo = spec("Active on Site", vec![]);
         klaviyo.vendor = KLAVIYO;
         klaviyo.accounts = vec!["AbC123".into()];
+        let mut ads = spec("gtag.config", vec![]);
+        ads.vendor = GOOGLE_ADS;
+        ads.accounts = vec!["AW-1111111".into()];
         let decoded = crate::vendors::decode_requests(&requests);
-        assert!(
-            decoded
-                .iter()
-                .any(|h| h.hit.vendor == KLAVIYO && h.hit.class == EventClass::PageView),
-            "the fixture is a Klaviyo page-view-class hit: {decoded:?}"
-        );
+        for vendor in [KLAVIYO, GOOGLE_ADS] {
+            assert!(
+                decoded
+                    .iter()
+                    .any(|h| h.hit.vendor == vendor && h.hit.class == EventClass::PageView),
+                "the fixture has a {vendor} page-view-class hit: {decoded:?}"
+            );
+        }
         let checks = Checks {
-            expect: vec![klaviyo, spec("PageView", vec![])],
+            expect: vec![klaviyo, ads, spec("PageView", vec![])],
             forbid: vec![],
         };
         let mut context = Context::generic();
         context.checks = &checks;
-        // Meta's page view is on both routes; Klaviyo's activity once, which is all it sends.
+        // Meta's page view is on both routes; Klaviyo's activity and the Ads config hit once,
+        // which is all their tags send.
         let changes = [RouteChange {
             url: "https://shop.test/a".into(),
             time_ms: 300.0,
