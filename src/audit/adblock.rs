@@ -245,6 +245,7 @@ mod tests {
             consent_at_ms: None,
             device: Device::Desktop,
             url: "https://shop.test/".into(),
+            routes: vec![],
             http_status: Some(200),
             error: None,
             wall_ms: 0.0,

@@ -3,7 +3,7 @@
 use crate::adblock::Blocker;
 use pixelaudit_browser::PageCapture;
 use pixelaudit_core::checks;
-use pixelaudit_core::checks::{Context, PageInput};
+use pixelaudit_core::checks::{Context, Navigations, PageInput};
 use pixelaudit_core::model::{Device, Finding, HitKind, Scenario};
 use pixelaudit_core::report::{HitReport, PageReport};
 use pixelaudit_core::vendors::decode_requests;
@@ -32,6 +32,14 @@ pub(crate) fn page_report(
     blocker: Option<&Blocker>,
 ) -> PageReport {
     let hits = decode_requests(&capture.requests);
+    let navigations = Navigations {
+        start_url: capture.start_url.as_deref().unwrap_or(&info.url),
+        entered: info.navigated || capture.committed,
+        changes: &capture.routes,
+    };
+    // The routes shown are those of every vendor's events; each vendor's checks split the
+    // page by its own (see `Navigations::routes`).
+    let routes = navigations.routes(&capture.requests, &hits, None);
     let mut findings = checks::run(&PageInput {
         url: &info.url,
         requests: &capture.requests,
@@ -40,6 +48,7 @@ pub(crate) fn page_report(
         navigation_error: info.navigation_error.as_deref(),
         navigated: info.navigated,
         console: &capture.console,
+        navigations,
         context,
     });
     findings.splice(0..0, extra);
@@ -80,6 +89,7 @@ pub(crate) fn page_report(
         consent_at_ms: info.consent_at_ms,
         device: info.device,
         url: info.url,
+        routes: if routes.len() > 1 { routes } else { Vec::new() },
         http_status: capture.document.and_then(|i| capture.requests[i].status),
         error: info
             .navigation_error

@@ -11,11 +11,11 @@ use super::report::{page_report, RunInfo};
 use super::shape::Run;
 use super::step_failed::{self, Failure};
 use super::{consent, page_values, AuditOptions};
-use pixelaudit_browser::Session;
+use pixelaudit_browser::{PageCapture, Session};
 use pixelaudit_core::checks;
-use pixelaudit_core::checks::Context;
+use pixelaudit_core::checks::{Context, Navigations};
 use pixelaudit_core::config::{Action, ExpectSpec, Site};
-use pixelaudit_core::model::{CapturedRequest, HitKind, Scenario};
+use pixelaudit_core::model::{HitKind, Scenario};
 use pixelaudit_core::report::PageReport;
 use pixelaudit_core::vendors::decode_requests;
 
@@ -108,10 +108,15 @@ pub(crate) async fn run(
         _ => None,
     };
     if !lost {
-        let until = |requests: &[CapturedRequest]| {
-            checks::met(&specs, requests)
+        let until = |capture: &PageCapture| {
+            let navigations = Navigations {
+                start_url: capture.start_url.as_deref().unwrap_or_default(),
+                entered: navigated || capture.committed,
+                changes: &capture.routes,
+            };
+            checks::met_on_routes(&specs, &capture.requests, navigations)
                 && wait_hit.as_ref().is_none_or(|(vendor, event)| {
-                    decode_requests(requests).iter().any(|h| {
+                    decode_requests(&capture.requests).iter().any(|h| {
                         h.hit.kind == HitKind::Event
                             && h.hit.vendor == *vendor
                             && event
@@ -130,7 +135,7 @@ pub(crate) async fn run(
             )
             .await;
         if let Some((vendor, event)) = &wait_hit {
-            if !session.with_requests(|r| until(r)) && failure.is_none() {
+            if !session.with_capture(|c| until(c)) && failure.is_none() {
                 failure = Some(Failure::Action(format!(
                     "no {vendor} {} hit arrived within {} ms",
                     event.as_deref().unwrap_or("event"),

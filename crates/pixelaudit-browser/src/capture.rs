@@ -1,5 +1,6 @@
 //! Turns CDP network events from every target (page, iframes, workers) into request records,
-//! and decides when a page has gone quiet (network idle).
+//! records the page's same-document navigations (single-page-app routes), and decides when a
+//! page has gone quiet (network idle).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,13 +11,13 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use super::cdp::{lock, CdpHandle, EventSink};
-use pixelaudit_core::model::{CapturedRequest, ConsoleEntry, Redirect, TargetKind};
+use pixelaudit_core::model::{CapturedRequest, ConsoleEntry, Redirect, RouteChange, TargetKind};
 
 /// Decides whether a request (URL, CDP resource type, top-level page URL) is blocked.
 pub type BlockDecision = dyn Fn(&str, &str, &str) -> bool + Send + Sync;
 
-/// A condition on the requests captured so far (the page's expectations are met).
-pub type Until<'a> = dyn Fn(&[CapturedRequest]) -> bool + Send + Sync + 'a;
+/// A condition on what was captured so far (the page's expectations are met, on every route).
+pub type Until<'a> = dyn Fn(&PageCapture) -> bool + Send + Sync + 'a;
 
 /// How long to wait for a page to settle.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +54,16 @@ pub struct PageCapture {
     pub hit_max_wait: bool,
     /// URLs still in flight when the page was considered settled (long polls, hung beacons).
     pub unfinished: Vec<String>,
+    /// The main frame's URL when the capture started: the committed document of a page load,
+    /// or the page a journey step started on.
+    pub start_url: Option<String>,
+    /// The main frame's same-document navigations (`history.pushState`/`replaceState`,
+    /// fragment changes), in order, on the requests' timeline; and a new document committed
+    /// after them.
+    pub routes: Vec<RouteChange>,
+    /// Whether the main frame committed a document during the capture (a page load, or a
+    /// journey step that navigated): then the capture entered the route it started on.
+    pub committed: bool,
 }
 
 #[derive(Debug)]
@@ -87,6 +98,10 @@ struct State {
     blocked_ids: std::collections::HashSet<String>,
     /// The top-level page's URL (for `$third-party` / `$domain` rules).
     page_url: Option<String>,
+    /// The main frame's URL now (committed documents and same-document navigations).
+    current_url: Option<String>,
+    /// For each of `page.routes`, how many requests had been captured when it was reported.
+    route_after: Vec<usize>,
 }
 
 /// The shared capture state fed by the CDP reader task.
@@ -132,6 +147,7 @@ impl Capture {
         state.first_ts = None;
         state.step_mode = false;
         state.page_url = None;
+        state.route_after.clear();
         state.last_activity = Some(Instant::now());
     }
 
@@ -144,6 +160,8 @@ impl Capture {
         state.nav_start = Self::browser_now(&state);
         state.first_ts = None;
         state.step_mode = true;
+        state.page.start_url = state.current_url.clone();
+        state.route_after.clear();
         state.last_activity = Some(Instant::now());
     }
 
@@ -232,6 +250,11 @@ impl Capture {
         f(&lock(&self.state).page.requests)
     }
 
+    /// Runs `f` on what was captured so far.
+    pub(crate) fn with_capture<T>(&self, f: impl FnOnce(&PageCapture) -> T) -> T {
+        f(&lock(&self.state).page)
+    }
+
     /// Ends the page and returns what was captured.
     pub(crate) fn take_page(&self) -> PageCapture {
         let mut state = lock(&self.state);
@@ -245,6 +268,7 @@ impl Capture {
         unfinished.sort();
         state.page.unfinished = unfinished.into_iter().map(|(_, url)| url).collect();
         state.by_id.clear();
+        state.route_after.clear();
         std::mem::take(&mut state.page)
     }
 
@@ -274,7 +298,7 @@ impl Capture {
                     .filter(in_flight)
                     .any(|t| now.duration_since(t.started) < options.stuck_after);
                 let quiet_since = state.last_activity.unwrap_or(started);
-                let met = until.map(|until| until(&state.page.requests));
+                let met = until.map(|until| until(&state.page));
                 let quiet = if met == Some(true) {
                     short_quiet
                 } else {
@@ -378,6 +402,10 @@ impl Capture {
             }
             cdp.send(s, "Runtime.enable", json!({}));
             cdp.send(s, "Log.enable", json!({}));
+            if kind == TargetKind::Page {
+                // For `frameNavigated` and `navigatedWithinDocument`: the routes of an SPA.
+                cdp.send(s, "Page.enable", json!({}));
+            }
             cdp.send(
                 s,
                 "Target.setAutoAttach",
@@ -453,6 +481,16 @@ impl Capture {
         state.page.requests.push(record);
         let time_ms = Self::rel_ms(&state, ts);
         state.page.requests[index].time_ms = time_ms;
+        if kind == TargetKind::Page && renderer_ordered(&state.page.requests[index]) {
+            // The page's own events arrive in the order the renderer sent them: a route change
+            // reported before this request happened no later than it (its time is an estimate).
+            let state = &mut *state;
+            for (route, &after) in state.page.routes.iter_mut().zip(&state.route_after) {
+                if after <= index && route.time_ms > time_ms {
+                    route.time_ms = time_ms;
+                }
+            }
+        }
         if is_main_document && state.page.document.is_none() {
             state.page.document = Some(index);
             state.page_url = Some(state.page.requests[index].url.clone());
@@ -568,6 +606,84 @@ impl Capture {
         self.touch(&mut state);
     }
 
+    /// The main frame's id when `session` is the top-level page's (a page target's main frame
+    /// has the target's id).
+    fn main_frame<'s>(state: &'s State, session: &str) -> Option<&'s str> {
+        state
+            .sessions
+            .get(session)
+            .filter(|t| t.kind == TargetKind::Page)
+            .map(|t| t.target_id.as_str())
+    }
+
+    /// A committed document in the main frame: the URL routes start from.
+    fn on_frame_navigated(&self, session: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        let frame = &params["frame"];
+        if frame.get("parentId").is_some()
+            || Self::main_frame(&state, session) != frame["id"].as_str()
+        {
+            return;
+        }
+        let Some(url) = frame["url"].as_str() else {
+            return;
+        };
+        let url = format!("{url}{}", frame["urlFragment"].as_str().unwrap_or_default());
+        state.current_url = Some(url.clone());
+        state.page.committed = true;
+        if state.page.routes.is_empty() {
+            // The page load's document, or the document a journey step navigated to: routes
+            // start from it.
+            state.page.start_url = Some(url);
+        } else {
+            // A new document after the app changed route: a route of its own.
+            self.push_route(&mut state, url);
+        }
+    }
+
+    /// A same-document navigation of the main frame (`pushState`, `replaceState`, a fragment).
+    fn on_within_document(&self, session: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        if Self::main_frame(&state, session) != params["frameId"].as_str() {
+            return;
+        }
+        let Some(url) = params["url"].as_str().map(str::to_string) else {
+            return;
+        };
+        state.current_url = Some(url.clone());
+        if state.nav_start.or(state.first_ts).is_none() {
+            // Nothing of this page was captured yet: it is where the page starts.
+            state.page.start_url = Some(url);
+            return;
+        }
+        self.push_route(&mut state, url);
+    }
+
+    /// Records a route change now.
+    fn push_route(&self, state: &mut State, url: String) {
+        // The event carries no timestamp: map its arrival onto the browser's clock, but not
+        // before a request of the page reported earlier (events of the page arrive in order).
+        let estimate = Self::browser_now(state).map(|now| Self::rel_ms(state, Some(now)));
+        let before = state
+            .page
+            .requests
+            .iter()
+            .filter(|r| r.target == TargetKind::Page && renderer_ordered(r))
+            .map(|r| r.time_ms)
+            .reduce(f64::max)
+            // Strictly after them (request times have a 0.1 ms resolution).
+            .map(|t| t + 0.01);
+        let time_ms = match (estimate, before) {
+            (Some(at), Some(before)) => at.max(before),
+            (at, before) => at.or(before).unwrap_or(0.0),
+        };
+        let after = state.page.requests.len();
+        state.page.routes.push(RouteChange { url, time_ms });
+        state.route_after.push(after);
+        // A route change is activity: what the new route sends is waited for.
+        self.touch(state);
+    }
+
     fn on_console(&self, session: &str, method: &str, params: &Value) {
         let mut state = lock(&self.state);
         if !state.sessions.contains_key(session) {
@@ -665,6 +781,8 @@ impl EventSink for CaptureSink {
             ("Fetch.requestPaused", Some(s)) => capture.on_paused(cdp, s, params),
             ("Network.loadingFinished", Some(s)) => capture.on_finished(s, params, false),
             ("Network.loadingFailed", Some(s)) => capture.on_finished(s, params, true),
+            ("Page.frameNavigated", Some(s)) => capture.on_frame_navigated(s, params),
+            ("Page.navigatedWithinDocument", Some(s)) => capture.on_within_document(s, params),
             (
                 "Log.entryAdded" | "Runtime.exceptionThrown" | "Runtime.consoleAPICalled",
                 Some(s),
@@ -672,6 +790,13 @@ impl EventSink for CaptureSink {
             _ => {}
         }
     }
+}
+
+/// Whether the page's renderer reported this request, in order with its other events (route
+/// changes among them). Documents (frame navigations) and CORS preflights are reported by the
+/// browser and the network service, in no such order.
+fn renderer_ordered(request: &CapturedRequest) -> bool {
+    !matches!(request.resource_type.as_str(), "Document" | "Preflight")
 }
 
 fn inline_body(request: &Value) -> Option<String> {
@@ -697,4 +822,113 @@ fn header(headers: &Value, name: &str) -> Option<String> {
             .then(|| v.as_str().map(str::to_string))
             .flatten()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A capture with one attached page target (`T`, session `S`), fed events by `send`.
+    struct Fed {
+        capture: Arc<Capture>,
+        cdp: CdpHandle,
+    }
+
+    impl Fed {
+        fn new() -> Fed {
+            let fed = Fed {
+                capture: Capture::new(),
+                cdp: CdpHandle::detached(),
+            };
+            fed.send(
+                None,
+                "Target.attachedToTarget",
+                json!({"sessionId": "S", "targetInfo": {"targetId": "T", "type": "page"}}),
+            );
+            fed.send(
+                None,
+                "Target.attachedToTarget",
+                json!({"sessionId": "W", "targetInfo": {"targetId": "W1", "type": "worker"}}),
+            );
+            fed.capture.begin_page();
+            fed
+        }
+
+        fn send(&self, session: Option<&str>, method: &str, params: Value) {
+            CaptureSink(Arc::clone(&self.capture)).on_event(&self.cdp, session, method, &params);
+        }
+
+        fn request(&self, session: &str, id: &str, kind: &str, url: &str, ts: f64) {
+            self.send(
+                Some(session),
+                "Network.requestWillBeSent",
+                json!({"requestId": id, "frameId": "T", "type": kind, "timestamp": ts,
+                       "request": {"url": url, "method": "GET", "headers": {}}}),
+            );
+        }
+
+        fn route(&self, frame: &str, url: &str) {
+            self.send(
+                Some("S"),
+                "Page.navigatedWithinDocument",
+                json!({"frameId": frame, "url": url, "navigationType": "historyApi"}),
+            );
+        }
+    }
+
+    #[test]
+    fn main_frame_routes_are_kept_in_order_with_the_pages_requests() {
+        let fed = Fed::new();
+        fed.request("S", "1", "Document", "https://shop.test/", 100.0);
+        fed.send(
+            Some("S"),
+            "Page.frameNavigated",
+            json!({"frame": {"id": "T", "url": "https://shop.test/", "urlFragment": "#top"}}),
+        );
+        fed.request("S", "2", "Image", "https://px.test/pv?1", 100.5);
+        // A worker's older event moves the clock estimate back: the route still comes after
+        // the page request reported before it.
+        fed.request("W", "3", "Fetch", "https://px.test/w", 100.2);
+        fed.route("T", "https://shop.test/a");
+        // An iframe's same-document navigation is no route of the page.
+        fed.route("F", "https://frame.test/x");
+        // A later clock reading puts the next route at about 1000 ms; a page request reported
+        // after it was sent at 700 ms, so the route moves back to it.
+        fed.request("W", "4w", "Fetch", "https://px.test/w2", 101.0);
+        fed.route("T", "https://shop.test/b");
+        fed.request("S", "4", "Image", "https://px.test/pv?2", 100.7);
+        let page = fed.capture.take_page();
+        assert_eq!(page.start_url.as_deref(), Some("https://shop.test/#top"));
+        assert!(page.committed);
+        let routes: Vec<(&str, f64)> = page
+            .routes
+            .iter()
+            .map(|r| (r.url.as_str(), r.time_ms))
+            .collect();
+        assert_eq!(routes.len(), 2, "{routes:?}");
+        assert_eq!(routes[0].0, "https://shop.test/a");
+        assert!(
+            routes[0].1 > 500.0 && routes[0].1 <= 500.01 + 1e-9,
+            "after the page request at 500 ms: {routes:?}"
+        );
+        assert_eq!(routes[1], ("https://shop.test/b", 700.0));
+    }
+
+    #[test]
+    fn a_route_change_restarts_the_quiet_window() {
+        let fed = Fed::new();
+        fed.request("S", "1", "Document", "https://shop.test/", 100.0);
+        let long_ago = Instant::now() - Duration::from_secs(60);
+        lock(&fed.capture.state).last_activity = Some(long_ago);
+        fed.route("T", "https://shop.test/a");
+        let last = lock(&fed.capture.state).last_activity.unwrap();
+        assert!(
+            last.elapsed() < Duration::from_secs(30),
+            "the quiet window starts again"
+        );
+        // A same-document navigation of another frame is no activity of the page.
+        lock(&fed.capture.state).last_activity = Some(long_ago);
+        fed.route("F", "https://frame.test/x");
+        assert_eq!(lock(&fed.capture.state).last_activity, Some(long_ago));
+    }
 }

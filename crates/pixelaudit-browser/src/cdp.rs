@@ -35,6 +35,19 @@ pub(crate) struct CdpHandle {
 }
 
 impl CdpHandle {
+    /// A handle whose commands go nowhere (for feeding a sink recorded events in tests).
+    #[cfg(test)]
+    pub(crate) fn detached() -> CdpHandle {
+        let (out, _) = mpsc::unbounded_channel();
+        CdpHandle {
+            shared: Arc::new(Shared {
+                out,
+                pending: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+            }),
+        }
+    }
+
     fn message(&self, session: Option<&str>, method: &str, params: Value) -> (u64, Message) {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let mut msg = json!({"id": id, "method": method, "params": params});

@@ -262,6 +262,11 @@ impl Session {
         self.capture.with_requests(f)
     }
 
+    /// Runs `f` on what was captured so far (requests, routes).
+    pub fn with_capture<T>(&self, f: impl FnOnce(&PageCapture) -> T) -> T {
+        self.capture.with_capture(f)
+    }
+
     async fn cdp_call(&self, method: &str, params: Value) -> Result<Value, BrowserError> {
         self.cdp
             .handle()

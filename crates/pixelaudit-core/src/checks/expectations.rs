@@ -1,5 +1,6 @@
 //! Expectations: each expected hit fired the expected number of times (`not_fired`,
-//! `duplicate`), for the store's account (`wrong_id`), within its time budget (`slow_fire`),
+//! `duplicate`; a page view on every route of a single-page app, other events on the page as a
+//! whole), for the store's account (`wrong_id`), within its time budget (`slow_fire`),
 //! with parameters that follow their rules (`missing_param`, `wrong_type`, `wrong_value`).
 //! A param the vendor sent hashed (listed in the hit's `hashed` param) is compared hashed: a
 //! plain configured or page value matches when its SHA-256 is what was sent.
@@ -15,10 +16,12 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::currency::is_iso_4217;
-use super::{event_id, params, Code, Finding, PageInput, Severity};
+use super::{event_id, params, Code, Finding, Navigations, PageInput, Severity};
 use crate::config::{ExpectSpec, PageSource, ParamRule};
-use crate::model::{CapturedRequest, DecodedHit, Hit, HitKind, Vendor};
-use crate::vendors::decode_requests;
+use crate::model::{
+    route_at, CapturedRequest, DecodedHit, EventClass, Hit, HitKind, Route, Vendor,
+};
+use crate::vendors::{decode_requests, GOOGLE_ADS, KLAVIYO};
 
 /// True when `hit` is the vendor event `spec` expects (any account), under its name or one of
 /// the vendor's aliases for it.
@@ -42,17 +45,53 @@ pub(super) fn right_account(spec: &ExpectSpec, hit: &Hit) -> bool {
 /// True when every expectation has at least its minimum count of hits in `requests`: what the
 /// audit waits for.
 pub fn met(specs: &[&ExpectSpec], requests: &[CapturedRequest]) -> bool {
+    met_on_routes(specs, requests, Navigations::NONE)
+}
+
+/// [`met`] for a page that may have changed route (see [`Navigations::routes`]): a page-view
+/// expectation is met once every route the page entered has its page views, so the audit keeps
+/// waiting for the page view of a route it just moved to.
+pub fn met_on_routes(
+    specs: &[&ExpectSpec],
+    requests: &[CapturedRequest],
+    navigations: Navigations<'_>,
+) -> bool {
     if specs.is_empty() {
         return true;
     }
     let hits = decode_requests(requests);
     specs.iter().all(|spec| {
-        let n = hits
+        let routes = navigations.routes(requests, &hits, Some(spec.vendor));
+        let ours: Vec<&DecodedHit> = hits
             .iter()
             .filter(|h| matches_expectation(spec, &h.hit) && right_account(spec, &h.hit))
-            .count();
-        n as u32 >= spec.count.min
+            .collect();
+        if !(routes.len() > 1 && counted_per_route(spec, &ours)) {
+            return ours.len() as u32 >= spec.count.min;
+        }
+        routes.iter().enumerate().all(|(r, route)| {
+            let n = ours
+                .iter()
+                .filter(|h| route_at(&routes, requests[h.request].time_ms) == r)
+                .count();
+            !route.entered || n as u32 >= spec.count.min
+        })
     })
+}
+
+/// Page-view-class events their vendor sends once per page load by design, not on each route
+/// of a single-page app: Klaviyo's `Active on Site` (an activity metric) and Google Ads'
+/// `gtag.config` (the hit of the tag's `config` command).
+const ONCE_PER_LOAD: &[(Vendor, &str)] =
+    &[(KLAVIYO, "Active on Site"), (GOOGLE_ADS, "gtag.config")];
+
+/// Whether `spec` is counted on each route of a single-page app: a page view (as its hits
+/// show), unless its vendor sends it once per page load ([`ONCE_PER_LOAD`]).
+fn counted_per_route(spec: &ExpectSpec, ours: &[&DecodedHit]) -> bool {
+    let once_per_load = ONCE_PER_LOAD.iter().any(|&(vendor, event)| {
+        spec.vendor == vendor && vendor.profile().same_event(&spec.event, event)
+    });
+    !once_per_load && ours.iter().any(|h| h.hit.class == EventClass::PageView)
 }
 
 /// A parameter by key: a normalised key, a dotted path into one (`consent.ad_storage`), or
@@ -105,7 +144,7 @@ pub(super) struct Unfired {
     pub(super) finding: Finding,
 }
 
-pub(super) fn check(page: &PageInput<'_>) -> Expected {
+pub(super) fn check<'a>(page: &PageInput<'a>) -> Expected {
     let ctx = &page.context;
     let mut findings = Vec::new();
     let mut unfired = Vec::new();
@@ -120,7 +159,6 @@ pub(super) fn check(page: &PageInput<'_>) -> Expected {
             .copied()
             .filter(|h| right_account(spec, &h.hit))
             .collect();
-        let n = ours.len() as u32;
         let about = |code, severity, message: String, evidence: Value| Finding {
             code,
             severity,
@@ -130,62 +168,98 @@ pub(super) fn check(page: &PageInput<'_>) -> Expected {
             message,
             evidence,
         };
-        if n < spec.count.min {
-            let others: Vec<&str> = matching
+        // A single-page app has one page view per route: a page-view expectation (one that its
+        // hits show to be one) is counted on every route (as the vendor's own events split the
+        // page); anything else on the page as a whole.
+        let routes = page.routes_of(spec.vendor);
+        let per_route = routes.len() > 1 && counted_per_route(spec, &ours);
+        let scopes: Vec<(Option<&Route>, Vec<&DecodedHit>, Vec<&DecodedHit>)> = if per_route {
+            routes
                 .iter()
-                .filter_map(|h| h.hit.account.as_deref())
-                .collect();
-            if n == 0 && !others.is_empty() {
-                let mut finding = about(
-                    Code::WrongId,
-                    Severity::Error,
-                    format!(
-                        "{} {} fired for {}, not for the store's {}",
-                        spec.vendor,
-                        spec.event,
-                        others.join(", "),
-                        spec.accounts.join(", ")
-                    ),
-                    json!({"expected_accounts": spec.accounts, "seen_accounts": others}),
-                );
-                finding.account = others.first().map(|a| a.to_string());
-                findings.push(finding);
-            } else {
-                let message = if n == 0 {
-                    format!(
-                        "{} {} did not fire (expected {})",
-                        spec.vendor, spec.event, spec.count
-                    )
-                } else {
-                    format!(
-                        "{} {} fired {n} time(s), expected {}",
-                        spec.vendor, spec.event, spec.count
-                    )
-                };
-                let finding = about(
-                    Code::NotFired,
-                    Severity::Error,
-                    message,
-                    json!({"count": n, "expected": spec.count.to_string()}),
-                );
-                if n == 0 {
-                    unfired.push(Unfired {
-                        vendor: spec.vendor,
-                        event: spec.event.clone(),
-                        finding,
-                    });
-                } else {
+                .enumerate()
+                .map(|(r, route)| {
+                    let on = |hits: &Vec<&'a DecodedHit>| -> Vec<&'a DecodedHit> {
+                        hits.iter()
+                            .copied()
+                            .filter(|h| page.route_of(&routes, h) == Some(r))
+                            .collect()
+                    };
+                    (Some(route), on(&matching), on(&ours))
+                })
+                .collect()
+        } else {
+            vec![(None, matching.clone(), ours.clone())]
+        };
+        for (route, matching, ours) in scopes {
+            let n = ours.len() as u32;
+            let on_route = route.map_or(String::new(), |r| format!(" on route {}", r.url));
+            let with_route = |mut evidence: Value| {
+                if let Some(r) = route {
+                    evidence["route"] = json!(r.url);
+                }
+                evidence
+            };
+            // A journey step's first route was entered by an earlier step, with its page view.
+            let required = route.is_none_or(|r| r.entered);
+            if n < spec.count.min && required {
+                let others: Vec<&str> = matching
+                    .iter()
+                    .filter_map(|h| h.hit.account.as_deref())
+                    .collect();
+                if n == 0 && !others.is_empty() {
+                    let mut finding = about(
+                        Code::WrongId,
+                        Severity::Error,
+                        format!(
+                            "{} {} fired{on_route} for {}, not for the store's {}",
+                            spec.vendor,
+                            spec.event,
+                            others.join(", "),
+                            spec.accounts.join(", ")
+                        ),
+                        with_route(
+                            json!({"expected_accounts": spec.accounts, "seen_accounts": others}),
+                        ),
+                    );
+                    finding.account = others.first().map(|a| a.to_string());
                     findings.push(finding);
+                } else {
+                    let message = if n == 0 {
+                        format!(
+                            "{} {} did not fire{on_route} (expected {})",
+                            spec.vendor, spec.event, spec.count
+                        )
+                    } else {
+                        format!(
+                            "{} {} fired {n} time(s){on_route}, expected {}",
+                            spec.vendor, spec.event, spec.count
+                        )
+                    };
+                    let finding = about(
+                        Code::NotFired,
+                        Severity::Error,
+                        message,
+                        with_route(json!({"count": n, "expected": spec.count.to_string()})),
+                    );
+                    if n == 0 {
+                        unfired.push(Unfired {
+                            vendor: spec.vendor,
+                            event: spec.event.clone(),
+                            finding,
+                        });
+                    } else {
+                        findings.push(finding);
+                    }
                 }
             }
-        }
-        if !spec.count.allows(n) && n > spec.count.min {
-            findings.push(about(
-                Code::Duplicate,
-                Severity::Error,
-                format!("{} {} fired {n} times, expected {}", spec.vendor, spec.event, spec.count),
-                json!({"count": n, "expected": spec.count.to_string(), "requests": ours.iter().map(|h| &page.requests[h.request].url).collect::<Vec<_>>()}),
-            ));
+            if !spec.count.allows(n) && n > spec.count.min {
+                findings.push(about(
+                    Code::Duplicate,
+                    Severity::Error,
+                    format!("{} {} fired {n} times{on_route}, expected {}", spec.vendor, spec.event, spec.count),
+                    with_route(json!({"count": n, "expected": spec.count.to_string(), "requests": ours.iter().map(|h| &page.requests[h.request].url).collect::<Vec<_>>()})),
+                ));
+            }
         }
         if let (Some(budget), Some(first)) = (
             spec.within,
@@ -516,10 +590,10 @@ fn parse_amount(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::{document, ok, run_with};
+    use crate::checks::test_support::{at, document, ok, run_routes, run_with};
     use crate::checks::Context;
     use crate::config::{Checks, Count};
-    use crate::model::Scenario;
+    use crate::model::{RouteChange, Scenario};
     use crate::vendors::{META, TIKTOK};
     use std::time::Duration;
 
@@ -664,6 +738,248 @@ mod tests {
             vec!["duplicate"],
             "generic and expectation duplicates are reported once"
         );
+    }
+
+    /// Runs `specs` on a single-page app whose `changes` happen at the given times.
+    fn run_spa(
+        specs: Vec<ExpectSpec>,
+        sent: &[(&str, f64)],
+        changes: &[(&str, f64)],
+    ) -> Vec<Finding> {
+        let mut requests = vec![document()];
+        requests.extend(sent.iter().map(|&(url, t)| at(url, t)));
+        let changes: Vec<RouteChange> = changes
+            .iter()
+            .map(|&(path, time_ms)| RouteChange {
+                url: format!("https://shop.test{path}"),
+                time_ms,
+            })
+            .collect();
+        let checks = Checks {
+            expect: specs,
+            forbid: vec![],
+        };
+        let mut context = Context::generic();
+        context.checks = &checks;
+        run_routes(&requests, &changes, context).1
+    }
+
+    const PV111: &str = "https://www.facebook.com/tr/?id=111&ev=PageView";
+
+    #[test]
+    fn a_page_view_is_expected_once_on_every_route() {
+        let changes = [("/a", 300.0), ("/b", 600.0), ("/c", 900.0)];
+        let each: Vec<(String, f64)> = [10.0, 320.0, 640.0, 950.0]
+            .iter()
+            .map(|&t| (format!("{PV111}&ts={t}"), t))
+            .collect();
+        let each: Vec<(&str, f64)> = each.iter().map(|(u, t)| (u.as_str(), *t)).collect();
+        let found = run_spa(vec![spec("PageView", vec![])], &each, &changes);
+        assert!(found.is_empty(), "{found:?}");
+        // Two on /a, none on /b (which still sent something, so it is a route of its own).
+        let sent = [
+            (PV111, 10.0),
+            (PV111, 320.0),
+            (PV111, 330.0),
+            ("https://www.facebook.com/tr/?id=111&ev=Lead&eid=l1", 640.0),
+            (PV111, 950.0),
+        ];
+        let found = run_spa(vec![spec("PageView", vec![])], &sent, &changes);
+        let got: Vec<(&str, &Value)> = found
+            .iter()
+            .map(|f| (f.code.as_str(), &f.evidence["route"]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("duplicate", &json!("https://shop.test/a")),
+                ("not_fired", &json!("https://shop.test/b")),
+            ],
+            "{found:?}"
+        );
+        assert!(
+            found[1]
+                .message
+                .contains("did not fire on route https://shop.test/b"),
+            "{}",
+            found[1].message
+        );
+    }
+
+    #[test]
+    fn each_vendor_sees_the_routes_its_own_events_split() {
+        // GA4 fires on / before the router moves to /en; the Meta pixel loads later and sees
+        // only /en: one route for Meta, two for GA4, and no page view missing for either.
+        let ga4 = |en: &str| {
+            format!(
+                "https://region1.google-analytics.com/g/collect?v=2&tid=G-FIXTURE1&cid=1.2&en={en}"
+            )
+        };
+        let mut ga4_spec = spec("page_view", vec![]);
+        ga4_spec.vendor = crate::vendors::GA4;
+        ga4_spec.accounts = vec!["G-FIXTURE1".into()];
+        let specs = || vec![spec("PageView", vec![]), ga4_spec.clone()];
+        let (pv_ga4, pv_ga4_again) = (ga4("page_view"), ga4("page_view"));
+        let sent = [
+            (pv_ga4.as_str(), 10.0),
+            (pv_ga4_again.as_str(), 310.0),
+            (PV111, 900.0),
+        ];
+        let found = run_spa(specs(), &sent, &[("/en", 300.0)]);
+        assert!(found.is_empty(), "{found:?}");
+        // GA4 missing on /en is still reported, on its route.
+        let found = run_spa(
+            specs(),
+            &[(pv_ga4.as_str(), 10.0), (PV111, 900.0)],
+            &[("/en", 300.0)],
+        );
+        let got: Vec<(&str, String)> = found
+            .iter()
+            .map(|f| (f.code.as_str(), f.evidence["route"].to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("not_fired", "\"https://shop.test/en\"".to_string())]
+        );
+    }
+
+    #[test]
+    fn klaviyo_activity_and_google_ads_config_are_once_per_page_load_not_per_route() {
+        let active = r#"{"data":{"type":"event","attributes":{"metric":{"data":{"type":"metric","attributes":{"name":"Active on Site"}}},"properties":{"page":"https://shop.test/"}}}}"#;
+        let mut requests = vec![document()];
+        let mut hit = ok(
+            "POST",
+            "https://a.klaviyo.com/client/events/?company_id=AbC123",
+            Some(active),
+        );
+        hit.time_ms = 10.0;
+        requests.push(hit);
+        requests.push(at("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1111111/?random=1&cv=11&data=event%3Dgtag.config&url=https%3A%2F%2Fshop.test%2F", 15.0));
+        requests.push(at(PV111, 20.0));
+        requests.push(at(PV111, 400.0));
+        let mut klaviyo = spec("Active on Site", vec![]);
+        klaviyo.vendor = KLAVIYO;
+        klaviyo.accounts = vec!["AbC123".into()];
+        let mut ads = spec("gtag.config", vec![]);
+        ads.vendor = GOOGLE_ADS;
+        ads.accounts = vec!["AW-1111111".into()];
+        let decoded = crate::vendors::decode_requests(&requests);
+        for vendor in [KLAVIYO, GOOGLE_ADS] {
+            assert!(
+                decoded
+                    .iter()
+                    .any(|h| h.hit.vendor == vendor && h.hit.class == EventClass::PageView),
+                "the fixture has a {vendor} page-view-class hit: {decoded:?}"
+            );
+        }
+        let checks = Checks {
+            expect: vec![klaviyo, ads, spec("PageView", vec![])],
+            forbid: vec![],
+        };
+        let mut context = Context::generic();
+        context.checks = &checks;
+        // Meta's page view is on both routes; Klaviyo's activity and the Ads config hit once,
+        // which is all their tags send.
+        let changes = [RouteChange {
+            url: "https://shop.test/a".into(),
+            time_ms: 300.0,
+        }];
+        let (_, found) = run_routes(&requests, &changes, context);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn the_audit_waits_for_the_page_view_of_the_route_it_moved_to() {
+        let s = spec("PageView", vec![]);
+        let changes = [RouteChange {
+            url: "https://shop.test/a".into(),
+            time_ms: 300.0,
+        }];
+        let first = vec![document(), at(PV111, 10.0)];
+        let both = vec![document(), at(PV111, 10.0), at(PV111, 450.0)];
+        let page = Navigations {
+            start_url: "https://shop.test/",
+            entered: true,
+            changes: &changes,
+        };
+        let step = Navigations {
+            entered: false,
+            ..page
+        };
+        assert!(met(&[&s], &first));
+        assert!(!met_on_routes(&[&s], &first, page));
+        assert!(met_on_routes(&[&s], &both, page));
+        // A journey step waits only for the routes it entered.
+        let on_new = vec![
+            document(),
+            at("https://www.facebook.com/tr/?id=111&ev=Lead", 10.0),
+            at(PV111, 450.0),
+        ];
+        assert!(met_on_routes(&[&s], &on_new, step));
+        assert!(!met_on_routes(&[&s], &on_new, page));
+    }
+
+    #[test]
+    fn other_events_are_expected_on_the_page_as_a_whole() {
+        // The purchase fires after the app moved to /thank-you.
+        let purchase =
+            "https://www.facebook.com/tr/?id=111&ev=Purchase&eid=o1&cd[value]=5&cd[currency]=EUR";
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[(PV111, 10.0), (PV111, 400.0), (purchase, 420.0)],
+            &[("/thank-you", 300.0)],
+        );
+        assert!(found.is_empty(), "{found:?}");
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[(PV111, 10.0), (PV111, 400.0)],
+            &[("/thank-you", 300.0)],
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, Code::NotFired);
+        assert!(found[0].evidence.get("route").is_none(), "{found:?}");
+        // Twice on one route is one duplicate, the expectation's about the page (the generic
+        // one about the route says the same).
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[
+                (PV111, 10.0),
+                (PV111, 400.0),
+                (purchase, 420.0),
+                (purchase, 430.0),
+            ],
+            &[("/thank-you", 300.0)],
+        );
+        assert_eq!(
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+            vec!["duplicate"],
+            "{found:?}"
+        );
+        assert!(found[0].evidence.get("route").is_none(), "{found:?}");
+        // On two routes it is still twice on the page.
+        let found = run_spa(
+            vec![spec("Purchase", vec![])],
+            &[
+                (PV111, 10.0),
+                (purchase, 20.0),
+                (PV111, 400.0),
+                (purchase, 420.0),
+            ],
+            &[("/thank-you", 300.0)],
+        );
+        assert_eq!(
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+            vec!["duplicate"],
+            "{found:?}"
+        );
+        // A page view expectation that never fired at all is one finding for the page.
+        let found = run_spa(
+            vec![spec("PageView", vec![])],
+            &[("https://www.facebook.com/tr/?id=111&ev=ViewContent", 10.0)],
+            &[("/a", 300.0)],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].evidence.get("route").is_none());
     }
 
     #[test]

@@ -13,14 +13,15 @@ mod governance;
 mod page;
 mod params;
 
-pub use expectations::{lookup, matches_expectation, met};
+pub use expectations::{lookup, matches_expectation, met, met_on_routes};
 pub use params::{param_requirements, ParamRequirement};
 
 use std::collections::BTreeMap;
 
 use crate::config::{Checks, ConsentPlan, PageSource};
 use crate::model::{
-    CapturedRequest, Code, ConsoleEntry, DecodedHit, Finding, Scenario, Severity, Vendor,
+    route_at, split_routes, CapturedRequest, Code, ConsoleEntry, DecodedHit, Finding, HitKind,
+    Route, RouteChange, Scenario, Severity, Vendor,
 };
 
 /// What a page run is checked against beyond the generic checks: its expectations, the
@@ -84,8 +85,66 @@ pub struct PageInput<'a> {
     pub navigated: bool,
     /// Console errors (CSP violations among them).
     pub console: &'a [ConsoleEntry],
+    /// The page's same-document navigations (single-page-app routes); a page without any is
+    /// one route, and every check reads it as a whole.
+    pub navigations: Navigations<'a>,
     /// Expectations, consent and ids.
     pub context: Context<'a>,
+}
+
+/// A page's same-document navigations (`history.pushState`, hash routes), from which the
+/// checks that count per route split it into routes.
+#[derive(Debug, Clone, Copy)]
+pub struct Navigations<'a> {
+    /// The URL the page, or the journey step, started on.
+    pub start_url: &'a str,
+    /// True for a page load; false for a journey step, which did not enter the route it
+    /// started on.
+    pub entered: bool,
+    /// The navigations, in time order.
+    pub changes: &'a [RouteChange],
+}
+
+impl Navigations<'static> {
+    /// A page that never changed route.
+    pub const NONE: Navigations<'static> = Navigations {
+        start_url: "",
+        entered: true,
+        changes: &[],
+    };
+}
+
+impl Navigations<'_> {
+    /// The routes of the page as `vendor`'s events see them (every vendor's with `None`): a
+    /// navigation before the current route sent one of those events renames it (see
+    /// [`split_routes`]). One route for a page that never changed route.
+    pub fn routes(
+        &self,
+        requests: &[CapturedRequest],
+        hits: &[DecodedHit],
+        vendor: Option<Vendor>,
+    ) -> Vec<Route> {
+        let times: Vec<f64> = hits
+            .iter()
+            .filter(|h| h.hit.kind == HitKind::Event && vendor.is_none_or(|v| h.hit.vendor == v))
+            .map(|h| requests[h.request].time_ms)
+            .collect();
+        split_routes(self.start_url, self.entered, self.changes, &times)
+    }
+}
+
+impl PageInput<'_> {
+    /// The page's routes for `vendor`'s checks: its own events decide when the app only
+    /// renamed a route (a tag that loads after the router canonicalised the URL saw one route).
+    pub(crate) fn routes_of(&self, vendor: Vendor) -> Vec<Route> {
+        self.navigations
+            .routes(self.requests, self.hits, Some(vendor))
+    }
+
+    /// The index of the route `hit` was sent on among `routes`, when there are several.
+    pub(crate) fn route_of(&self, routes: &[Route], hit: &DecodedHit) -> Option<usize> {
+        (routes.len() > 1).then(|| route_at(routes, self.requests[hit.request].time_ms))
+    }
 }
 
 /// Runs every generic check on one page load; findings come out in a stable order.
@@ -113,17 +172,39 @@ pub fn run(page: &PageInput<'_>) -> Vec<Finding> {
     // Requests arrive in no fixed order: sort so that reports are deterministic.
     findings.sort_by(|a, b| {
         (
-            a.severity, a.code, a.vendor, &a.account, &a.event, &a.message,
+            a.severity,
+            a.code,
+            a.vendor,
+            &a.account,
+            &a.event,
+            route(a),
+            &a.message,
         )
             .cmp(&(
-                b.severity, b.code, b.vendor, &b.account, &b.event, &b.message,
+                b.severity,
+                b.code,
+                b.vendor,
+                &b.account,
+                &b.event,
+                route(b),
+                &b.message,
             ))
     });
-    // Generic and expectation checks can find the same problem: report it once.
+    // Generic and expectation checks can find the same problem: report it once, per route; a
+    // finding about the whole page (sorted first) covers the same one about a route of it.
     findings.dedup_by(|b, a| {
         (a.code, a.vendor, &a.account, &a.event) == (b.code, b.vendor, &b.account, &b.event)
+            && (route(a).is_none() || route(a) == route(b))
     });
     findings
+}
+
+/// The route a finding is about (`evidence.route`), if it is about one.
+fn route(finding: &Finding) -> Option<&str> {
+    finding
+        .evidence
+        .get("route")
+        .and_then(serde_json::Value::as_str)
 }
 
 #[cfg(test)]
@@ -152,8 +233,44 @@ pub(crate) mod test_support {
             navigation_error: None,
             navigated: true,
             console: &[],
+            navigations: Navigations::NONE,
             context,
         })
+    }
+
+    /// Runs the checks, with `context`, on a single-page app: `requests` (the first one is the
+    /// document) sent on the routes that `changes` split the page into.
+    pub(crate) fn run_routes(
+        requests: &[CapturedRequest],
+        changes: &[RouteChange],
+        context: Context<'_>,
+    ) -> (Vec<Route>, Vec<Finding>) {
+        let hits = decode_requests(requests);
+        let navigations = Navigations {
+            start_url: "https://shop.test/",
+            entered: true,
+            changes,
+        };
+        let routes = navigations.routes(requests, &hits, None);
+        let findings = run(&PageInput {
+            url: "https://shop.test/",
+            requests,
+            hits: &hits,
+            document: Some(0),
+            navigation_error: None,
+            navigated: true,
+            console: &[],
+            navigations,
+            context,
+        });
+        (routes, findings)
+    }
+
+    /// A delivered GET sent at `time_ms`.
+    pub(crate) fn at(url: &str, time_ms: f64) -> CapturedRequest {
+        let mut r = ok("GET", url, None);
+        r.time_ms = time_ms;
+        r
     }
 
     /// Runs the checks on a page made of `requests` (the first one is the document).

@@ -69,6 +69,7 @@ mod tests {
             ),
             navigated: true,
             console: &[],
+            navigations: super::super::Navigations::NONE,
             context: super::super::Context::generic(),
         });
         assert_eq!(codes(&found), vec!["page_error"]);

@@ -115,6 +115,7 @@ mod tests {
             requests: 0,
             unfinished: vec![],
             hits: vec![],
+            routes: vec![],
             findings: vec![],
             console: vec![],
             screenshot: None,

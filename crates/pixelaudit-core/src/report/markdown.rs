@@ -110,6 +110,19 @@ pub fn to_markdown(report: &Report) -> String {
             out.push('\n');
         }
     }
+    let routes: Vec<(String, String)> = report
+        .pages
+        .iter()
+        .filter_map(|p| Some((p.label(), p.routes_line()?)))
+        .collect();
+    if !routes.is_empty() {
+        out.push_str(
+            "\n### Single-page app routes\n\nOne page view is expected on each route.\n\n",
+        );
+        for (label, line) in routes {
+            let _ = writeln!(out, "- {}: {}", cell(&label), cell(&line));
+        }
+    }
     if let Some(discovery) = &report.discovery {
         out.push_str("\n### Store coverage\n\n");
         let gaps = discovery.gaps();
@@ -139,10 +152,25 @@ pub fn to_markdown(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::super::html::fixtures::report;
+    use super::{cell, to_markdown};
 
     #[test]
     fn captured_text_cannot_break_the_table_or_inject_html() {
         assert_eq!(cell("a|b<script>\nc"), "a\\|b&lt;script&gt; c");
+    }
+
+    #[test]
+    fn a_single_page_apps_routes_are_listed() {
+        let mut report = report();
+        let md = to_markdown(&report);
+        assert!(
+            md.contains("- cart [accept]: /cart (0 ms) → /#/checkout\"&gt;&lt;img src=x onerror=alert(3)&gt; (1.2 s)\n"),
+            "{md}"
+        );
+        for page in &mut report.pages {
+            page.routes.clear();
+        }
+        assert!(!to_markdown(&report).contains("routes"));
     }
 }

@@ -9,7 +9,7 @@ use super::regression::Regressions;
 use super::trend::VendorPoint;
 use crate::email::EmailReport;
 use crate::model::{
-    BlockMatch, ConsoleEntry, Device, Finding, Hit, HitKind, ListInfo, Scenario, Severity,
+    BlockMatch, ConsoleEntry, Device, Finding, Hit, HitKind, ListInfo, Route, Scenario, Severity,
     TargetKind, Vendor,
 };
 
@@ -170,6 +170,10 @@ pub struct PageReport {
     pub page_type: Option<String>,
     /// The URL visited.
     pub url: String,
+    /// A single-page app's routes (every route, the first at 0 ms), when the page changed
+    /// route; empty (and left out of the JSON) otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
     /// The document's HTTP status, when it answered.
     pub http_status: Option<u16>,
     /// Why the page could not be loaded, if it could not.
@@ -202,6 +206,36 @@ pub struct PageReport {
 }
 
 impl PageReport {
+    /// A single-page app's routes in one line, each with when it started:
+    /// `/home (0 ms) → /products/tee (812 ms) → /cart (1.6 s)`; `None` for a page without
+    /// route changes. A route on the page's own origin is shown from its path.
+    pub fn routes_line(&self) -> Option<String> {
+        if self.routes.is_empty() {
+            return None;
+        }
+        let origin = url::Url::parse(&self.url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization());
+        let parts: Vec<String> = self
+            .routes
+            .iter()
+            .map(|route| {
+                let shown = origin
+                    .as_deref()
+                    .and_then(|o| route.url.strip_prefix(o))
+                    .filter(|rest| rest.starts_with('/'))
+                    .unwrap_or(&route.url);
+                let at = if route.at_ms < 1000.0 {
+                    format!("{:.0} ms", route.at_ms)
+                } else {
+                    format!("{:.1} s", route.at_ms / 1000.0)
+                };
+                format!("{shown} ({at})")
+            })
+            .collect();
+        Some(parts.join(" → "))
+    }
+
     /// A one-line label: `home`, `home [accept]`, `buy #2 click #add-to-cart [accept, mobile]`.
     pub fn label(&self) -> String {
         let mut label = match (&self.journey, self.step) {

@@ -67,6 +67,18 @@ pub fn to_table(report: &Report) -> String {
     }
     if pages_shown {
         out.push_str(&pages_table(report));
+        let routes: Vec<(String, String)> = report
+            .pages
+            .iter()
+            .filter_map(|p| Some((p.label(), p.routes_line()?)))
+            .collect();
+        if !routes.is_empty() {
+            out.push_str("\n\nSingle-page app routes (one page view each)\n");
+            for (label, line) in routes {
+                let _ = writeln!(out, "  {}: {}", clean(&label), clean(&line));
+            }
+            out.pop();
+        }
         if s.events > 0 {
             out.push_str("\n\nEvents\n");
             out.push_str(&events_table(report));
@@ -409,7 +421,23 @@ fn findings_table(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::clean;
+    use super::super::html::fixtures::report;
+    use super::{clean, to_table};
+
+    #[test]
+    fn a_single_page_apps_routes_are_listed_under_the_pages() {
+        let mut report = report();
+        report.pages[1].routes[1].url = "https://shop.test/#/checkout\u{1b}[2J".into();
+        let text = to_table(&report);
+        assert!(
+            text.contains("Single-page app routes (one page view each)\n  cart [accept]: /cart (0 ms) → /#/checkout\\u{1b}[2J (1.2 s)\n"),
+            "{text}"
+        );
+        for page in &mut report.pages {
+            page.routes.clear();
+        }
+        assert!(!to_table(&report).contains("routes"));
+    }
 
     #[test]
     fn control_characters_never_reach_the_terminal() {

@@ -1,11 +1,12 @@
 //! A small report with hostile captured data (script tags in URLs, parameters and console
-//! text), shared by the views' tests.
+//! text), shared by the views' tests (and the other formats').
 
 use chrono::TimeZone;
 use serde_json::json;
 
 use crate::model::{
-    Code, ConsoleEntry, Device, EventClass, Finding, Hit, Scenario, Severity, TargetKind, Vendor,
+    Code, ConsoleEntry, Device, EventClass, Finding, Hit, Route, Scenario, Severity, TargetKind,
+    Vendor,
 };
 use crate::report::{HitReport, PageReport, Report, Summary};
 use crate::vendors::{GA4, META};
@@ -49,6 +50,7 @@ pub(super) fn page(
         consent_at_ms: Some(500.0),
         device: Device::Desktop,
         url: url.into(),
+        routes: vec![],
         http_status: Some(200),
         error: None,
         wall_ms: 1500.0,
@@ -65,7 +67,7 @@ pub(super) fn page(
     }
 }
 
-pub(super) fn report() -> Report {
+pub(in crate::report) fn report() -> Report {
     let mut hostile = hit(META, "PageView", 120.0);
     hostile.hit.params.insert("page_url".into(), json!(XSS2));
     hostile.hit.raw.insert("dl".into(), json!(XSS3));
@@ -94,7 +96,7 @@ pub(super) fn report() -> Report {
         text: format!("Uncaught {XSS2} {XSS3}"),
         url: None,
     });
-    let cart = page(
+    let mut cart = page(
         "cart",
         "https://shop.test/cart",
         vec![hit(META, "InitiateCheckout", 200.0)],
@@ -108,6 +110,19 @@ pub(super) fn report() -> Report {
             evidence: json!({"url": "https://tracker.test/tr?ev=InitiateCheckout"}),
         }],
     );
+    // A single-page app: the checkout route's URL is hostile too.
+    cart.routes = vec![
+        Route {
+            url: "https://shop.test/cart".into(),
+            at_ms: 0.0,
+            entered: true,
+        },
+        Route {
+            url: format!("https://shop.test/#/checkout{XSS3}"),
+            at_ms: 1250.0,
+            entered: true,
+        },
+    ];
     let mut report = Report {
         emails: Vec::new(),
         discovery: None,

@@ -19,7 +19,7 @@ mod emails;
 mod fields;
 mod findings;
 #[cfg(test)]
-mod fixtures;
+pub(super) mod fixtures;
 mod matrix;
 mod pages;
 mod regressions;

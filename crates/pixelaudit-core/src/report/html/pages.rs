@@ -35,6 +35,8 @@ pub(super) struct PageView<'a> {
     span: String,
     /// Hits in the order they were sent.
     hits: Vec<HitView<'a>>,
+    /// A single-page app's routes: URL and when each started (`812 ms`).
+    routes: Vec<(&'a str, String)>,
 }
 
 pub(super) fn page_id(index: usize) -> String {
@@ -98,6 +100,11 @@ pub(super) fn pages(report: &Report) -> Vec<PageView<'_>> {
                 consent_mark: page.consent_at_ms.map(|ms| percent(ms, span)),
                 span: duration(span),
                 hits,
+                routes: page
+                    .routes
+                    .iter()
+                    .map(|r| (r.url.as_str(), duration(r.at_ms)))
+                    .collect(),
             }
         })
         .collect()
@@ -144,5 +151,19 @@ mod tests {
         );
         let table = crate::report::to_table(&report);
         assert!(table.contains("Microdata (automatic)"), "{table}");
+    }
+
+    #[test]
+    fn a_single_page_apps_routes_are_listed_escaped() {
+        let html = to_html(&report());
+        assert!(html.contains("Single-page app routes (2, one page view each)"));
+        assert!(html.contains(
+            "1.2 s</span> https:&#x2f;&#x2f;shop.test&#x2f;#&#x2f;checkout&quot;&gt;&lt;img"
+        ));
+        assert_eq!(
+            html.matches("Single-page app routes").count(),
+            1,
+            "only the page that changed route lists routes"
+        );
     }
 }
