@@ -380,11 +380,11 @@ fn vendors_tiktok_json_names_complete_payment_and_purchase_as_aliases() {
         serde_json::json!(["ClickButton"])
     );
     assert!(!tiktok["id_format"].as_str().unwrap().is_empty());
-    assert!(tiktok["params"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["key"] == "currency" && p["required_on"] == "purchase_or_value"));
+    assert!(tiktok["params"].as_array().unwrap().iter().any(|p| {
+        p["key"] == "currency"
+            && p["required_on"] == "purchase_or_value"
+            && p["from"] == "properties.currency"
+    }));
 
     let text = bin().args(["vendors", "tiktok"]).output().unwrap();
     assert!(text.status.success());
@@ -419,6 +419,114 @@ fn vendors_meta_lists_its_automatic_events_apart_from_its_standard_ones() {
         text.contains("sent by its library on its own")
             && text.contains("Microdata, SubscribedButtonClick"),
         "{text}"
+    );
+}
+
+#[test]
+fn vendors_name_says_which_request_key_feeds_each_parameter() {
+    let json = |name: &str| {
+        let output = bin()
+            .args(["vendors", name, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        stdout_json(&output)[0].clone()
+    };
+    let from = |vendor: &serde_json::Value, list: &str, key: &str| -> String {
+        vendor[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {list} of {vendor}"))["from"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} of {vendor} has no `from`"))
+            .to_string()
+    };
+    let meta = json("meta");
+    assert_eq!(from(&meta, "params", "event_id"), "eid");
+    assert_eq!(from(&meta, "params", "value"), "cd[value]");
+    assert_eq!(from(&meta, "other_params", "page_url"), "dl");
+    let other_keys: Vec<&str> = meta["other_params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(other_keys, ["content_type", "page_url", "consent"]);
+    let snap = from(&json("snap"), "params", "event_id");
+    assert!(
+        snap.starts_with("cdid, else e_client_dedup_id or client_dedup_id"),
+        "{snap}"
+    );
+    let x = from(&json("x"), "params", "event_id");
+    assert!(x.contains("conversion_id inside event={…}"), "{x}");
+    let reddit = from(&json("reddit"), "params", "event_id");
+    assert!(
+        reddit.starts_with("m.conversionId, sent SHA-256-hashed"),
+        "{reddit}"
+    );
+    // Every listed param of every vendor says where it comes from.
+    for vendor in pixelaudit_core::vendors::all() {
+        let info = json(vendor.as_str());
+        for param in info["params"].as_array().unwrap() {
+            assert!(param["from"].is_string(), "{vendor}: {param}");
+        }
+        assert!(info["other_params"].is_array(), "{vendor}");
+    }
+    let shopify = json("shopify");
+    assert_eq!(shopify["params"], serde_json::json!([]), "not checked");
+    assert_eq!(
+        from(&shopify, "other_params", "event_id"),
+        "web pixel: id; monorail: payload.event_id"
+    );
+    assert_eq!(
+        json("gtm")["other_params"],
+        serde_json::json!([]),
+        "a loader"
+    );
+
+    let text = bin().args(["vendors", "meta"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let row = |key: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no {key} row:\n{text}"))
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(row("key"), ["key", "must be", "required", "read from"]);
+    assert_eq!(
+        row("event_id"),
+        [
+            "event_id",
+            "-",
+            "on conversions, sent as `eid` (else a `missing_eid` warning)",
+            "eid"
+        ]
+    );
+    assert_eq!(
+        row("value"),
+        [
+            "value",
+            "a number",
+            "on purchases (else `missing_param`)",
+            "cd[value]"
+        ]
+    );
+    assert!(
+        text.contains("also decoded (`params` rules can check them; the generic checks do not):"),
+        "{text}"
+    );
+    assert_eq!(row("page_url"), ["page_url", "dl"]);
+    let shopify = bin().args(["vendors", "shopify"]).output().unwrap();
+    let shopify = String::from_utf8_lossy(&shopify.stdout);
+    assert!(
+        shopify.contains("parameters decoded (normalised keys for `params` rules):\n  key             read from\n  value           web pixel: data.checkout.totalPrice.amount"),
+        "{shopify}"
     );
 }
 

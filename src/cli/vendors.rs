@@ -1,6 +1,6 @@
 //! `pixelaudit vendors`: what a site config can name, from the vendor profiles themselves: each
 //! vendor's config name, what it is, its standard events (with their aliases), the normalised
-//! parameters the checks read, the events that repeat by design, how it behaves under consent
+//! parameters the checks read and the wire keys each is read from, the events that repeat by design, how it behaves under consent
 //! and what its account ids look like.
 
 use std::io::Write;
@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::exit::Exit;
-use pixelaudit_core::checks::{self, ParamRequirement};
+use pixelaudit_core::checks::{self, DecodedParam, ParamRequirement};
 use pixelaudit_core::config::vendor_suggestion;
 use pixelaudit_core::model::{Repeats, Vendor, VendorProfile};
 use pixelaudit_core::vendors;
@@ -95,8 +95,13 @@ struct VendorInfo {
     automatic: Vec<&'static str>,
     /// Whether its events get the generic parameter checks.
     params_checked: bool,
-    /// The normalised parameters the checks read, with what they require.
+    /// The normalised parameters the checks read, with what they require and the wire key(s)
+    /// each is read from (`from`).
     params: Vec<ParamRequirement>,
+    /// The other normalised parameters its decoder fills (`page_url`, `content_type`,
+    /// `consent`, …; every one of a vendor whose params are not checked), with where each is
+    /// read from: `params` rules can address them, the generic checks do not.
+    other_params: Vec<DecodedParam>,
     /// The vendor's own key for a conversion's event id, when conversions need one.
     event_id_key: Option<&'static str>,
     /// How it behaves under consent.
@@ -169,6 +174,7 @@ impl VendorInfo {
             automatic: profile.automatic.to_vec(),
             params_checked: profile.params.checked && !profile.events.is_empty(),
             params: checks::param_requirements(profile),
+            other_params: checks::other_params(profile),
             event_id_key: profile.params.conversion_event_id,
             consent: ConsentInfo {
                 exempt_by_default: profile.consent.exempt_by_default,
@@ -271,7 +277,7 @@ fn in_full(info: &VendorInfo) -> String {
         out.push_str(
             "\nparameters (normalised keys; a site config's `params` rules can check them):\n",
         );
-        let rows: Vec<[String; 3]> = info
+        let rows: Vec<[String; 4]> = info
             .params
             .iter()
             .map(|p| {
@@ -294,18 +300,30 @@ fn in_full(info: &VendorInfo) -> String {
                     Some(other) => other.to_string(),
                     None => "-".to_string(),
                 };
-                [p.key.to_string(), kind.to_string(), required]
+                [
+                    p.key.to_string(),
+                    kind.to_string(),
+                    required,
+                    p.from.unwrap_or("-").to_string(),
+                ]
             })
             .collect();
-        let header = ["key", "must be", "required"].map(String::from);
-        let key_width = rows.iter().chain([&header]).map(|r| r[0].len()).max();
-        let kind_width = rows.iter().chain([&header]).map(|r| r[1].len()).max();
-        let (key_width, kind_width) = (key_width.unwrap_or(0), kind_width.unwrap_or(0));
-        for [key, kind, required] in std::iter::once(&header).chain(&rows) {
-            out.push_str(&format!(
-                "  {key:<key_width$}  {kind:<kind_width$}  {required}\n"
-            ));
-        }
+        let header = ["key", "must be", "required", "read from"].map(String::from);
+        out.push_str(&columns(std::iter::once(&header).chain(&rows)));
+    }
+    if !info.other_params.is_empty() {
+        out.push_str(if info.params.is_empty() {
+            "\nparameters decoded (normalised keys for `params` rules):\n"
+        } else {
+            "\nalso decoded (`params` rules can check them; the generic checks do not):\n"
+        });
+        let rows: Vec<[String; 2]> = info
+            .other_params
+            .iter()
+            .map(|p| [p.key.to_string(), p.from.to_string()])
+            .collect();
+        let header = ["key", "read from"].map(String::from);
+        out.push_str(&columns(std::iter::once(&header).chain(&rows)));
     }
 
     out.push_str("\nconsent: ");
@@ -320,6 +338,33 @@ fn in_full(info: &VendorInfo) -> String {
         ));
     }
     out.push('\n');
+    out
+}
+
+/// Rows as indented columns, each but the last padded to its widest cell.
+fn columns<'a, const N: usize>(rows: impl Iterator<Item = &'a [String; N]> + Clone) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|i| {
+            rows.clone()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::from(" ");
+        for (i, cell) in row.iter().enumerate() {
+            line.push(' ');
+            if i + 1 < N {
+                line.push_str(&format!("{cell:<width$} ", width = widths[i]));
+            } else {
+                line.push_str(cell);
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
 }
 
@@ -372,5 +417,22 @@ mod tests {
         assert!(keys(vendors::KLAVIYO).contains(&("currency", None)));
         assert!(keys(vendors::SHOPIFY).is_empty(), "not checked");
         assert!(keys(vendors::GTM).is_empty(), "a loader");
+    }
+
+    #[test]
+    fn each_param_says_where_it_is_read_from() {
+        let meta = VendorInfo::of(vendors::META);
+        let event_id = meta.params.iter().find(|p| p.key == "event_id").unwrap();
+        assert_eq!(event_id.from, Some("eid"));
+        let others: Vec<&str> = meta.other_params.iter().map(|p| p.key).collect();
+        assert_eq!(others, ["content_type", "page_url", "consent"]);
+        let text = in_full(&meta);
+        assert!(
+            text.contains("  event_id        -                 on conversions, sent as `eid` (else a `missing_eid` warning)  eid\n"),
+            "{text}"
+        );
+        assert!(text.contains("\n  page_url      dl\n"), "{text}");
+        let gtm = in_full(&VendorInfo::of(vendors::GTM));
+        assert!(!gtm.contains("read from"), "{gtm}");
     }
 }

@@ -14,7 +14,7 @@ mod page;
 mod params;
 
 pub use expectations::{lookup, matches_expectation, met, met_on_routes};
-pub use params::{param_requirements, ParamRequirement};
+pub use params::{other_params, param_requirements, DecodedParam, ParamRequirement};
 
 use std::collections::BTreeMap;
 

@@ -24,6 +24,21 @@ pub struct ParamRequirement {
     /// Which events must carry it: `purchase`, `purchase_or_value` (purchases, and any event
     /// with a value), `conversion`; null when it is optional.
     pub required_on: Option<&'static str>,
+    /// The wire key(s) the vendor's decoder reads it from
+    /// ([`VendorProfile::sources`]), or why it never sets it; null when the profile does not say.
+    pub from: Option<&'static str>,
+}
+
+/// A normalised parameter a vendor's decoder fills that the generic checks do not list for it
+/// ([`param_requirements`]): what `params` rules in a site config can still address
+/// (`page_url`, `content_type`, `consent`, or every param of a vendor whose params are not
+/// checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DecodedParam {
+    /// The normalised key.
+    pub key: &'static str,
+    /// The wire key(s) it is read from.
+    pub from: &'static str,
 }
 
 /// What the generic checks require of a vendor's event parameters, from its profile's
@@ -38,6 +53,7 @@ pub fn param_requirements(profile: &VendorProfile) -> Vec<ParamRequirement> {
         key,
         kind,
         required_on,
+        from: profile.source(key),
     };
     vec![
         param("value", Some("number"), Some("purchase")),
@@ -60,6 +76,17 @@ pub fn param_requirements(profile: &VendorProfile) -> Vec<ParamRequirement> {
         param("items", Some("list"), None),
         param("num_items", Some("number"), None),
     ]
+}
+
+/// The params a vendor's decoder fills beyond [`param_requirements`], in its profile's order.
+pub fn other_params(profile: &VendorProfile) -> Vec<DecodedParam> {
+    let listed = param_requirements(profile);
+    profile
+        .sources
+        .iter()
+        .filter(|&&(key, _)| !listed.iter().any(|p| p.key == key))
+        .map(|&(key, from)| DecodedParam { key, from })
+        .collect()
 }
 
 fn present(hit: &DecodedHit, key: &str) -> bool {
@@ -248,5 +275,69 @@ mod tests {
         assert_eq!(codes(&found), vec!["wrong_type"]);
         let problems = found[0].evidence["problems"].as_array().unwrap();
         assert_eq!(problems.len(), 4, "{problems:?}");
+    }
+}
+
+#[cfg(test)]
+mod sources {
+    use super::{other_params, param_requirements};
+    use crate::config::PARAM_KEYS;
+    use crate::vendors;
+
+    #[test]
+    fn every_source_is_a_normalised_key_and_every_listed_param_has_one() {
+        for vendor in vendors::all() {
+            let profile = vendor.profile();
+            let keys: Vec<&str> = profile.sources.iter().map(|&(key, _)| key).collect();
+            for (i, &(key, from)) in profile.sources.iter().enumerate() {
+                assert!(
+                    PARAM_KEYS.contains(&key) && key != "raw",
+                    "{vendor}: `{key}` is not a normalised key the checks know"
+                );
+                assert!(!keys[..i].contains(&key), "{vendor}: `{key}` twice");
+                assert!(!from.trim().is_empty(), "{vendor}: `{key}` says nothing");
+            }
+            for param in param_requirements(profile) {
+                assert!(
+                    param.from.is_some(),
+                    "{vendor}: `{}` is listed but has no source",
+                    param.key
+                );
+            }
+            // A key the decoder never sets is only said when the checks list it.
+            for param in other_params(profile) {
+                assert!(
+                    !param.from.starts_with("not decoded"),
+                    "{vendor}: `{}` is neither decoded nor listed",
+                    param.key
+                );
+            }
+            if profile.events.is_empty() {
+                assert!(
+                    profile.sources.is_empty(),
+                    "{vendor}: a loader has no params"
+                );
+            } else {
+                assert!(!profile.sources.is_empty(), "{vendor}: no sources");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_beyond_the_requirements_are_listed_apart() {
+        let others = |v: crate::model::Vendor| -> Vec<&str> {
+            other_params(v.profile()).iter().map(|p| p.key).collect()
+        };
+        assert_eq!(
+            others(vendors::META),
+            ["content_type", "page_url", "consent"]
+        );
+        assert_eq!(others(vendors::REDDIT), ["consent"]);
+        assert!(others(vendors::GTM).is_empty());
+        // Not checked: everything it decodes is listed apart.
+        assert_eq!(
+            others(vendors::SHOPIFY).len(),
+            vendors::SHOPIFY.profile().sources.len()
+        );
     }
 }

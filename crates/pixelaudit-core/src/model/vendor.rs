@@ -45,6 +45,13 @@ pub struct VendorProfile {
     pub automatic: &'static [&'static str],
     /// What its events carry, for `missing_param` / `wrong_type` / `missing_eid`.
     pub params: ParamFacts,
+    /// Where each normalised param of its hits comes from, for people writing a site config
+    /// (`pixelaudit vendors NAME`): the normalised key (`event_id`; see [`Hit`]'s docs) and the
+    /// wire key(s) its decoder reads it from, said as the decoder reads them (`eid`; `cdid`,
+    /// else `e_client_dedup_id` or `client_dedup_id`), with hashing where the decoder marks the
+    /// param `hashed`. Every key the decoder sets, and every key the generic checks list for
+    /// the vendor (a key it never sets says `not decoded: …` and why). Empty for a loader.
+    pub sources: &'static [(&'static str, &'static str)],
     /// How it behaves under consent.
     pub consent: ConsentFacts,
     /// The loader whose blocking also removes this vendor's hits, besides its own loader (the
@@ -80,6 +87,14 @@ impl VendorProfile {
             .flat_map(|&(a, b)| [a, b])
             .filter(|name| !self.events.contains(name));
         self.events.iter().copied().chain(aliased)
+    }
+
+    /// Where the normalised param `key` is read from ([`Self::sources`]), when the profile says.
+    pub fn source(&self, key: &str) -> Option<&'static str> {
+        self.sources
+            .iter()
+            .find(|&&(k, _)| k == key)
+            .map(|&(_, from)| from)
     }
 
     /// True when a script at `host` and `path` comes from one of [`Self::script_hosts`]. The
@@ -242,6 +257,7 @@ mod tests {
             transaction_id: false,
             conversion_event_id: None,
         },
+        sources: &[("value", "v"), ("currency", "cur")],
         consent: ConsentFacts {
             cookieless_when_denied: None,
             exempt_by_default: false,
@@ -269,6 +285,12 @@ mod tests {
         assert!(!PROFILE.serves_script("static.test.example", "/pixelated.js"));
         assert!(!PROFILE.serves_script("sub.cdn.test.example", "/bundle.js"));
         assert!(!PROFILE.serves_script("cdn.test.example.evil.test", "/bundle.js"));
+    }
+
+    #[test]
+    fn a_source_is_found_by_its_normalised_key() {
+        assert_eq!(PROFILE.source("currency"), Some("cur"));
+        assert_eq!(PROFILE.source("event_id"), None);
     }
 
     #[test]

@@ -35,6 +35,19 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: None,
     },
+    // Read from the `/action/` query string.
+    sources: &[
+        ("value", "gv, else ev on revenue events (with gc, or a purchase)"),
+        ("currency", "gc"),
+        ("content_ids", "prodid, else ecomm_prodid (a JSON or separated list)"),
+        ("transaction_id", "transaction_id"),
+        ("event_id", "not decoded: UET hits carry no event id"),
+        ("items", "not decoded: UET hits carry no item list"),
+        ("num_items", "not decoded: UET hits carry no item count"),
+        ("content_type", "ecomm_pagetype, else pagetype"),
+        ("page_url", "p"),
+        ("consent", "asc (as consent.asc; G / D also as consent.ad_storage granted / denied)"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

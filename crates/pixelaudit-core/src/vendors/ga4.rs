@@ -61,6 +61,18 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: true,
         conversion_event_id: None,
     },
+    // Read from the query merged with each line of a batched body.
+    sources: &[
+        ("value", "epn.value (a number), else ep.value (kept as a string)"),
+        ("currency", "cu, else ep.currency"),
+        ("transaction_id", "ep.transaction_id"),
+        ("event_id", "ep.event_id"),
+        ("content_ids", "the id (`id…`) of each pr1, pr2, … item"),
+        ("items", "pr1, pr2, … (`~`-separated item fields: id, nm, pr, qt, …)"),
+        ("num_items", "not decoded: GA4 hits carry no item count"),
+        ("page_url", "dl"),
+        ("consent", "gcs, gcd, dma, dma_cps, npa; gcs/gcd also as consent.ad_storage, analytics_storage, ad_user_data, ad_personalization"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: Some("analytics_storage"),
         exempt_by_default: false,

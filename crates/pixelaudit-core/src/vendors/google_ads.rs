@@ -31,6 +31,17 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: true,
         conversion_event_id: None,
     },
+    sources: &[
+        ("value", "value (the query, else inside data=)"),
+        ("currency", "currency_code, else currency (the query, else inside data=)"),
+        ("transaction_id", "oid, else transaction_id (the query, else inside data=)"),
+        ("event_id", "not decoded: Google Ads hits carry no event id"),
+        ("content_ids", "ecomm_prodid (the query, else inside data=), else the remarketing id=a,b inside data=, else the ids of the item= cart data"),
+        ("items", "item= cart data, (price*quantity*id…) per item"),
+        ("num_items", "not decoded: Google Ads hits carry no item count"),
+        ("page_url", "url, else dl"),
+        ("consent", "gcs, gcd, dma, dma_cps, npa; gcs/gcd also as consent.ad_storage, analytics_storage, ad_user_data, ad_personalization"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: Some("ad_storage"),
         exempt_by_default: false,

@@ -22,6 +22,8 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: None,
     },
+    // A loader: its hits carry no params.
+    sources: &[],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

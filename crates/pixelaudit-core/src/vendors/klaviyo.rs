@@ -41,6 +41,17 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: None,
     },
+    // Client API: the JSON:API body's `data.attributes`; legacy `/api/track`: the decoded `data`.
+    sources: &[
+        ("value", "client API: data.attributes.value, else properties.$value; legacy track: properties.$value"),
+        ("currency", "client API: data.attributes.value_currency, else properties.$currency; legacy track: properties.$currency"),
+        ("event_id", "client API: data.attributes.unique_id, else properties.$event_id; legacy track: properties.$event_id"),
+        ("content_ids", "properties.ProductID, else properties.AddedItemProductID, else the ProductID of each properties.Items entry"),
+        ("items", "properties.Items"),
+        ("transaction_id", "properties.OrderId"),
+        ("num_items", "not decoded: Klaviyo events carry no item count"),
+        ("page_url", "properties.URL, else properties.$page"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

@@ -47,6 +47,19 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: Some("eid"),
     },
+    // Read from the `/tr` query string or form body.
+    sources: &[
+        ("value", "cd[value]"),
+        ("currency", "cd[currency]"),
+        ("content_ids", "cd[content_ids] (a JSON list), else the id of each cd[contents] entry"),
+        ("content_type", "cd[content_type]"),
+        ("items", "cd[contents] (URL-encoded JSON)"),
+        ("num_items", "cd[num_items]"),
+        ("transaction_id", "cd[order_id]"),
+        ("event_id", "eid"),
+        ("page_url", "dl"),
+        ("consent", "dpo, dpoco, dpost (as consent.dpo, …)"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

@@ -345,3 +345,156 @@ mod tests {
         }
     }
 }
+
+/// What `pixelaudit vendors NAME` says a param is read from is what the decoder reads: each
+/// case puts a value under the wire key a profile's `sources` names and finds it in the param.
+#[cfg(test)]
+mod sources {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// Asserts that `vendor`'s source for `key` names `wire`, and that `request`'s first hit of
+    /// that vendor has `expected` in `key`; returns the hit for further checks.
+    fn lands(
+        vendor: Vendor,
+        key: &str,
+        wire: &str,
+        request: &CapturedRequest,
+        expected: Value,
+    ) -> Hit {
+        let from = vendor
+            .profile()
+            .source(key)
+            .unwrap_or_else(|| panic!("{vendor} says nothing of `{key}`"));
+        assert!(
+            from.split(|c: char| !(c.is_ascii_alphanumeric() || "_.[]$".contains(c)))
+                .any(|word| word == wire),
+            "{vendor} `{key}` is read from `{from}`, which does not name `{wire}`"
+        );
+        let hit = decode(request)
+            .into_iter()
+            .find(|h| h.vendor == vendor)
+            .unwrap_or_else(|| panic!("no {vendor} hit"));
+        assert_eq!(
+            hit.params.get(key),
+            Some(&expected),
+            "{vendor} {key}: {hit:?}"
+        );
+        hit
+    }
+
+    fn post(url: &str, content_type: &str, body: &str) -> CapturedRequest {
+        let mut request = CapturedRequest::new("POST", url, Some(body));
+        request.content_type = Some(content_type.into());
+        request
+    }
+
+    const SNAP_PID: &str = "b2ade379-a55e-4ca7-893b-b9fac04c843f";
+
+    #[test]
+    fn snap_dedup_ids_are_the_event_id() {
+        let batch = format!(
+            r#"{{"ctx":{{"pl":"https://shop.test/"}},"req":[{{"t":{{"pid":"{SNAP_PID}","ev":"PURCHASE","e_pr":74.5,"cdid":"purchase-1001"}}}}]}}"#
+        );
+        let request = post("https://tr.snapchat.com/p", "application/json", &batch);
+        lands(SNAP, "event_id", "cdid", &request, json!("purchase-1001"));
+        lands(SNAP, "value", "e_pr", &request, json!(74.5));
+        lands(
+            SNAP,
+            "page_url",
+            "pl",
+            &request,
+            json!("https://shop.test/"),
+        );
+        for wire in ["client_dedup_id", "e_client_dedup_id", "cdid"] {
+            let form = format!("pid={SNAP_PID}&ev=ADD_CART&{wire}=atc-7");
+            let request = post(
+                "https://tr.snapchat.com/p",
+                "application/x-www-form-urlencoded",
+                &form,
+            );
+            lands(SNAP, "event_id", wire, &request, json!("atc-7"));
+        }
+    }
+
+    #[test]
+    fn an_x_conversion_tag_s_conversion_id_is_the_event_id_not_its_wire_event_id() {
+        let event = r#"{"value":89.8,"currency":"EUR","contents":[{"content_id":"LS-001"}],"conversion_id":"purchase-1001"}"#;
+        let url = format!(
+            "https://t.co/1/i/adsct?bci=4&txn_id=tw-o81g6-ocx5k&event={}&event_id=826fb45b-0d48-4acb-944d-2aff711bb3c9&tw_document_href=https%3A%2F%2Fshop.test%2Fthank-you",
+            urlencode(event)
+        );
+        let request = CapturedRequest::new("GET", &url, None);
+        let hit = lands(
+            X,
+            "event_id",
+            "conversion_id",
+            &request,
+            json!("purchase-1001"),
+        );
+        assert!(!hit.params.contains_key("transaction_id"), "{hit:?}");
+        lands(X, "value", "value", &request, json!(89.8));
+        lands(
+            X,
+            "page_url",
+            "tw_document_href",
+            &request,
+            json!("https://shop.test/thank-you"),
+        );
+        // A base-pixel hit's event id is the wire `event_id`.
+        let base = CapturedRequest::new(
+            "GET",
+            "https://t.co/1/i/adsct?bci=4&txn_id=o81g6&event=%7B%7D&event_id=826fb45b",
+            None,
+        );
+        lands(X, "event_id", "event_id", &base, json!("826fb45b"));
+    }
+
+    #[test]
+    fn reddit_s_conversion_id_is_the_event_id_sent_hashed() {
+        // sha256("order-1001"), hex, as the current library sends it.
+        let hashed = "50ac93f41009bb5828fbeb9b39ca5129a5888ba493196a343d69c38b2df5a412";
+        let request = CapturedRequest::new(
+            "GET",
+            &format!("https://alb.reddit.com/rp.gif?id=a2_abc123z&event=Purchase&m.valueDecimal=74.5&m.conversionId={hashed}"),
+            None,
+        );
+        let hit = lands(
+            REDDIT,
+            "event_id",
+            "m.conversionId",
+            &request,
+            json!(hashed),
+        );
+        assert_eq!(hit.params["hashed"], json!(["event_id"]));
+        assert!(REDDIT
+            .profile()
+            .source("event_id")
+            .unwrap()
+            .contains("SHA-256"));
+        lands(REDDIT, "value", "m.valueDecimal", &request, json!(74.5));
+    }
+
+    #[test]
+    fn meta_s_eid_is_the_event_id_and_cd_value_the_value() {
+        let request = CapturedRequest::new(
+            "GET",
+            "https://www.facebook.com/tr/?id=1234567890123456&ev=Purchase&eid=purchase-1001&cd[value]=59.90&cd[currency]=EUR&dl=https%3A%2F%2Fshop.test%2F",
+            None,
+        );
+        lands(META, "event_id", "eid", &request, json!("purchase-1001"));
+        lands(META, "value", "cd[value]", &request, json!(59.9));
+        lands(META, "currency", "cd[currency]", &request, json!("EUR"));
+        lands(
+            META,
+            "page_url",
+            "dl",
+            &request,
+            json!("https://shop.test/"),
+        );
+    }
+
+    fn urlencode(text: &str) -> String {
+        url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+    }
+}

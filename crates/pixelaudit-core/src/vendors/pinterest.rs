@@ -37,6 +37,17 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: true,
         conversion_event_id: None,
     },
+    // Read from the `/v3` query string or form body; `ed` and `ad` are JSON.
+    sources: &[
+        ("value", "value inside ed={…}"),
+        ("currency", "currency inside ed={…}"),
+        ("num_items", "order_quantity inside ed={…}"),
+        ("transaction_id", "order_id inside ed={…}"),
+        ("content_ids", "the product_id of each line_items entry inside ed={…}"),
+        ("items", "line_items inside ed={…}"),
+        ("event_id", "event_id inside ed={…}, else a top-level event_id"),
+        ("page_url", "loc inside ad={…}"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

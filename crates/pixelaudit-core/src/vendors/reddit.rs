@@ -41,6 +41,17 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: None,
     },
+    // Read from the query merged with a JSON or form body (`metadata.x` read as `m.x`).
+    sources: &[
+        ("value", "m.valueDecimal, else m.value (older, unit set at init)"),
+        ("currency", "m.currency"),
+        ("num_items", "m.itemCount"),
+        ("content_ids", "the id of each m.products entry (JSON)"),
+        ("items", "m.products (JSON)"),
+        ("event_id", "m.conversionId, sent SHA-256-hashed by the current library (then listed in `hashed` and compared hashed with a plain expected value)"),
+        ("transaction_id", "m.transactionId, sent SHA-256-hashed by the current library (then listed in `hashed` and compared hashed with a plain expected value)"),
+        ("consent", "opt_out, dpm, dpcc, dprc (as consent.opt_out, …)"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

@@ -35,6 +35,16 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: None,
     },
+    // Web pixel events (`{name, data, context}`) and monorail events (`{schema_id, payload}`).
+    sources: &[
+        ("value", "web pixel: data.checkout.totalPrice.amount; monorail: payload.total_value"),
+        ("currency", "web pixel: data.checkout.currencyCode; monorail: payload.currency"),
+        ("transaction_id", "web pixel: data.checkout.order.id"),
+        ("content_ids", "web pixel: data.productVariant.product.id, else data.cartLine.merchandise.product.id, else each data.checkout.lineItems[].variant.product.id; monorail: the product_id of each payload.products entry"),
+        ("items", "monorail: payload.products (JSON strings parsed)"),
+        ("event_id", "web pixel: id; monorail: payload.event_id"),
+        ("page_url", "web pixel: context.document.location.href; monorail: payload.url, else payload.event_source_url"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: true,

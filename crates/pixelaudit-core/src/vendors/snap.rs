@@ -41,6 +41,18 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: true,
         conversion_event_id: None,
     },
+    // The same keys in a JSON batch's `t` entries and in form posts; a batch's `ctx`
+    // fills what an event leaves out for currency, transaction_id and page_url.
+    sources: &[
+        ("value", "e_pr"),
+        ("currency", "e_cur"),
+        ("content_ids", "e_iids (a JSON list, or a JSON-encoded or separated string)"),
+        ("num_items", "e_ni"),
+        ("transaction_id", "e_tid"),
+        ("event_id", "cdid, else e_client_dedup_id or client_dedup_id (older captures), in JSON batches and form posts alike"),
+        ("items", "not decoded: Snap events carry no item list"),
+        ("page_url", "pl"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

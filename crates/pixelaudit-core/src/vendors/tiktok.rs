@@ -44,6 +44,18 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: Some("event_id"),
     },
+    // Read from each event of the JSON body (or batch).
+    sources: &[
+        ("value", "properties.value"),
+        ("currency", "properties.currency"),
+        ("content_type", "properties.content_type"),
+        ("content_ids", "properties.content_ids, else the content_id of each properties.contents entry, else properties.content_id"),
+        ("items", "properties.contents"),
+        ("num_items", "properties.quantity"),
+        ("transaction_id", "properties.order_id"),
+        ("event_id", "event_id (the event's own, top level)"),
+        ("page_url", "context.page.url"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,

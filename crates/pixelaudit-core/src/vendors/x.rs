@@ -30,6 +30,18 @@ pub(crate) static PROFILE: VendorProfile = VendorProfile {
         transaction_id: false,
         conversion_event_id: None,
     },
+    // `event={…}` is the bci 4 JSON (an old hit: the object in `events=[[name,{…}]]`).
+    sources: &[
+        ("value", "value inside event={…}, else tw_sale_amount (not 0)"),
+        ("currency", "currency inside event={…}"),
+        ("num_items", "num_items inside event={…}, else tw_order_quantity (not 0)"),
+        ("content_ids", "the content_id of each contents entry inside event={…}"),
+        ("items", "contents inside event={…}"),
+        ("event_id", "conversion tags (txn_id tw-<pixel>-<tag>): conversion_id inside event={…}, else a top-level conversion_id, else the top-level event_id (a fresh UUID per hit); base-pixel hits: the top-level event_id"),
+        ("transaction_id", "base-pixel hits only: conversion_id inside event={…}, else a top-level conversion_id (a conversion tag's conversion_id is its event_id)"),
+        ("page_url", "tw_document_href"),
+        ("consent", "restricted_data_use (as consent.restricted_data_use)"),
+    ],
     consent: ConsentFacts {
         cookieless_when_denied: None,
         exempt_by_default: false,
