@@ -170,6 +170,50 @@ fn the_order_reaches_every_vendor_with_its_ids() {
 }
 
 #[test]
+fn a_single_page_app_has_a_page_view_per_route() {
+    // Four routes, each with its Meta and GA4 page view; the variant's replaceState is none.
+    assert_eq!(findings("lookbook.html"), vec![]);
+    let page = audit().page(&url("lookbook.html"));
+    let routes: Vec<String> = page["routes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("routes listed: {page}"))
+        .iter()
+        .map(|r| s(&r["url"]))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            "https://fixtures.test/current/lookbook.html",
+            "https://fixtures.test/current/lookbook/linen",
+            "https://fixtures.test/current/lookbook/merino",
+            "https://fixtures.test/current/lookbook/outerwear",
+        ]
+    );
+    let meta_views = hits("lookbook.html")
+        .into_iter()
+        .filter(|h| h["vendor"] == "meta" && h["event"] == "PageView")
+        .count();
+    assert_eq!(meta_views, 4);
+    // The broken theme: two page views on one route, none on the next.
+    assert_eq!(
+        findings("lookbook-broken.html"),
+        vec![
+            f("duplicate", "meta", "PageView"),
+            f("not_fired", "meta", "PageView")
+        ]
+    );
+    let broken = &audit().page(&url("lookbook-broken.html"))["findings"];
+    assert_eq!(
+        broken[0]["evidence"]["route"],
+        "https://fixtures.test/current/lookbook-broken/linen"
+    );
+    assert_eq!(
+        broken[1]["evidence"]["route"],
+        "https://fixtures.test/current/lookbook-broken/merino"
+    );
+}
+
+#[test]
 fn planted_order_defects_are_found_once_each() {
     assert_eq!(
         findings("order-defects.html"),
