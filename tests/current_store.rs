@@ -232,7 +232,7 @@ fn planted_order_defects_are_found_once_each() {
         .unwrap();
     assert!(
         s(&reddit["message"])
-            .contains("sent SHA-256-hashed: compared hashed with the expected \"1002\""),
+            .contains("was sent SHA-256-hashed (\"fe675fe7aaee830b6fed09b64e034f84dcbdaeb429d9cccd4ebb90e15af8dd71\") and is not the hash of the expected \"1002\""),
         "{reddit}"
     );
 }

@@ -226,8 +226,11 @@ pub(super) fn check<'a>(page: &PageInput<'a>) -> Expected {
                 } else {
                     let message = if n == 0 {
                         format!(
-                            "{} {} did not fire{on_route} (expected {})",
-                            spec.vendor, spec.event, spec.count
+                            "{} {} did not fire{on_route} (expected {}){}",
+                            spec.vendor,
+                            spec.event,
+                            spec.count,
+                            what_else_fired(spec, page.hits)
                         )
                     } else {
                         format!(
@@ -285,6 +288,45 @@ pub(super) fn check<'a>(page: &PageInput<'a>) -> Expected {
         }
     }
     Expected { findings, unfired }
+}
+
+/// What else the expected event's vendor sent on the page, for a `not_fired` message: the
+/// event may be there under another name (an X event tag is named by its tag id, a custom
+/// event by the store). Empty when the vendor sent no other event.
+fn what_else_fired(spec: &ExpectSpec, hits: &[DecodedHit]) -> String {
+    let mut sent: Vec<String> = Vec::new();
+    for hit in hits.iter().map(|h| &h.hit) {
+        let Some(event) = hit.event.as_deref() else {
+            continue;
+        };
+        if hit.vendor != spec.vendor || hit.kind != HitKind::Event || matches_expectation(spec, hit)
+        {
+            continue;
+        }
+        let class = serde_json::to_value(hit.class)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .filter(|c| c != "other" && !event.eq_ignore_ascii_case(&c.replace('_', "")));
+        let named = match class {
+            Some(class) => {
+                let article = if class.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{event} ({article} {})", class.replace('_', " "))
+            }
+            None => event.to_string(),
+        };
+        if !sent.contains(&named) {
+            sent.push(named);
+        }
+    }
+    match sent.as_slice() {
+        [] => String::new(),
+        [one] => format!("; it sent {one} here"),
+        [init @ .., last] => format!("; it sent {} and {last} here", init.join(", ")),
+    }
 }
 
 /// One finding per code for one hit, listing every rule that failed.
@@ -406,14 +448,16 @@ fn evaluate(
     let wrong =
         |expected: String| Err((Code::WrongValue, format!("is {value}, expected {expected}")));
     // The rules that compare with a plain value say that they compared it hashed.
-    let wrong_hashed = |expected: String| match hashed {
+    let wrong_hashed = |expected: String| {
+        match hashed {
         true => Err((
             Code::WrongValue,
             format!(
-                "is {value}, sent SHA-256-hashed: compared hashed with the expected {expected}"
+                "was sent SHA-256-hashed ({value}) and is not the hash of the expected {expected}: compared hashed"
             ),
         )),
         false => wrong(expected),
+    }
     };
     let same_one = |actual: &Value, expected: &Value| {
         if hashed {
@@ -668,6 +712,27 @@ mod tests {
             );
             assert_eq!(f.is_empty(), ok, "{label}: {f:?}");
         }
+    }
+
+    #[test]
+    fn not_fired_names_what_else_the_vendor_sent() {
+        let tag = "https://analytics.twitter.com/1/i/adsct?bci=4&event=%7B%22value%22%3A74.5%2C%22currency%22%3A%22EUR%22%2C%22contents%22%3A%5B%7B%22content_id%22%3A%22LS-001%22%7D%5D%7D&txn_id=tw-o81g6-ocx5k&tw_document_href=https%3A%2F%2Fshop.test%2F";
+        let base = "https://analytics.twitter.com/1/i/adsct?bci=4&event=%7B%7D&txn_id=o81g6&tw_document_href=https%3A%2F%2Fshop.test%2F";
+        let mut x = spec("purchase", vec![]);
+        x.vendor = crate::vendors::X;
+        x.accounts = vec![];
+        let found = run_specs(vec![x.clone()], &[tag, base], BTreeMap::new());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "x purchase did not fire (expected exactly 1); it sent ocx5k (a purchase) and pageview here"
+        );
+        // Nothing else sent: the message says no more than before.
+        let found = run_specs(vec![x], &[], BTreeMap::new());
+        assert_eq!(
+            found[0].message,
+            "x purchase did not fire (expected exactly 1)"
+        );
     }
 
     #[test]
