@@ -410,6 +410,7 @@ impl Site {
                     .unwrap_or(&default_scenarios)
                     .to_vec()
             });
+            v.never_checked(&page.expect, &scenarios, "the page runs");
             let mut checks = template_checks(&url);
             checks.expect.extend(own.expect);
             checks.forbid.extend(own.forbid);
@@ -464,6 +465,9 @@ impl Site {
                 Some(list) => v.scenarios(list),
                 None => default_scenarios.clone(),
             };
+            for step in &journey.steps {
+                v.never_checked(&step.get_ref().expect, &scenarios, "the journey runs");
+            }
             if let Some(device) = v.keep(v.device(journey.device.as_ref())) {
                 journeys.push(JourneyPlan {
                     name: journey.name.clone(),
@@ -757,6 +761,52 @@ impl Validator<'_> {
         })
     }
 
+    /// The scenarios an expectation applies in, as written (names not checked again).
+    fn expectation_scenarios(&self, e: &Expectation) -> Vec<Scenario> {
+        match (&e.consent, &self.default_consent) {
+            (Some(list), _) => list
+                .iter()
+                .filter_map(|name| Scenario::parse(name.get_ref()))
+                .collect(),
+            (None, Some(defaults)) => defaults.clone(),
+            (None, None) => self.tracking_allowed(),
+        }
+    }
+
+    /// Records an error for each expectation that applies in none of the scenarios its page or
+    /// journey runs under (`runs`): it would never be checked, and the audit would pass in
+    /// silence whatever the store sends.
+    fn never_checked(&self, expect: &[Expectation], scenarios: &[Scenario], runs: &str) {
+        let names = |list: &[Scenario]| {
+            list.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for e in expect {
+            let applies = self.expectation_scenarios(e);
+            if applies.is_empty() || applies.iter().any(|s| scenarios.contains(s)) {
+                continue;
+            }
+            let why = match (&e.consent, &self.default_consent) {
+                (Some(_), _) => "its `consent` list",
+                (None, Some(_)) => "`[expect_defaults] consent`",
+                (None, None) => "by default, where tracking is allowed",
+            };
+            self.record(self.err(
+                Some(e.vendor.span()),
+                format!(
+                    "this {} {} expectation applies under {} ({why}), but {runs} only under {}, so it would never be checked; give it `consent = [\"{}\"]`, or change the scenarios",
+                    e.vendor.get_ref(),
+                    e.event.get_ref(),
+                    names(&applies),
+                    names(scenarios),
+                    scenarios.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\", \""),
+                ),
+            ));
+        }
+    }
+
     /// Scenarios in which tracking is allowed, where expectations apply by default.
     fn tracking_allowed(&self) -> Vec<Scenario> {
         match self.consent.map(|c| c.mode) {
@@ -860,6 +910,44 @@ pub(super) mod tests {
     /// A site config with `rest` after its base URL, as if read from `sites/shop.toml`.
     pub(in crate::config) fn site(rest: &str) -> Result<Site, ConfigError> {
         Site::parse(Path::new("sites/shop.toml"), &format!("{BASE}{rest}"))
+    }
+
+    #[test]
+    fn an_expectation_that_applies_in_none_of_its_pages_scenarios_is_an_error() {
+        let consent =
+            "[consent]\nmode = \"opt_in\"\naccept = { click = \"#a\" }\nreject = { click = \"#r\" }\n";
+        // Opt-in: an expectation applies after accepting, but the checkout runs only as a
+        // visitor who made no choice.
+        let e = site(&format!(
+            "{consent}[[pages]]\npath = \"/checkout\"\nconsent = [\"none\"]\n[[pages.expect]]\nvendor = \"ga4\"\nevent = \"page_view\"\n"
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (Some(10), Some(10)), "{e:?}");
+        assert!(
+            e.message.starts_with("this ga4 page_view expectation applies under accept (by default, where tracking is allowed), but the page runs only under none, so it would never be checked; give it `consent = [\"none\"]`"),
+            "{}",
+            e.message
+        );
+        // Saying where it applies fixes it; a template's expectation is not checked this way
+        // (it may be meant for other pages).
+        assert!(site(&format!(
+            "{consent}[[pages]]\npath = \"/checkout\"\nconsent = [\"none\"]\n[[pages.expect]]\nvendor = \"ga4\"\nevent = \"page_view\"\nconsent = [\"none\"]\n"
+        ))
+        .is_ok());
+        assert!(site(&format!(
+            "{consent}[[templates]]\nmatch = \"/*\"\n[[templates.expect]]\nvendor = \"ga4\"\nevent = \"page_view\"\n[[pages]]\npath = \"/checkout\"\nconsent = [\"none\"]\n"
+        ))
+        .is_ok());
+        // A journey step's expectation against the journey's scenarios.
+        let e = site(&format!(
+            "{consent}[[journeys]]\nname = \"j\"\nconsent = [\"reject\"]\n[[journeys.steps]]\ngoto = \"/\"\n[[journeys.steps.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.message.contains("but the journey runs only under reject"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
