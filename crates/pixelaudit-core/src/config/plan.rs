@@ -1151,7 +1151,8 @@ pub(super) mod tests {
 
     #[test]
     fn expect_defaults_apply_to_every_expectation_that_does_not_set_them() {
-        let s = site("[consent]\naccept = { click = \"#ok\" }\nreject = { click = \"#no\" }\n[expect_defaults]\nwithin_ms = 4000\nconsent = [\"accept\", \"reject\"]\n[[templates]]\nmatch = \"/**\"\n[[templates.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"ga4\"\nevent = \"page_view\"\nwithin_ms = 500\nconsent = [\"accept\"]\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/cart\"\n[[journeys.steps.expect]]\nvendor = \"tiktok\"\nevent = \"Pageview\"\n").unwrap();
+        // The pages and the journey run under every scenario, so each expectation is checked.
+        let s = site("[consent]\naccept = { click = \"#ok\" }\nreject = { click = \"#no\" }\nscenarios = [\"none\", \"accept\", \"reject\"]\n[expect_defaults]\nwithin_ms = 4000\nconsent = [\"accept\", \"reject\"]\n[[templates]]\nmatch = \"/**\"\n[[templates.expect]]\nvendor = \"meta\"\nevent = \"PageView\"\n[[pages]]\npath = \"/\"\n[[pages.expect]]\nvendor = \"ga4\"\nevent = \"page_view\"\nwithin_ms = 500\nconsent = [\"accept\"]\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"/cart\"\n[[journeys.steps.expect]]\nvendor = \"tiktok\"\nevent = \"Pageview\"\n").unwrap();
         let both = vec![Scenario::Accept, Scenario::Reject];
         let page = &s.pages[0].checks.expect;
         assert_eq!(
