@@ -18,6 +18,9 @@ pub enum Exit {
     BrowserUnavailable = 4,
     /// The audit ran and its reports are on disk, but they could not be emailed.
     DeliveryFailed = 5,
+    /// The command line is wrong (an unknown flag, a bad value, a URL that cannot be audited):
+    /// nothing ran.
+    Usage = 6,
 }
 
 impl Exit {

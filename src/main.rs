@@ -7,7 +7,19 @@ use pixelaudit::cli::{self, Cli};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--help` and `--version` are answers, not errors.
+        Err(error) if !error.use_stderr() => {
+            let _ = error.print();
+            return std::process::ExitCode::SUCCESS;
+        }
+        // A usage error has its own exit code: 2 means "error findings".
+        Err(error) => {
+            let _ = error.print();
+            return cli::usage_error();
+        }
+    };
     let (default_filter, timestamps) = cli.log_defaults();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));

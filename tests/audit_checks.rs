@@ -655,3 +655,33 @@ fn parallel_sessions_give_the_same_report_in_the_same_order() {
     let order: Vec<String> = summary(&three).into_iter().map(|(u, _)| u).collect();
     assert_eq!(order, urls);
 }
+
+#[test]
+fn a_report_that_cannot_be_saved_is_a_failure_not_a_clean_run() {
+    // The reports "folder" is a file: nothing can be saved under it.
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let mut args = vec![
+        "audit".to_string(),
+        "--format".into(),
+        "json".into(),
+        "--quiet-ms".into(),
+        "500".into(),
+        "--url".into(),
+        page("clean.html"),
+        "--reports-dir".into(),
+        blocker.path().display().to_string(),
+    ];
+    for arg in fixtures().chromium_args() {
+        args.push(format!("--browser-arg={arg}"));
+    }
+    let output = common::run(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: could not save the report under"),
+        "{stderr}"
+    );
+    // The audit itself ran and its report still reaches stdout.
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["errors"], 0, "clean.html is clean");
+}

@@ -162,9 +162,9 @@ fn driver_and_browser_major_mismatch_exits_4_and_says_what_to_do() {
 }
 
 #[test]
-fn audit_without_a_target_exits_1() {
+fn audit_without_a_target_is_a_usage_error() {
     let output = bin().args(["audit"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(6));
     assert!(String::from_utf8_lossy(&output.stderr).contains("nothing to audit"));
 }
 
@@ -315,7 +315,7 @@ fn several_formats_need_an_output_folder_and_say_so_before_running() {
         ])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(6));
     assert!(String::from_utf8_lossy(&output.stderr).contains("give --output DIR"));
 }
 
@@ -550,9 +550,65 @@ fn a_decoded_microdata_request_is_an_automatic_hit() {
 #[test]
 fn an_unknown_vendor_is_a_usage_error_with_a_suggestion() {
     let output = bin().args(["vendors", "facebok"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(6));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown vendor `facebok`"), "{stderr}");
     assert!(stderr.contains("did you mean `meta`?"), "{stderr}");
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn usage_errors_and_urls_that_cannot_be_audited_exit_6_before_anything_runs() {
+    for args in [
+        vec!["audit", "--bogus-flag"],
+        vec!["audit", "--url", "not a url"],
+        vec!["audit", "--url", "file:///etc/passwd"],
+        vec!["audit", "--url", "javascript:alert(1)"],
+        vec!["audit", "--url", "data:text/html,<script>alert(1)</script>"],
+        vec!["audit", "--base-url", "file:///tmp/"],
+        vec!["frobnicate"],
+    ] {
+        let output = bin()
+            .args(&args)
+            .args(["--chromedriver", "/nonexistent/chromedriver"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(6), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    let refused = bin()
+        .args(["audit", "--url", "file:///etc/passwd"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("`file:` URLs cannot be audited; a page is an http:// or https:// URL"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // Help and version are answers, not errors.
+    for args in [["--help"], ["--version"]] {
+        assert_eq!(bin().args(args).output().unwrap().status.code(), Some(0));
+    }
+}
+
+#[test]
+fn config_pages_and_goto_steps_must_be_web_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("shop.toml");
+    std::fs::write(
+        &config,
+        "base_url = \"https://shop.test/\"\n[[pages]]\nurl = \"file:///etc/passwd\"\n[[pages]]\npath = \"javascript:alert(1)\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\ngoto = \"data:text/html,hi\"\n",
+    )
+    .unwrap();
+    let output = bin().arg("validate").arg(&config).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for (line, scheme) in [(3, "file"), (5, "javascript"), (9, "data")] {
+        assert!(
+            stderr.contains(&format!("`{scheme}:` URLs cannot be audited"))
+                && stderr.contains(&format!("shop.toml:{line}:")),
+            "{scheme} at line {line}: {stderr}"
+        );
+    }
 }

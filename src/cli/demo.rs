@@ -34,7 +34,7 @@ pub struct DemoArgs {
 pub(super) async fn run(args: DemoArgs) -> Exit {
     if let Err(error) = check_output(&args.run) {
         eprintln!("error: {error}");
-        return Exit::Failure;
+        return Exit::Usage;
     }
     let server = match DemoServer::start(DemoOptions {
         fixtures_dir: args.fixtures.clone(),

@@ -30,7 +30,7 @@ pub struct EmailArgs {
 pub(super) async fn run(args: EmailArgs) -> Exit {
     if let Err(error) = check_output(&args.run) {
         eprintln!("error: {error}");
-        return Exit::Failure;
+        return Exit::Usage;
     }
     let mut site = match load_site(args.site.as_deref(), || Site::adhoc("emails", &[])) {
         Ok(site) => site,

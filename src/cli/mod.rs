@@ -51,7 +51,8 @@ pub struct Cli {
 }
 
 const EXIT_CODES: &str = "Exit codes: 0 no error findings, 2 error findings, 3 invalid config, \
-4 browser/driver unavailable, 5 report saved but not emailed, 1 anything else.";
+4 browser/driver unavailable, 5 report saved but not emailed, 6 usage error (nothing ran), \
+1 anything else (including a report that could not be saved).";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -239,6 +240,11 @@ pub enum DecodeFormat {
 }
 
 /// Runs a parsed command line and returns the exit code.
+/// The exit code of a command line that could not be parsed.
+pub fn usage_error() -> std::process::ExitCode {
+    Exit::Usage.into()
+}
+
 pub async fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Audit(args) => audit::run(args).await,
@@ -332,7 +338,7 @@ async fn audit_and_report(site: &Site, run: &RunArgs, extra_args: Vec<String>) -
             folder.display(),
             folder.with_file_name("latest").display()
         ),
-        Err(error) => eprintln!("warning: {error}"),
+        Err(error) => eprintln!("error: {error}"),
     }
     for warning in &done.warnings {
         eprintln!("warning: {warning}");
@@ -340,6 +346,11 @@ async fn audit_and_report(site: &Site, run: &RunArgs, extra_args: Vec<String>) -
     let report = &done.report;
     if let Err(error) = emit(report, run) {
         eprintln!("error: {error}");
+        return Exit::Failure;
+    }
+    if done.saved.is_err() {
+        // The report is on stdout (or --output) but not under the reports folder: no history,
+        // no `latest/`, nothing to email. That is a failure, whatever the findings.
         return Exit::Failure;
     }
     match &done.delivery {

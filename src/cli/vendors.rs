@@ -48,7 +48,7 @@ pub(super) fn run(args: &VendorsArgs) -> Exit {
                     "error: unknown vendor `{name}`{hint}; vendors are {}",
                     names().join(", ")
                 );
-                return Exit::Failure;
+                return Exit::Usage;
             }
         },
     };

@@ -40,7 +40,7 @@ pub use plan::{
 pub use schedule::{
     parse_cron, parse_timezone, CronSpec, ScheduleConfig, SchedulePlan, DEFAULT_BUDGET,
 };
-pub use site::{BrowserConfig, SiteConfig};
+pub use site::{web_page, BrowserConfig, SiteConfig};
 pub use suggest::{closest, did_you_mean, vendor_suggestion};
 
 use std::path::Path;

@@ -862,6 +862,7 @@ impl Validator<'_> {
                     format!("goto target cannot be resolved: {e}"),
                 )
             })?;
+            super::site::web_page(&url).map_err(|m| self.err(Some(target.span()), m))?;
             return Ok(Action::Goto(url));
         }
         if let Some(selector) = &s.click {

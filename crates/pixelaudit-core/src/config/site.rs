@@ -119,6 +119,17 @@ pub struct PageConfig {
     pub forbid: Vec<Matcher>,
 }
 
+/// Only web pages are audited: a `file:`, `javascript:` or `data:` URL would make the browser
+/// read local files or run the URL's own script, so it is refused before anything runs.
+pub fn web_page(url: &Url) -> Result<(), String> {
+    match url.scheme() {
+        "http" | "https" => Ok(()),
+        scheme => Err(format!(
+            "`{scheme}:` URLs cannot be audited; a page is an http:// or https:// URL"
+        )),
+    }
+}
+
 /// The store's pixel / tag / account ids, per vendor: `[pixels]`, keyed by vendor name.
 ///
 /// A key that is not a registered vendor is an error at its position, like an unknown field.
@@ -372,6 +383,13 @@ impl PageConfig {
         &self,
         base: &Url,
     ) -> Result<Url, (Option<std::ops::Range<usize>>, String)> {
+        let url = self.resolve_any(base)?;
+        let span = self.url.as_ref().or(self.path.as_ref()).map(|s| s.span());
+        web_page(&url).map_err(|message| (span, message))?;
+        Ok(url)
+    }
+
+    fn resolve_any(&self, base: &Url) -> Result<Url, (Option<std::ops::Range<usize>>, String)> {
         match (&self.path, &self.url) {
             (Some(path), None) => base.join(path.get_ref()).map_err(|e| {
                 (
