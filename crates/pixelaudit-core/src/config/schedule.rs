@@ -145,13 +145,21 @@ pub fn parse_cron(expression: &str) -> Result<cron::Schedule, String> {
         }
         return Err(message);
     }
-    cron::Schedule::from_str(expression).map_err(|e| {
+    let schedule = cron::Schedule::from_str(expression).map_err(|e| {
         format!(
             "invalid cron expression `{expression}`: {e}; the syntax is `sec min hour \
              day-of-month month day-of-week [year]`, e.g. `0 0 6 * * *` (06:00 every day) or \
              `0 */15 * * * Mon-Fri`"
         )
-    })
+    })?;
+    // A date that does not exist (31 February) or a year gone by: the site would never run.
+    if schedule.upcoming(chrono::Utc).next().is_none() {
+        return Err(format!(
+            "`{expression}` never fires (a day that does not exist in that month, or a year that \
+             has passed), so the site would never be audited"
+        ));
+    }
+    Ok(schedule)
 }
 
 /// Parses an IANA time zone name (`Europe/Paris`, `America/New_York`, `UTC`).
@@ -251,6 +259,13 @@ mod tests {
             "{}",
             e.message
         );
+        for never in ["0 0 0 31 2 *", "0 0 0 30 Feb *", "0 0 6 1 1 * 2020"] {
+            let started = std::time::Instant::now();
+            let e = site(&format!("cron = [\"{never}\"]\n")).unwrap_err();
+            assert_eq!((e.line, e.column), (Some(3), Some(9)), "{never}");
+            assert!(e.message.contains("never fires"), "{never}: {}", e.message);
+            assert!(started.elapsed().as_secs() < 5, "{never}: found quickly");
+        }
         let e = site("cron = []\n").unwrap_err();
         assert!(e.message.contains("at least one"), "{}", e.message);
         let e =
