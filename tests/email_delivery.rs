@@ -97,6 +97,13 @@ fn an_unreachable_smtp_server_loses_nothing_and_leaks_no_secret() {
         stderr.contains("could not be emailed") && stderr.contains("after 2 attempt(s)"),
         "{stderr}"
     );
+    // Credentials without TLS are said to go in clear text.
+    assert!(
+        stderr.contains(&format!(
+            "SMTP credentials are sent to 127.0.0.1:{dead_port} in clear text (tls = \"none\")"
+        )),
+        "{stderr}"
+    );
     // The report was saved before sending, and printed.
     let saved = std::fs::read_to_string(reports.join("mailtest/latest/report.json")).unwrap();
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();

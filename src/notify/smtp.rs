@@ -84,6 +84,14 @@ fn transport(
         .tls(tls)
         .timeout(Some(Duration::from_secs(20)));
     if let Some(c) = credentials {
+        if plan.tls == TlsMode::None {
+            // Said on every send: a password in clear text is worth noticing in the logs.
+            tracing::warn!(
+                "SMTP credentials are sent to {}:{} in clear text (tls = \"none\"); use tls = \"starttls\" or \"implicit\"",
+                plan.host,
+                plan.port
+            );
+        }
         builder = builder.credentials(SmtpCredentials::new(c.username, c.password));
     }
     Ok(builder.build())
