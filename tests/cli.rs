@@ -612,3 +612,21 @@ fn config_pages_and_goto_steps_must_be_web_urls() {
         );
     }
 }
+
+#[test]
+fn a_config_file_over_one_mib_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("huge.toml");
+    let mut text = String::from("base_url = \"https://shop.test/\"\n");
+    while text.len() <= 1024 * 1024 {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&config, text).unwrap();
+    let output = bin().arg("validate").arg(&config).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("a site config is at most 1048576 bytes (1 MiB)"),
+        "{stderr}"
+    );
+}

@@ -53,6 +53,20 @@ pub fn load(path: &Path) -> Result<Site, ConfigError> {
 /// Reads and validates a site config file, with every error in the file when it is invalid
 /// (see [`Site::parse_all`]).
 pub fn load_all(path: &Path) -> Result<Site, Vec<ConfigError>> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| vec![ConfigError::io(path, &e)])?
+        .len();
+    if size > MAX_CONFIG_BYTES {
+        // A site config is a few KB; anything this big is a wrong file, and parsing it would
+        // take gigabytes of memory.
+        let error = std::io::Error::other(format!(
+            "it is {size} bytes; a site config is at most {MAX_CONFIG_BYTES} bytes (1 MiB)"
+        ));
+        return Err(vec![ConfigError::io(path, &error)]);
+    }
     let text = std::fs::read_to_string(path).map_err(|e| vec![ConfigError::io(path, &e)])?;
     Site::parse_all(path, &text)
 }
+
+/// The largest site config file read.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
