@@ -160,8 +160,25 @@ pub async fn audit(
         };
         reports.push(report);
     }
-    let landing = landing_pages(&reports);
+    let (landing, left_out) = at_most(landing_pages(&reports), MAX_LANDING_PAGES);
+    if left_out > 0 {
+        tracing::warn!(
+            "the emails link to {} distinct store pages; the first {MAX_LANDING_PAGES} are audited as landing pages, {left_out} are left out",
+            MAX_LANDING_PAGES + left_out
+        );
+    }
     (reports, landing)
+}
+
+/// The most distinct landing pages one email audit opens in the browser: each is a page
+/// audit, and an email (or a hostile one) can hold a thousand links.
+pub const MAX_LANDING_PAGES: usize = 50;
+
+/// The first `max` items, and how many were left out.
+fn at_most<T>(mut items: Vec<T>, max: usize) -> (Vec<T>, usize) {
+    let left_out = items.len().saturating_sub(max);
+    items.truncate(max);
+    (items, left_out)
 }
 
 async fn audit_one(
@@ -395,4 +412,18 @@ fn landing_pages(reports: &[EmailReport]) -> Vec<Url> {
         }
     }
     pages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{at_most, MAX_LANDING_PAGES};
+
+    #[test]
+    fn landing_pages_are_capped_in_first_seen_order() {
+        let pages: Vec<usize> = (0..1000).collect();
+        let (kept, left_out) = at_most(pages, MAX_LANDING_PAGES);
+        assert_eq!(kept, (0..MAX_LANDING_PAGES).collect::<Vec<_>>());
+        assert_eq!(left_out, 1000 - MAX_LANDING_PAGES);
+        assert_eq!(at_most(vec![1, 2], MAX_LANDING_PAGES), (vec![1, 2], 0));
+    }
 }
