@@ -136,7 +136,12 @@ mod tests {
             upcoming(&p, utc("2026-11-28T12:00:00.500Z"), 2),
             [utc("2026-11-28T12:00:02Z"), utc("2026-11-28T12:00:04Z")]
         );
-        let p = plan("cron = [\"0 0 0 1 1 * 2020\"]\n");
-        assert_eq!(next_after(&p, utc("2026-01-01T00:00:00Z")), None);
+        // A year that ends while the scheduler runs (a past year is already a config error).
+        let p = plan("cron = [\"0 0 0 1 1 * 2090\"]\n");
+        assert_eq!(
+            next_after(&p, utc("2089-06-01T00:00:00Z")),
+            Some(utc("2090-01-01T00:00:00Z"))
+        );
+        assert_eq!(next_after(&p, utc("2090-01-02T00:00:00Z")), None);
     }
 }
