@@ -119,14 +119,15 @@ pub struct PageConfig {
     pub forbid: Vec<Matcher>,
 }
 
-/// Only web pages are audited: a `file:`, `javascript:` or `data:` URL would make the browser
-/// read local files or run the URL's own script, so it is refused before anything runs.
+/// A `file:`, `javascript:`, `data:`, `blob:` or `filesystem:` URL would make the browser read
+/// local files or run the URL's own script: it is refused before anything runs. (Browser pages
+/// such as `chrome://crash` stay allowed: tests use them to crash a tab.)
 pub fn web_page(url: &Url) -> Result<(), String> {
     match url.scheme() {
-        "http" | "https" => Ok(()),
-        scheme => Err(format!(
+        scheme @ ("file" | "javascript" | "data" | "blob" | "filesystem") => Err(format!(
             "`{scheme}:` URLs cannot be audited; a page is an http:// or https:// URL"
         )),
+        _ => Ok(()),
     }
 }
 
