@@ -121,6 +121,26 @@ fn same_site(a: &str, b: &str) -> bool {
     matches!((site(a), site(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// A JavaScript dialog the page run opened, dismissed when it appeared.
+fn dialog_finding(dialog: &pixelaudit_browser::Dialog) -> Finding {
+    let shown: String = dialog.message.chars().take(200).collect();
+    Finding {
+        code: Code::DialogDismissed,
+        severity: Severity::Info,
+        vendor: None,
+        account: None,
+        event: None,
+        message: format!(
+            "The page opened a JavaScript {} dialog (\"{shown}\"); it was dismissed so the audit could go on.",
+            dialog.kind
+        ),
+        evidence: serde_json::json!({
+            "dialog_type": dialog.kind,
+            "message": dialog.message,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::same_site;
@@ -157,25 +177,5 @@ mod tests {
             "https://www.google.com/ccm/collect?en=page_view",
             "https://www.shop.co.uk/"
         ));
-    }
-}
-
-/// A JavaScript dialog the page run opened, dismissed when it appeared.
-fn dialog_finding(dialog: &pixelaudit_browser::Dialog) -> Finding {
-    let shown: String = dialog.message.chars().take(200).collect();
-    Finding {
-        code: Code::DialogDismissed,
-        severity: Severity::Info,
-        vendor: None,
-        account: None,
-        event: None,
-        message: format!(
-            "The page opened a JavaScript {} dialog (\"{shown}\"); it was dismissed so the audit could go on.",
-            dialog.kind
-        ),
-        evidence: serde_json::json!({
-            "dialog_type": dialog.kind,
-            "message": dialog.message,
-        }),
     }
 }
