@@ -1001,4 +1001,48 @@ mod tests {
         fed.route("F", "https://frame.test/x");
         assert_eq!(lock(&fed.capture.state).last_activity, Some(long_ago));
     }
+
+    #[test]
+    fn a_popup_is_the_page_runs_until_it_is_taken_and_then_nothing_of_it_is_captured() {
+        let fed = Fed::new();
+        fed.request("S", "1", "Document", "https://shop.test/", 100.0);
+        fed.send(
+            None,
+            "Target.attachedToTarget",
+            json!({"sessionId": "P", "targetInfo": {"targetId": "P1", "type": "page",
+                   "openerId": "T"}}),
+        );
+        fed.request("P", "2", "Document", "https://shop.test/popup", 100.1);
+        fed.request("P", "3", "Image", "https://px.test/popup?1", 100.2);
+        fed.send(
+            Some("P"),
+            "Page.javascriptDialogOpening",
+            json!({"type": "alert", "message": "<b>hi</b>"}),
+        );
+        // The popup's document is not the page's, nor are its navigations routes.
+        fed.route("P1", "https://shop.test/popup#x");
+        assert_eq!(fed.capture.take_popups(), vec!["P1".to_string()]);
+        let page = fed.capture.take_page();
+        assert_eq!(page.document, Some(0));
+        assert!(page.routes.is_empty(), "{:?}", page.routes);
+        assert_eq!(
+            page.requests.len(),
+            3,
+            "the popup's requests are the page run's"
+        );
+        assert_eq!(
+            page.dialogs,
+            vec![Dialog {
+                kind: "alert".into(),
+                message: "<b>hi</b>".into()
+            }]
+        );
+        fed.capture.begin_page();
+        fed.request("P", "4", "Image", "https://px.test/popup?2", 101.0);
+        fed.request("S", "5", "Document", "https://shop.test/next", 101.1);
+        let next = fed.capture.take_page();
+        let urls: Vec<&str> = next.requests.iter().map(|r| r.url.as_str()).collect();
+        assert_eq!(urls, ["https://shop.test/next"]);
+        assert!(fed.capture.take_popups().is_empty());
+    }
 }
