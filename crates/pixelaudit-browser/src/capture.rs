@@ -671,9 +671,14 @@ impl Capture {
         if !state.sessions.contains_key(session) {
             return;
         }
-        if state.page.dialogs.len() < 50 {
+        let kind = params["type"].as_str().unwrap_or("alert").to_string();
+        // A leave-page prompt opens while the next page run navigates away from this one:
+        // it is answered Leave (Cancel would keep the old page and break the next run) and
+        // not recorded, since the run it belongs to has already been reported.
+        let leaving = kind == "beforeunload";
+        if !leaving && state.page.dialogs.len() < 50 {
             state.page.dialogs.push(Dialog {
-                kind: params["type"].as_str().unwrap_or("alert").to_string(),
+                kind,
                 message: params["message"].as_str().unwrap_or_default().to_string(),
             });
         }
@@ -681,7 +686,7 @@ impl Capture {
         cdp.send(
             Some(session),
             "Page.handleJavaScriptDialog",
-            json!({"accept": false}),
+            json!({"accept": leaving}),
         );
     }
 
