@@ -4,7 +4,7 @@ use crate::adblock::Blocker;
 use pixelaudit_browser::PageCapture;
 use pixelaudit_core::checks;
 use pixelaudit_core::checks::{Context, Navigations, PageInput};
-use pixelaudit_core::model::{Device, Finding, HitKind, Scenario};
+use pixelaudit_core::model::{Code, Device, Finding, HitKind, Scenario, Severity};
 use pixelaudit_core::report::{HitReport, PageReport};
 use pixelaudit_core::vendors::decode_requests;
 
@@ -52,6 +52,7 @@ pub(crate) fn page_report(
         context,
     });
     findings.splice(0..0, extra);
+    findings.extend(capture.dialogs.iter().map(dialog_finding));
     let last_hit_ms = hits
         .iter()
         .filter(|h| h.hit.kind == HitKind::Event)
@@ -118,6 +119,26 @@ fn same_site(a: &str, b: &str) -> bool {
         Some(name.root().unwrap_or(name.as_str()).to_string())
     };
     matches!((site(a), site(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// A JavaScript dialog the page run opened, dismissed when it appeared.
+fn dialog_finding(dialog: &pixelaudit_browser::Dialog) -> Finding {
+    let shown: String = dialog.message.chars().take(200).collect();
+    Finding {
+        code: Code::DialogDismissed,
+        severity: Severity::Info,
+        vendor: None,
+        account: None,
+        event: None,
+        message: format!(
+            "The page opened a JavaScript {} dialog (\"{shown}\"); it was dismissed so the audit could go on.",
+            dialog.kind
+        ),
+        evidence: serde_json::json!({
+            "dialog_type": dialog.kind,
+            "message": dialog.message,
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -64,12 +64,27 @@ pub struct PageCapture {
     /// Whether the main frame committed a document during the capture (a page load, or a
     /// journey step that navigated): then the capture entered the route it started on.
     pub committed: bool,
+    /// JavaScript dialogs (alert, confirm, prompt, beforeunload) the page or its popups
+    /// opened, each dismissed when it appeared.
+    pub dialogs: Vec<Dialog>,
+}
+
+/// A JavaScript dialog a page run opened (dismissed at once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialog {
+    /// `alert`, `confirm`, `prompt` or `beforeunload`.
+    pub kind: String,
+    /// The dialog's message, as the page wrote it.
+    pub message: String,
 }
 
 #[derive(Debug)]
 struct TargetSession {
     kind: TargetKind,
     target_id: String,
+    /// A page target other than the session's own tab: a popup or new window a page run
+    /// opened (`window.open`, `target=_blank`), closed when the page run ends.
+    popup: bool,
 }
 
 #[derive(Debug)]
@@ -255,6 +270,30 @@ impl Capture {
         f(&lock(&self.state).page)
     }
 
+    /// Forgets the popups opened so far (their later events are ignored) and returns their
+    /// target ids, to be closed.
+    fn forget_popups(state: &mut State) -> Vec<String> {
+        let popups: Vec<String> = state
+            .sessions
+            .iter()
+            .filter(|(_, t)| t.popup)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut targets = Vec::new();
+        for id in popups {
+            if let Some(t) = state.sessions.remove(&id) {
+                targets.push(t.target_id);
+            }
+        }
+        targets
+    }
+
+    /// The popups and new windows the page run opened: forgotten now, so nothing they send
+    /// reaches the next page run; returns their target ids, for `Target.closeTarget`.
+    pub(crate) fn take_popups(&self) -> Vec<String> {
+        Self::forget_popups(&mut lock(&self.state))
+    }
+
     /// Ends the page and returns what was captured.
     pub(crate) fn take_page(&self) -> PageCapture {
         let mut state = lock(&self.state);
@@ -366,13 +405,20 @@ impl Capture {
             .filter(|_| !already);
         let s = Some(session.as_str());
         if let Some(kind) = kind {
-            lock(&self.state).sessions.insert(
+            let mut state = lock(&self.state);
+            // The session's own tab is the first page target; any later one was opened by a
+            // page run (or by a popup of it).
+            let popup = kind == TargetKind::Page
+                && state.sessions.values().any(|t| t.kind == TargetKind::Page);
+            state.sessions.insert(
                 session.clone(),
                 TargetSession {
                     kind,
                     target_id: target_id.to_string(),
+                    popup,
                 },
             );
+            drop(state);
             if matches!(
                 kind,
                 TargetKind::Worker | TargetKind::SharedWorker | TargetKind::ServiceWorker
@@ -424,6 +470,7 @@ impl Capture {
         };
         let kind = target.kind;
         let top_frame = target.target_id.clone();
+        let popup = target.popup;
         let request_id = params["requestId"].as_str().unwrap_or_default().to_string();
         let key = (session.to_string(), request_id.clone());
         let ts = params["timestamp"].as_f64();
@@ -433,6 +480,7 @@ impl Capture {
             .unwrap_or_default()
             .to_string();
         let is_main_document = kind == TargetKind::Page
+            && !popup
             && resource_type == "Document"
             && params["frameId"].as_str() == Some(top_frame.as_str());
         if state.first_ts.is_none() {
@@ -612,8 +660,34 @@ impl Capture {
         state
             .sessions
             .get(session)
-            .filter(|t| t.kind == TargetKind::Page)
+            .filter(|t| t.kind == TargetKind::Page && !t.popup)
             .map(|t| t.target_id.as_str())
+    }
+
+    /// A JavaScript dialog opened: dismissed at once (a dialog left open fails every later
+    /// WebDriver command with "unexpected alert open"), and recorded on the page run.
+    fn on_dialog(&self, cdp: &CdpHandle, session: &str, params: &Value) {
+        let mut state = lock(&self.state);
+        if !state.sessions.contains_key(session) {
+            return;
+        }
+        let kind = params["type"].as_str().unwrap_or("alert").to_string();
+        // A leave-page prompt opens while the next page run navigates away from this one:
+        // it is answered Leave (Cancel would keep the old page and break the next run) and
+        // not recorded, since the run it belongs to has already been reported.
+        let leaving = kind == "beforeunload";
+        if !leaving && state.page.dialogs.len() < 50 {
+            state.page.dialogs.push(Dialog {
+                kind,
+                message: params["message"].as_str().unwrap_or_default().to_string(),
+            });
+        }
+        drop(state);
+        cdp.send(
+            Some(session),
+            "Page.handleJavaScriptDialog",
+            json!({"accept": leaving}),
+        );
     }
 
     /// A committed document in the main frame: the URL routes start from.
@@ -783,6 +857,7 @@ impl EventSink for CaptureSink {
             ("Network.loadingFailed", Some(s)) => capture.on_finished(s, params, true),
             ("Page.frameNavigated", Some(s)) => capture.on_frame_navigated(s, params),
             ("Page.navigatedWithinDocument", Some(s)) => capture.on_within_document(s, params),
+            ("Page.javascriptDialogOpening", Some(s)) => capture.on_dialog(cdp, s, params),
             (
                 "Log.entryAdded" | "Runtime.exceptionThrown" | "Runtime.consoleAPICalled",
                 Some(s),
@@ -930,5 +1005,49 @@ mod tests {
         lock(&fed.capture.state).last_activity = Some(long_ago);
         fed.route("F", "https://frame.test/x");
         assert_eq!(lock(&fed.capture.state).last_activity, Some(long_ago));
+    }
+
+    #[test]
+    fn a_popup_is_the_page_runs_until_it_is_taken_and_then_nothing_of_it_is_captured() {
+        let fed = Fed::new();
+        fed.request("S", "1", "Document", "https://shop.test/", 100.0);
+        fed.send(
+            None,
+            "Target.attachedToTarget",
+            json!({"sessionId": "P", "targetInfo": {"targetId": "P1", "type": "page",
+                   "openerId": "T"}}),
+        );
+        fed.request("P", "2", "Document", "https://shop.test/popup", 100.1);
+        fed.request("P", "3", "Image", "https://px.test/popup?1", 100.2);
+        fed.send(
+            Some("P"),
+            "Page.javascriptDialogOpening",
+            json!({"type": "alert", "message": "<b>hi</b>"}),
+        );
+        // The popup's document is not the page's, nor are its navigations routes.
+        fed.route("P1", "https://shop.test/popup#x");
+        assert_eq!(fed.capture.take_popups(), vec!["P1".to_string()]);
+        let page = fed.capture.take_page();
+        assert_eq!(page.document, Some(0));
+        assert!(page.routes.is_empty(), "{:?}", page.routes);
+        assert_eq!(
+            page.requests.len(),
+            3,
+            "the popup's requests are the page run's"
+        );
+        assert_eq!(
+            page.dialogs,
+            vec![Dialog {
+                kind: "alert".into(),
+                message: "<b>hi</b>".into()
+            }]
+        );
+        fed.capture.begin_page();
+        fed.request("P", "4", "Image", "https://px.test/popup?2", 101.0);
+        fed.request("S", "5", "Document", "https://shop.test/next", 101.1);
+        let next = fed.capture.take_page();
+        let urls: Vec<&str> = next.requests.iter().map(|r| r.url.as_str()).collect();
+        assert_eq!(urls, ["https://shop.test/next"]);
+        assert!(fed.capture.take_popups().is_empty());
     }
 }

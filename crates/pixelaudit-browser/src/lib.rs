@@ -7,7 +7,7 @@ mod driver;
 mod nss;
 mod session;
 
-pub use capture::{BlockDecision, IdleOptions, PageCapture, Until};
+pub use capture::{BlockDecision, Dialog, IdleOptions, PageCapture, Until};
 pub use driver::{Driver, DriverOptions};
 pub use session::{BrowserOptions, Session, Visit};
 

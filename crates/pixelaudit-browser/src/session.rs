@@ -184,11 +184,13 @@ impl Session {
 
     /// Starts capturing a new page load (times relative to its document request).
     pub fn begin_page(&self) {
+        self.close_popups();
         self.capture.begin_page();
     }
 
     /// Starts capturing a journey step on the current document (times relative to now).
     pub fn begin_step(&self) {
+        self.close_popups();
         self.capture.begin_step();
     }
 
@@ -226,7 +228,18 @@ impl Session {
 
     /// Ends the current capture and returns it.
     pub fn take(&self) -> PageCapture {
+        self.close_popups();
         self.capture.take_page()
+    }
+
+    /// Closes every popup or new window the page run opened: what they sent so far stays the
+    /// page run's (it opened them); nothing they send later reaches another page run.
+    fn close_popups(&self) {
+        for target in self.capture.take_popups() {
+            self.cdp
+                .handle()
+                .send(None, "Target.closeTarget", json!({"targetId": target}));
+        }
     }
 
     /// Ms since the current page's navigation (or step) started, on the requests' timeline.

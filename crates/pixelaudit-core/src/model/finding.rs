@@ -106,6 +106,9 @@ codes! {
     /// The consent banner a scenario clicks did not appear on a page: the page was checked as
     /// a visitor who made no choice (a warning with `[consent] required = true`).
     BannerNotShown => "banner_not_shown",
+    /// The page opened a JavaScript dialog (alert, confirm, prompt, beforeunload), which was
+    /// dismissed so the audit could go on.
+    DialogDismissed => "dialog_dismissed",
     /// An event that ad blockers remove (filter lists block it or its loader).
     AdblockBlocked => "adblock_blocked",
     /// An email has no open-tracking pixel.
@@ -147,6 +150,7 @@ impl Code {
             Code::FiresAfterReject => "Fires after the visitor said no",
             Code::StepFailed => "Journey step failed",
             Code::BannerNotShown => "Consent banner not shown",
+            Code::DialogDismissed => "JavaScript dialog dismissed",
             Code::AdblockBlocked => "Lost to ad blockers",
             Code::MissingOpenPixel => "Email without open tracking",
             Code::BrokenOpenPixel => "Open pixel broken",
@@ -225,6 +229,11 @@ impl Code {
              not make a choice here: the page was checked as one where no choice was made. \
              Check the selector, whether the banner is shown to this visitor, region and page, \
              and whether it sits inside an iframe or a shadow root."
+            }
+            Code::DialogDismissed => {
+                "The page opened a JavaScript dialog (alert, confirm, prompt or a leave-page \
+             prompt). pixelaudit dismissed it (Cancel) so the audit could go on; a real visitor \
+             would have had to answer it first."
             }
             Code::AdblockBlocked => {
                 "Visitors with an ad blocker do not send this event: a filter-list rule blocks it \
