@@ -72,7 +72,7 @@ impl Delivery {
 }
 
 /// `A`, `A and B`, `A, B and C`.
-fn in_words(items: &[&str]) -> String {
+pub(super) fn in_words(items: &[&str]) -> String {
     match items {
         [] => String::new(),
         [one] => one.to_string(),

@@ -322,11 +322,11 @@ fn what_else_fired(spec: &ExpectSpec, hits: &[DecodedHit]) -> String {
             sent.push(named);
         }
     }
-    match sent.as_slice() {
-        [] => String::new(),
-        [one] => format!("; it sent {one} here"),
-        [init @ .., last] => format!("; it sent {} and {last} here", init.join(", ")),
+    if sent.is_empty() {
+        return String::new();
     }
+    let sent: Vec<&str> = sent.iter().map(String::as_str).collect();
+    format!("; it sent {} here", super::delivery::in_words(&sent))
 }
 
 /// One finding per code for one hit, listing every rule that failed.
